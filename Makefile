@@ -1,0 +1,46 @@
+# Course tasks. `make setup` then `make test` is the whole quick start (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` when it creates a gradebook, so the venv's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+# Set LESSON=01_mnist_data to work on one lesson; empty means every lesson in solutions/.
+LESSON ?=
+LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
+
+.PHONY: setup test lab execute generate check-sync autograde feedback export clean-grading
+
+setup:  ## create .venv and install the course (safe to rerun)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
+
+test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
+	$(BIN)/python -m pytest
+
+lab:  ## JupyterLab on the learner notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+execute:  ## re-run the solution notebooks and store their outputs (nbval compares them)
+	for id in $(LESSONS); do \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace solutions/$$id/$$id.ipynb || exit 1; \
+	done
+
+generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
+	for id in $(LESSONS); do \
+	  $(BIN)/nbgrader generate_assignment $$id --force || exit 1; \
+	done
+
+autograde:  ## grade everything in submitted/ (instructor)
+	for id in $(LESSONS); do $(BIN)/nbgrader autograde $$id || exit 1; done
+
+feedback:  ## feedback HTML in feedback/ (instructor)
+	for id in $(LESSONS); do $(BIN)/nbgrader generate_feedback $$id || exit 1; done
+
+export:  ## grades.csv from the gradebook (instructor)
+	$(BIN)/nbgrader export
+
+clean-grading:  ## remove the gradebook and all student folders (asks nothing; instructor only)
+	rm -rf gradebook.db submitted autograded feedback grades.csv

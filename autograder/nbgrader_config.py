@@ -1,0 +1,28 @@
+# nbgrader settings of the course. The root nbgrader_config.py loads this file and sets the
+# course root, so plain `nbgrader <command>` works from the repository root.
+c = get_config()  # noqa: F821 (provided by traitlets when it runs this file)
+
+c.CourseDirectory.course_id = "torch-nn-ko"
+# solutions/<id>/<id>.ipynb is the source; generate_assignment writes notebooks/<id>/<id>.ipynb.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+# Never release a stray gradebook (nbgrader creates one wherever it runs without a config) or
+# checkpoints and caches.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "gradebook.db",
+    "gradebook.db-journal",
+]
+
+# The default is 30 s per cell. The slowest training cell of the course takes a few seconds
+# with one torch thread; 120 s leaves room for a loaded machine while an endless loop still
+# costs only two minutes.
+c.Execute.timeout = 120
+
+c.ClearSolutions.code_stub = {
+    "python": "# 여기에 코드를 작성하세요.\nraise NotImplementedError(\"아직 답을 작성하지 않았습니다\")",
+}
+c.ClearSolutions.text_stub = "여기에 답을 쓰세요."

@@ -1,0 +1,151 @@
+"""Checks that graded test cells call.
+
+Each check prints one Korean line starting with ``✅`` when it passes and raises
+:class:`CheckFailed` (an ``AssertionError``) when it fails. The message says what was checked,
+the learner's value, what was expected, and a hint that names the likely mistake, so the
+learner sees it right under the cell and nbgrader's feedback shows it too.
+
+Test cells must end with a check call (which returns ``None``), never with a bare boolean:
+nbgrader gives full credit to a cell whose last expression is ``False``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import torch
+
+from .data import MnistSplit, load_mnist
+
+PASS_MARK = "✅"
+FAIL_MARK = "❌"
+
+
+class CheckFailed(AssertionError):
+    """A graded check did not pass. The message is written for the learner, in Korean."""
+
+
+def _fail(what: str, got: str, expected: str, hint: str | None) -> None:
+    lines = [f"{FAIL_MARK} {what}", f"   내 값: {got}", f"   기대값: {expected}"]
+    if hint:
+        lines.append(f"   힌트: {hint}")
+    raise CheckFailed("\n".join(lines))
+
+
+def passed(what: str) -> None:
+    """Print the pass line for a check."""
+    print(f"{PASS_MARK} {what}")
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"torch.Tensor(shape={tuple(value.shape)}, dtype={value.dtype})"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _require_tensor(name: str, value: object, hint: str | None) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        _fail(f"{name} 은(는) torch.Tensor 여야 합니다", f"{type(value).__name__} {_describe(value)}",
+              "torch.Tensor", hint or "numpy 배열이나 파이썬 리스트가 아니라 텐서를 만들어야 합니다.")
+    return value
+
+
+def _require_shape(name: str, value: object, expected: Sequence[int], hint: str | None) -> torch.Tensor:
+    tensor = _require_tensor(name, value, hint)
+    expected = tuple(expected)
+    if tuple(tensor.shape) != expected:
+        _fail(f"{name} 의 모양(shape)이 {expected} 이어야 합니다", str(tuple(tensor.shape)),
+              str(expected), hint)
+    return tensor
+
+
+def _require_dtype(name: str, value: torch.Tensor, expected: torch.dtype, hint: str | None) -> None:
+    if value.dtype != expected:
+        _fail(f"{name} 의 자료형(dtype)이 {expected} 이어야 합니다", str(value.dtype), str(expected), hint)
+
+
+def is_tensor(name: str, value: object, hint: str | None = None) -> None:
+    """``value`` is a ``torch.Tensor``."""
+    _require_tensor(name, value, hint)
+    passed(f"{name} 은(는) 텐서입니다")
+
+
+def shape(name: str, value: object, expected: Sequence[int], hint: str | None = None) -> None:
+    """``value`` is a tensor of exactly ``expected`` shape."""
+    _require_shape(name, value, expected, hint)
+    passed(f"{name} 의 모양(shape)은 {tuple(expected)} 입니다")
+
+
+def dtype(name: str, value: object, expected: torch.dtype, hint: str | None = None) -> None:
+    """``value`` is a tensor of dtype ``expected``."""
+    _require_dtype(name, _require_tensor(name, value, hint), expected, hint)
+    passed(f"{name} 의 자료형(dtype)은 {expected} 입니다")
+
+
+def equal(name: str, value: object, expected: object, hint: str | None = None) -> None:
+    """``value == expected`` for plain Python values (numbers, strings, dtypes)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if type(value) is bool or value != expected:
+        _fail(f"{name} 이(가) {_describe(expected)} 이어야 합니다", _describe(value),
+              _describe(expected), hint)
+    passed(f"{name} = {_describe(expected)}")
+
+
+def close(
+    name: str, value: object, reference: float, tolerance: float, hint: str | None = None
+) -> None:
+    """``|value - reference| <= tolerance`` for a number (or one-element tensor)."""
+    what = f"{name} 이(가) 기준값 {reference:.4g} ± {tolerance:.2g} 안에 있어야 합니다"
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            _fail(what, _describe(value), "숫자 하나", hint or "텐서 하나가 아니라 숫자 하나가 필요합니다.")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(what, _describe(value), "숫자", hint)
+    if not abs(float(value) - reference) <= tolerance:  # also catches NaN
+        _fail(what, f"{float(value):.4g}", f"{reference:.4g} ± {tolerance:.2g}", hint)
+    passed(f"{name} = {float(value):.4g} (기준 {reference:.4g} ± {tolerance:.2g})")
+
+
+def tensor_equal(name: str, value: object, expected: torch.Tensor, hint: str | None = None) -> None:
+    """``value`` has the shape, dtype and exact values of ``expected``."""
+    tensor = _require_shape(name, value, expected.shape, hint)
+    _require_dtype(name, tensor, expected.dtype, hint)
+    if not torch.equal(tensor, expected):
+        wrong = (tensor != expected).sum().item()
+        _fail(f"{name} 의 값이 모두 맞아야 합니다", f"{wrong}개 원소가 다릅니다", "모든 원소가 같음", hint)
+    passed(f"{name}: 모양 {tuple(expected.shape)}, 자료형 {expected.dtype}, 값 모두 일치")
+
+
+def tensor_close(
+    name: str, value: object, expected: torch.Tensor, atol: float = 1e-6, hint: str | None = None
+) -> None:
+    """``value`` has the shape of ``expected`` and values within ``atol`` of it."""
+    tensor = _require_shape(name, value, expected.shape, hint)
+    diff = (tensor.double() - expected.double()).abs().max().item()
+    if not diff <= atol:
+        _fail(f"{name} 의 값이 기대값과 {atol:g} 이내로 같아야 합니다", f"최대 차이 {diff:.3g}",
+              f"≤ {atol:g}", hint)
+    passed(f"{name}: 모양 {tuple(expected.shape)}, 기대값과의 최대 차이 {diff:.1g}")
+
+
+def is_python_number(name: str, value: object, kind: type = float, hint: str | None = None) -> None:
+    """``value`` is a plain Python number of type ``kind`` (not a tensor)."""
+    if type(value) is not kind:
+        _fail(f"{name} 은(는) 파이썬 {kind.__name__} 이어야 합니다",
+              f"{type(value).__name__} {_describe(value)}", kind.__name__,
+              hint or "텐서에서 파이썬 숫자를 꺼내려면 `.item()` 을 쓰세요.")
+    passed(f"{name} 은(는) 파이썬 {kind.__name__} 입니다")
+
+
+@functools.cache
+def reference_data() -> MnistSplit:
+    """A fresh, verified copy of the MNIST split for test cells.
+
+    Test cells compare with this, not with the tensors in the learner's notebook, which the
+    learner's code may have changed.
+    """
+    return load_mnist()

@@ -1,0 +1,77 @@
+"""Checks of lesson 01_mnist_data."""
+
+from __future__ import annotations
+
+import torch
+
+from .. import checks as check
+from ..data import IMAGE_SIDE, N_CLASSES, N_PIXELS, N_TRAIN
+
+BATCH_SIZE = 64
+
+
+def check_sizes(n_train: object, n_pixels: object) -> None:
+    hint_swap = "모양은 (이미지 수, 픽셀 수) 순서입니다. 두 값이 서로 바뀌지 않았는지 보세요."
+    hint = hint_swap if (n_train, n_pixels) == (N_PIXELS, N_TRAIN) else None
+    check.equal("n_train (훈련 이미지 수)", n_train, N_TRAIN,
+                hint or "x_train.shape 의 첫 번째 값이 이미지 수입니다.")
+    check.equal("n_pixels (이미지 하나의 픽셀 수)", n_pixels, N_PIXELS,
+                hint or "x_train.shape 의 두 번째 값이 픽셀 수(28×28)입니다.")
+
+
+def check_first_image(first_image: object) -> None:
+    x_train = check.reference_data().x_train
+    expected = x_train[0].reshape(IMAGE_SIDE, IMAGE_SIDE)
+    hint = "첫 번째 훈련 이미지 x_train[0] 을 reshape(28, 28) 하세요."
+    if isinstance(first_image, torch.Tensor) and first_image.shape == expected.shape:
+        if torch.equal(first_image, x_train[1].reshape(IMAGE_SIDE, IMAGE_SIDE)):
+            hint = "파이썬의 인덱스는 0부터 셉니다. 첫 번째 이미지는 x_train[1] 이 아니라 x_train[0] 입니다."
+        elif torch.equal(first_image, expected.T):
+            hint = "행과 열이 바뀌었습니다(전치). .T 나 transpose 없이 reshape(28, 28) 만 쓰세요."
+    check.tensor_equal("first_image", first_image, expected, hint)
+
+
+def check_value_range(pixel_min: object, pixel_max: object, pixel_dtype: object,
+                      label_dtype: object) -> None:
+    check.is_python_number("pixel_min", pixel_min, float)
+    check.is_python_number("pixel_max", pixel_max, float)
+    hint = None
+    if pixel_max == 255:
+        hint = "이 과정의 픽셀 값은 0~255 가 아니라 0~1 로 바꿔 두었습니다. 외우지 말고 x_train 에서 계산하세요."
+    check.equal("pixel_min (가장 작은 픽셀 값)", pixel_min, 0.0,
+                hint or "x_train.min().item() 으로 전체 훈련 데이터의 최솟값을 구하세요.")
+    check.equal("pixel_max (가장 큰 픽셀 값)", pixel_max, 1.0,
+                hint or "x_train.max().item() 으로 전체 훈련 데이터의 최댓값을 구하세요.")
+    check.equal("pixel_dtype (이미지 자료형)", pixel_dtype, torch.float32,
+                "x_train.dtype 을 그대로 저장하세요.")
+    check.equal("label_dtype (레이블 자료형)", label_dtype, torch.int64,
+                "y_train.dtype 을 그대로 저장하세요. 레이블 텐서에서 읽어야 합니다.")
+
+
+def check_label_counts(label_counts: object) -> None:
+    hint = "torch.bincount(y_train, minlength=10) 처럼 훈련 레이블 y_train 의 숫자별 개수를 세세요."
+    if isinstance(label_counts, torch.Tensor) and label_counts.ndim == 1:
+        if label_counts.shape[0] == N_CLASSES and int(label_counts.sum()) == 10_000:
+            hint = "검증 레이블(y_valid)을 센 것 같습니다. 훈련 레이블 y_train 을 세세요."
+    check.shape("label_counts", label_counts, (N_CLASSES,), hint)
+    check.equal("label_counts 의 합 (훈련 이미지 수)", int(label_counts.sum()), N_TRAIN, hint)
+
+
+def check_first_batch(xb: object, yb: object) -> None:
+    reference = check.reference_data()
+    hint_x = "이미지(행) 방향으로 잘라야 합니다: x_train[0:bs]."
+    if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (N_TRAIN, BATCH_SIZE):
+        hint_x = "x_train[:, :bs] 는 픽셀(열)을 자릅니다. 행을 잘라야 하니 x_train[0:bs] 를 쓰세요."
+    check.tensor_equal("xb", xb, reference.x_train[:BATCH_SIZE], hint_x)
+    check.tensor_equal("yb", yb, reference.y_train[:BATCH_SIZE],
+                       "yb 는 xb 와 같은 위치의 레이블, y_train[0:bs] 입니다.")
+
+
+def check_batch_count(n_batches: object, last_batch_size: object) -> None:
+    full, rest = divmod(N_TRAIN, BATCH_SIZE)
+    hint = "남는 이미지도 작은 배치 하나가 됩니다. 올림 나눗셈 (n + bs - 1) // bs 를 쓰세요."
+    if n_batches == full:
+        hint = f"{N_TRAIN} // {BATCH_SIZE} = {full} 은 마지막에 남는 {rest}장을 버립니다. " + hint
+    check.equal("n_batches (한 에포크의 미니배치 수)", n_batches, full + 1, hint)
+    check.equal("last_batch_size (마지막 미니배치의 크기)", last_batch_size, rest,
+                "n_train 에서 앞의 꽉 찬 배치들이 가져간 수를 빼세요.")
