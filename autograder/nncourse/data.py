@@ -125,8 +125,9 @@ def read_digests(mnist_dir: Path) -> dict[str, str]:
     """File name → expected SHA-256 of the .gz file, from ``SHA256SUMS.gz.txt``."""
     digests = {}
     for line in (mnist_dir / DIGEST_FILE).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            digest, name = line.split()
+        parts = line.split()
+        if len(parts) == 2:  # a garbled line just leaves its file without a digest
+            digest, name = parts
             digests[name.lstrip("*")] = digest
     return digests
 

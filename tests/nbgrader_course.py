@@ -1,0 +1,160 @@
+"""A throw-away nbgrader course in a temporary folder, driven by the real nbgrader commands.
+
+The course uses the repository's own nbgrader settings (autograder/nbgrader_config.py) and a
+copy of its solutions/, so what the tests grade is exactly what an instructor grades.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+RELEASE = REPO / "notebooks"
+VENV_BIN = Path(sys.executable).parent
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def lesson_ids() -> list[str]:
+    """Every lesson in solutions/, in course order."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def nbgrader_env() -> dict[str, str]:
+    """The environment for nbgrader commands: the venv's bin/ first (nbgrader runs alembic)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(VENV_BIN / "nbgrader"), *args],
+        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+def make_course(root: Path, lessons: list[str]) -> Path:
+    """A course folder with the repository's config and a copy of the given lessons."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(REPO / 'autograder' / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n",
+        encoding="utf-8",
+    )
+    for lesson in lessons:
+        shutil.copytree(SOLUTIONS / lesson, root / "solutions" / lesson,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return root
+
+
+def solution_code(source: str) -> str:
+    """A solution cell's source without nbgrader's BEGIN/END SOLUTION marker lines."""
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() not in SOLUTION_MARKERS)
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def solution_cells(notebook) -> dict[str, str]:
+    """grade_id → source of every solution cell."""
+    return {grade_id(c): c.source for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def graded_cells(notebook) -> dict[str, float]:
+    """grade_id → points of every graded (autograder test) cell."""
+    return {grade_id(c): c.metadata["nbgrader"]["points"] for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+
+
+def read_notebook(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def learner_notebook(lesson: str):
+    return read_notebook(RELEASE / lesson / f"{lesson}.ipynb")
+
+
+def solution_notebook(lesson: str):
+    return read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
+
+
+def filled_notebook(lesson: str, answers: dict[str, str] | None = None):
+    """The learner notebook with the solution code in its answer cells.
+
+    ``answers`` maps grade_id → source to put there instead (a wrong variant, say).
+    """
+    notebook = learner_notebook(lesson)
+    solutions = {gid: solution_code(src) for gid, src in solution_cells(solution_notebook(lesson)).items()}
+    solutions.update(answers or {})
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = solutions[grade_id(cell)]
+    return notebook
+
+
+def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[str, str] | None = None) -> Path:
+    folder = course / "submitted" / student / lesson
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / f"{lesson}.ipynb")
+    for name, text in (extra_files or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@dataclass
+class NotebookScore:
+    total: float
+    max_total: float
+    cells: dict[str, float] = field(default_factory=dict)  # grade_id → score
+
+
+def scores(course: Path, lesson: str) -> dict[str, NotebookScore]:
+    """student → score of the lesson's notebook, read through nbgrader's Gradebook API."""
+    result = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions(lesson):
+            notebook = gradebook.find_submission_notebook(lesson, lesson, submission.student.id)
+            result[submission.student.id] = NotebookScore(
+                total=notebook.score,
+                max_total=notebook.max_score,
+                cells={g.name: g.score for g in notebook.grades},
+            )
+    return result
+
+
+def cell_outputs_text(notebook, gid: str) -> str:
+    """Everything a cell printed (streams and error messages) as one string."""
+    for cell in notebook.cells:
+        if grade_id(cell) == gid:
+            parts = []
+            for output in cell.get("outputs", []):
+                if output.output_type == "stream":
+                    parts.append(output.text)
+                elif output.output_type == "error":
+                    parts.append(f"{output.ename}: {output.evalue}")
+            return "".join(parts)
+    raise KeyError(gid)
+
+
+def autograded_notebook(course: Path, student: str, lesson: str):
+    return read_notebook(course / "autograded" / student / lesson / f"{lesson}.ipynb")
