@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup test lab execute generate check-sync autograde feedback export clean-grading
+.PHONY: setup test lab execute reference generate check-sync autograde feedback export clean-grading
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,11 @@ lab:  ## JupyterLab on the learner notebooks
 
 execute:  ## re-run the solution notebooks and store their outputs (nbval compares them)
 	for id in $(LESSONS); do \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace solutions/$$id/$$id.ipynb || exit 1; \
+	  NNCOURSE_PROGRESS=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False solutions/$$id/$$id.ipynb || exit 1; \
 	done
+
+reference:  ## reference metrics and tolerances from the solutions over several seeds
+	$(BIN)/python -m nncourse.reference $(foreach id,$(LESSON),--lesson $(id))
 
 generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
 	for id in $(LESSONS); do \

@@ -129,7 +129,7 @@ def tensor_close(
     if not diff <= atol:
         _fail(f"{name} 의 값이 기대값과 {atol:g} 이내로 같아야 합니다", f"최대 차이 {diff:.3g}",
               f"≤ {atol:g}", hint)
-    passed(f"{name}: 모양 {tuple(expected.shape)}, 기대값과의 최대 차이 {diff:.1g}")
+    passed(f"{name}: 모양 {tuple(expected.shape)}, 값이 기대값과 {atol:g} 이내로 일치")
 
 
 def is_python_number(name: str, value: object, kind: type = float, hint: str | None = None) -> None:

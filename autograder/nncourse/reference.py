@@ -21,6 +21,7 @@ While the generator runs, each check records what it measured instead of compari
 from __future__ import annotations
 
 import argparse
+import fcntl
 import functools
 import json
 import math
@@ -124,10 +125,11 @@ def summarise(measured: dict, seeds: list[int]) -> dict:
 
 
 def recording_lessons(solutions: Path) -> list[str]:
-    """Lessons whose solution notebook calls a check that records metrics."""
+    """Lessons whose solution notebook records metrics: by convention those whose test cells
+    call a grader function named ``check_train...`` (which ends in ``common.check_trained``)."""
     found = []
     for notebook in sorted(solutions.glob("*/*.ipynb")):
-        if notebook.stem == notebook.parent.name and "check_trained" in notebook.read_text(encoding="utf-8"):
+        if notebook.stem == notebook.parent.name and "grader.check_train" in notebook.read_text(encoding="utf-8"):
             found.append(notebook.stem)
     return found
 
@@ -149,10 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"기록된 값이 없는 강의 / lessons that recorded nothing: {missing}", file=sys.stderr)
         return 1
-    previous = json.loads(REFERENCE_FILE.read_text(encoding="utf-8")) if REFERENCE_FILE.exists() else {}
-    merged = {**previous.get("lessons", {}), **fresh} if args.lesson else fresh
-    document = {"rule": RULE, "seeds": seeds, "lessons": dict(sorted(merged.items()))}
-    REFERENCE_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Lock while merging: maintainers may regenerate different lessons at the same time.
+    with open(REFERENCE_FILE.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        previous = json.loads(REFERENCE_FILE.read_text(encoding="utf-8")) if REFERENCE_FILE.exists() else {}
+        merged = {**previous.get("lessons", {}), **fresh} if args.lesson else fresh
+        document = {"rule": RULE, "seeds": seeds, "lessons": dict(sorted(merged.items()))}
+        REFERENCE_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for lesson, checks in fresh.items():
         for check, metrics in checks.items():
             for name, ref in metrics.items():

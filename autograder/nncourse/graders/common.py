@@ -17,9 +17,13 @@ def diagnose_training(loss: float, accuracy: float, ref: dict) -> str | None:
     """Name the likely mistake from where the metrics landed, or None when they look right."""
     ref_loss, tol_loss = ref["val_loss"]["value"], ref["val_loss"]["tolerance"]
     ref_acc, tol_acc = ref["val_accuracy"]["value"], ref["val_accuracy"]["tolerance"]
+    exploded = ("미니배치마다 기울기를 0으로 되돌렸는지(그렇지 않으면 기울기가 계속 쌓입니다), "
+                "학습률이 너무 크지 않은지 보세요.")
     if not math.isfinite(loss):
-        return ("손실이 NaN/무한대입니다. 값이 폭발했습니다: 미니배치마다 기울기를 0으로 되돌렸는지"
-                "(그렇지 않으면 기울기가 계속 쌓입니다), 학습률이 너무 크지 않은지 보세요.")
+        return "손실이 NaN/무한대입니다. 값이 폭발했습니다: " + exploded
+    if loss > 2.0 and accuracy > 0.5:
+        return (f"정확도는 {accuracy:.2f} 인데 손실이 {loss:.3g} 로 무작위 추측(약 2.3)보다 큽니다. "
+                "매개변수가 너무 크게 움직였다는 뜻입니다: " + exploded)
     if accuracy < 0.3:
         return ("모델이 거의 학습되지 않았습니다. loss.backward() 로 기울기를 구하고, 매개변수를 "
                 "torch.no_grad() 안에서 제자리(-=)로 갱신했는지 확인하세요.")

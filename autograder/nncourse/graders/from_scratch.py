@@ -1,0 +1,134 @@
+"""Checks of lesson 02_from_scratch: a logistic regression written with tensors only."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .. import checks as check
+from ..data import N_CLASSES, N_PIXELS
+from .common import check_trained
+
+LESSON = "02_from_scratch"
+BATCHES_PER_EPOCH = 782  # 781 full batches of 64 and one of 16
+EPOCHS = 2
+
+
+def _probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
+    # 7 rows, not 10: with 10 rows a missing unsqueeze would broadcast silently.
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
+    targets = torch.randint(0, N_CLASSES, (rows,), generator=generator)
+    return logits, targets
+
+
+def _call(name: str, function: object, *args):
+    """Call the learner's function; turn its exception into a check failure with a hint."""
+    if not callable(function):
+        raise check.CheckFailed(f"{check.FAIL_MARK} {name} 은(는) 함수여야 합니다 (지금은 {type(function).__name__}).")
+    try:
+        return function(*args)
+    except Exception as error:
+        hint = ""
+        if "must match the size" in str(error):
+            hint = ("\n   힌트: 행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
+                    "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요.")
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} {name} 를 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
+        ) from None
+
+
+def check_parameters(weights: object, bias: object) -> None:
+    hint_shape = "weights 는 (입력 784, 출력 10) 모양이어야 xb @ weights 가 (N, 10) 이 됩니다."
+    if isinstance(weights, torch.Tensor) and tuple(weights.shape) == (N_CLASSES, N_PIXELS):
+        hint_shape = "weights 의 행과 열이 바뀌었습니다. torch.randn(784, 10) 으로 만드세요."
+    check.shape("weights", weights, (N_PIXELS, N_CLASSES), hint_shape)
+    check.shape("bias", bias, (N_CLASSES,), "bias 는 출력마다 하나, torch.zeros(10) 입니다.")
+    check.dtype("weights", weights, torch.float32)
+    for name, tensor in (("weights", weights), ("bias", bias)):
+        if not tensor.requires_grad:
+            raise check.CheckFailed(
+                f"{check.FAIL_MARK} {name} 의 requires_grad 가 False 입니다.\n"
+                f"   힌트: {name}.requires_grad_() 를 호출해야 PyTorch 가 기울기를 계산합니다.")
+        if not tensor.is_leaf:
+            raise check.CheckFailed(
+                f"{check.FAIL_MARK} {name} 이(가) 잎(leaf) 텐서가 아닙니다. 이대로는 {name}.grad 가 "
+                "채워지지 않습니다.\n   힌트: torch.randn(...) / math.sqrt(784) 로 값을 먼저 만든 뒤에 "
+                ".requires_grad_() 를 호출하세요. requires_grad=True 로 만든 뒤 나누면 나눗셈 결과는 "
+                "잎 텐서가 아닙니다.")
+    check.passed("weights 와 bias 는 기울기를 계산하는 잎(leaf) 텐서입니다")
+    scale = weights.detach().std().item()
+    check.close("weights 의 표준편차 (Xavier 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
+                0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 값을 작게 시작하세요.")
+    check.tensor_equal("bias", bias.detach(), torch.zeros(N_CLASSES), "bias 는 0 으로 시작합니다: torch.zeros(10).")
+
+
+def check_log_softmax(log_softmax: Callable, rows: int = 7) -> None:
+    logits, _ = _probe_inputs(rows)
+    got = _call("log_softmax", log_softmax, logits.clone())
+    expected = torch.log_softmax(logits, dim=-1)
+    hint = "x - x.exp().sum(-1).log().unsqueeze(-1) 처럼, 행마다 log(Σ exp) 를 빼세요."
+    if isinstance(got, torch.Tensor) and got.shape == expected.shape:
+        if torch.allclose(got, expected.exp(), atol=1e-5):
+            hint = "소프트맥스 확률이 나왔습니다. 로그 소프트맥스는 그 로그, 즉 x - log(Σ exp(x)) 입니다."
+        elif torch.allclose(got, torch.log_softmax(logits, dim=0), atol=1e-5):
+            hint = "열 방향(dim=0)으로 합했습니다. 클래스는 마지막 차원이니 sum(-1) 을 쓰세요."
+    check.tensor_close(f"log_softmax(예시 입력 {rows}×10)", got, expected, 1e-5, hint)
+
+
+def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> None:
+    xb = check.reference_data().x_valid[:5]
+    with torch.no_grad():
+        got = _call("model", model, xb)
+        logits = xb @ weights + bias
+    hint = "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다."
+    if isinstance(got, torch.Tensor) and got.shape == logits.shape and torch.allclose(got, logits, atol=1e-5):
+        hint = "선형 계산 결과를 그대로 돌려줬습니다. log_softmax 를 적용하세요."
+    check.tensor_close("model(검증 이미지 5장)", got, torch.log_softmax(logits, dim=-1), 1e-4, hint)
+
+
+def check_nll(nll: Callable) -> None:
+    logits, targets = _probe_inputs()
+    log_probs = torch.log_softmax(logits, dim=-1)
+    got = _call("nll", nll, log_probs, targets)
+    expected = F.nll_loss(log_probs, targets)
+    hint = "정답 위치의 로그 확률을 골라 평균을 내고 부호를 바꾸세요: -input[range(n), target].mean()"
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        if math.isclose(got.item(), -expected.item(), abs_tol=1e-5):
+            hint = "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다."
+        elif math.isclose(got.item(), expected.item() * len(targets), abs_tol=1e-4):
+            hint = "합(sum)을 구했습니다. 배치 크기에 상관없도록 평균(mean)을 쓰세요."
+    check.tensor_close("nll(예시 로그 확률, 예시 정답)", got, expected, 1e-5, hint)
+
+
+def check_accuracy(accuracy: Callable) -> None:
+    logits, targets = _probe_inputs(rows=9, seed=99)
+    got = _call("accuracy", accuracy, logits, targets)
+    expected = (logits.argmax(dim=1) == targets).float().mean()
+    hint = "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요."
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        if math.isclose(got.item(), (logits.argmax(dim=1) == targets).sum().item(), abs_tol=1e-6):
+            hint = "맞은 개수를 셌습니다. 비율이 되도록 평균(mean)을 내세요."
+    check.tensor_close("accuracy(예시 출력 9개)", got, expected, 1e-6, hint)
+
+
+def check_training(model: Callable, losses: object) -> None:
+    if not isinstance(losses, list) or len(losses) != EPOCHS * BATCHES_PER_EPOCH:
+        count = len(losses) if isinstance(losses, list) else type(losses).__name__
+        hint = "미니배치마다 losses.append(loss.item()) 을 하세요."
+        if count == EPOCHS * (BATCHES_PER_EPOCH - 1):
+            hint = "마지막 16장짜리 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} losses 에 미니배치마다 손실이 하나씩 있어야 합니다.\n"
+            f"   내 값: {count}개\n   기대값: {EPOCHS * BATCHES_PER_EPOCH}개 (에포크 {EPOCHS} × 배치 "
+            f"{BATCHES_PER_EPOCH})\n   힌트: {hint}")
+    if not all(isinstance(value, float) for value in losses):
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} losses 에는 파이썬 숫자(float)를 넣어야 합니다.\n"
+            "   힌트: losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
+            "계산 그래프까지 메모리에 남습니다.")
+    check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")
+    check_trained(LESSON, model, logits=False)

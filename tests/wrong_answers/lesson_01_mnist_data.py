@@ -1,0 +1,28 @@
+"""Wrong answers for 01_mnist_data."""
+
+from wrong_answers import WrongAnswer
+
+WRONG = [
+    WrongAnswer("sizes-swapped", "sizes", "n_pixels, n_train = x_train.shape",
+                "test_sizes", "두 값이 서로 바뀌지"),
+    WrongAnswer("image-index-1", "first_image", "first_image = x_train[1].reshape(28, 28)",
+                "test_first_image", "인덱스는 0부터"),
+    WrongAnswer("image-transposed", "first_image", "first_image = x_train[0].reshape(28, 28).T",
+                "test_first_image", "행과 열이 바뀌었습니다"),
+    WrongAnswer("range-hardcoded-255", "value_range",
+                "pixel_min = 0.0\npixel_max = 255.0\npixel_dtype = x_train.dtype\n"
+                "label_dtype = y_train.dtype",
+                "test_value_range", "0~255 가 아니라 0~1"),
+    WrongAnswer("range-tensor-not-float", "value_range",
+                "pixel_min = x_train.min()\npixel_max = x_train.max()\n"
+                "pixel_dtype = x_train.dtype\nlabel_dtype = y_train.dtype",
+                "test_value_range", ".item()"),
+    WrongAnswer("counts-of-valid", "label_counts",
+                "label_counts = torch.bincount(y_valid, minlength=10)",
+                "test_label_counts", "검증 레이블(y_valid)"),
+    WrongAnswer("batch-columns", "first_batch", "xb = x_train[:, :bs]\nyb = y_train[:bs]",
+                "test_first_batch", "픽셀(열)을 자릅니다"),
+    WrongAnswer("batch-count-floor", "batch_count",
+                "n_batches = n_train // bs\nlast_batch_size = n_train - n_batches * bs",
+                "test_batch_count", "버립니다"),
+    ]
