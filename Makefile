@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup test lab execute reference generate check-sync autograde feedback export clean-grading
+.PHONY: setup test lab bench execute reference generate check-sync autograde feedback export clean-grading
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ setup:  ## create .venv and install the course (safe to rerun)
 
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
 	$(BIN)/python -m pytest
+
+bench:  ## per-lesson execution times of the solutions and the data load time (prints a table)
+	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))
 
 lab:  ## JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -121,6 +121,10 @@ def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[
     return folder
 
 
+#: lesson → student → score, filled by the autograde tests and printed at the end of the run.
+GRADED_CLASSES: dict[str, dict[str, "NotebookScore"]] = {}
+
+
 @dataclass
 class NotebookScore:
     total: float

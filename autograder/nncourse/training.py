@@ -30,17 +30,35 @@ def progress(iterable: Iterable, desc: str = "학습", **kwargs) -> Iterable:
     return tqdm(iterable, desc=desc, disable=not progress_enabled(), **kwargs)
 
 
+def accuracy(out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+    """Share of rows whose largest score is at the label (what lesson 02 builds by hand)."""
+    return (out.argmax(dim=1) == yb).float().mean()
+
+
+def model_device(model: object) -> torch.device:
+    """Where an ``nn.Module``'s parameters live (the CPU for a plain function)."""
+    parameters = getattr(model, "parameters", None)
+    if callable(parameters):
+        for parameter in parameters():
+            return parameter.device
+    return torch.device("cpu")
+
+
 @torch.no_grad()
 def evaluate(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor,
              loss_func: Callable = F.cross_entropy, logits: bool = True,
-             batch_size: int = EVAL_BATCH_SIZE) -> tuple[float, float]:
+             batch_size: int = EVAL_BATCH_SIZE,
+             preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[float, float]:
     """Mean loss and accuracy of ``model`` over ALL of ``x``, ``y``.
 
     Each batch's mean loss is weighted by its size, so the last, smaller batch counts exactly
     as much as its samples. ``logits=False`` means the model returns log-probabilities (lesson
     02's hand-written model), which are scored with ``F.nll_loss`` when ``loss_func`` is left
-    as is. Switches an ``nn.Module`` to eval mode while it runs and restores its mode.
+    as is. ``preprocess`` reshapes each batch first (a CNN fed by a wrapped loader expects
+    (N, 1, 28, 28)). Batches go to the model's device. Switches an ``nn.Module`` to eval mode
+    while it runs and restores its mode.
     """
+    device = model_device(model)
     if not logits and loss_func is F.cross_entropy:
         loss_func = F.nll_loss
     was_training = getattr(model, "training", None)
@@ -49,7 +67,9 @@ def evaluate(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: 
     total_loss, correct = 0.0, 0
     try:
         for start in range(0, len(x), batch_size):
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
+            if preprocess is not None:
+                xb = preprocess(xb)
             out = model(xb)
             total_loss += loss_func(out, yb).item() * len(xb)
             correct += (out.argmax(dim=1) == yb).sum().item()
@@ -76,6 +96,23 @@ def plot_losses(losses: Sequence[float], title: str = "학습 중 미니배치 �
             ax.axvline(boundary, color="gray", linestyle="--", linewidth=0.8)
     ax.set_xlabel("미니배치 번호")
     ax.set_ylabel("손실")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: dict[str, Sequence[float]], title: str = "에포크별 훈련 손실과 검증 손실"):
+    """Training and validation loss per epoch on one plot (``fit``'s history)."""
+    use_korean_font()
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    labels = {"train_loss": "훈련 손실", "valid_loss": "검증 손실"}
+    for key, values in history.items():
+        epochs = range(1, len(values) + 1)
+        ax.plot(epochs, list(values), marker="o", label=labels.get(key, key))
+    ax.set_xlabel("에포크")
+    ax.set_ylabel("손실")
+    ax.set_xticks(range(1, max(len(v) for v in history.values()) + 1))
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()

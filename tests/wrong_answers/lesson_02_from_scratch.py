@@ -56,7 +56,7 @@ WRONG = [
                 TRAINING_LOOP.replace("            weights.grad.zero_()\n            bias.grad.zero_()\n", ""),
                 "test_training", "기울기가 계속 쌓입니다"),
     WrongAnswer("lr-too-small", "training", "lr = 0.05\n" + TRAINING_LOOP,
-                "test_training", "학습률 lr=0.5"),
+                "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
     WrongAnswer("last-batch-dropped", "training",
                 TRAINING_LOOP.replace("range((n - 1) // bs + 1)", "range(n // bs)"),
                 "test_training", "마지막 16장짜리 배치를 빠뜨렸습니다"),

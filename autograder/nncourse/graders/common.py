@@ -13,7 +13,11 @@ VALID_LOSS = "검증 손실 (검증 데이터 10,000장 전체)"
 VALID_ACCURACY = "검증 정확도 (검증 데이터 10,000장 전체)"
 
 
-def diagnose_training(loss: float, accuracy: float, ref: dict) -> str | None:
+DEFAULT_SETTINGS = "bs=64, lr=0.5, epochs=2"
+
+
+def diagnose_training(loss: float, accuracy: float, ref: dict,
+                      settings: str = DEFAULT_SETTINGS) -> str | None:
     """Name the likely mistake from where the metrics landed, or None when they look right."""
     ref_loss, tol_loss = ref["val_loss"]["value"], ref["val_loss"]["tolerance"]
     ref_acc, tol_acc = ref["val_accuracy"]["value"], ref["val_accuracy"]["tolerance"]
@@ -29,36 +33,44 @@ def diagnose_training(loss: float, accuracy: float, ref: dict) -> str | None:
                 "torch.no_grad() 안에서 제자리(-=)로 갱신했는지 확인하세요.")
     if loss < ref_loss - tol_loss and accuracy > ref_acc + tol_acc:
         return ("기준보다 훨씬 좋습니다. 에포크를 더 돌렸거나, 검증 데이터로 학습했거나, 같은 모델을 "
-                "여러 번 학습시킨 것은 아닌지 보세요. 이 강의의 설정(bs=64, lr=0.5, epochs=2)대로 "
-                "새 모델을 한 번만 학습시키세요.")
+                "여러 번 학습시킨 것은 아닌지 보세요. 이 강의의 설정"
+                f"({settings})대로 새 모델을 한 번만 학습시키세요.")
     if loss > ref_loss + tol_loss or accuracy < ref_acc - tol_acc:
-        return ("기준보다 덜 학습되었습니다. 학습률 lr=0.5, 에포크 epochs=2, 배치 크기 bs=64 를 "
-                "지켰는지, 한 에포크에 마지막 작은 배치까지 모든 미니배치를 돌았는지, 기울기를 "
-                "옳은 자리(갱신 뒤, 다음 backward 전)에서 0으로 되돌렸는지 보세요.")
+        return (f"기준보다 덜 학습되었습니다. 이 강의의 설정({settings})을 지켰는지, 한 에포크에 "
+                "마지막 작은 배치까지 모든 미니배치를 돌았는지, 기울기를 옳은 자리(갱신 뒤, 다음 "
+                "backward 전)에서 0으로 되돌렸는지 보세요.")
     return None
 
 
 def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
-                  logits: bool = True) -> None:
+                  logits: bool = True, settings: str = DEFAULT_SETTINGS,
+                  preprocess: Callable | None = None,
+                  diagnose: Callable[[float, float, dict], str | None] | None = None) -> None:
     """Score ``model`` on the whole validation set and compare with the solution's reference.
 
-    While the reference generator runs, records the metrics instead.
+    ``settings`` names the lesson's hyper-parameters in the hints; ``preprocess`` reshapes each
+    validation batch for models that expect images; ``diagnose`` may name a lesson-specific
+    mistake first (return None to fall back to the common diagnosis). While the reference
+    generator runs, records the metrics instead of comparing.
     """
     data = check.reference_data()
     try:
-        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, logits=logits)
+        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, logits=logits,
+                                  preprocess=preprocess)
     except Exception as error:  # the learner's model, any mistake
         raise check.CheckFailed(
             f"{check.FAIL_MARK} 모델을 검증 데이터(모양 (10000, 784))에 적용하다 오류가 났습니다.\n"
             f"   오류: {type(error).__name__}: {error}\n"
-            "   힌트: 모델이 (N, 784) 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지 확인하세요."
+            "   힌트: 모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
+            "데이터가 같은 장치(device)에 있는지 확인하세요."
         ) from None
     metrics = {"val_loss": loss, "val_accuracy": accuracy}
     if reference.recording():
         reference.record(lesson, check_name, metrics)
         return
     ref = reference.reference_for(lesson, check_name)
-    hint = diagnose_training(loss, accuracy, ref)
+    hint = (diagnose(loss, accuracy, ref) if diagnose else None) or diagnose_training(
+        loss, accuracy, ref, settings)
     check.close(VALID_LOSS, loss, ref["val_loss"]["value"], ref["val_loss"]["tolerance"], hint)
     check.close(VALID_ACCURACY, accuracy, ref["val_accuracy"]["value"],
                 ref["val_accuracy"]["tolerance"], hint)

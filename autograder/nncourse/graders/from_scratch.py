@@ -115,7 +115,14 @@ def check_accuracy(accuracy: Callable) -> None:
     check.tensor_close("accuracy(예시 출력 9개)", got, expected, 1e-6, hint)
 
 
-def check_training(model: Callable, losses: object) -> None:
+LEARNING_RATE = 0.5
+
+
+def check_training(model: Callable, losses: object, lr: object = LEARNING_RATE,
+                   epochs: object = EPOCHS) -> None:
+    check.equal("학습률 lr", lr, LEARNING_RATE,
+                f"이 강의는 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
+    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
     if not isinstance(losses, list) or len(losses) != EPOCHS * BATCHES_PER_EPOCH:
         count = len(losses) if isinstance(losses, list) else type(losses).__name__
         hint = "미니배치마다 losses.append(loss.item()) 을 하세요."
