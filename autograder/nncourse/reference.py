@@ -87,9 +87,11 @@ def _execute(notebook_path: Path, seed: int, record_file: Path) -> None:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(notebook_path, as_version=4)
-    os.environ.update({SEED_ENV: str(seed), RECORD_ENV: str(record_file), "NNCOURSE_PROGRESS": "0"})
+    # Only the kernel gets these; this process's environment stays as it was.
+    kernel_env = {**os.environ, SEED_ENV: str(seed), RECORD_ENV: str(record_file),
+                  "NNCOURSE_PROGRESS": "0"}
     NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
+                   resources={"metadata": {"path": str(notebook_path.parent)}}).execute(env=kernel_env)
 
 
 def measure(lessons: list[str], seeds: list[int], solutions: Path) -> dict:
