@@ -9,13 +9,21 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup test lab bench execute reference generate check-sync autograde feedback export clean-grading
+.PHONY: setup browser-deps test lab bench execute reference generate check-sync autograde feedback export clean-grading
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
+
+browser-deps:  ## Debian's chromium and a Hangul font for the browser test (needs root; run once)
+	@if command -v chromium >/dev/null && fc-list | grep -qi nanum; then \
+	  echo "chromium and fonts-nanum already installed"; \
+	else \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium fonts-nanum; \
+	fi
 
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
 	$(BIN)/python -m pytest
@@ -24,7 +32,7 @@ bench:  ## per-lesson execution times of the solutions and the data load time (p
 	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))
 
 lab:  ## JupyterLab on the learner notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 execute:  ## re-run the solution notebooks and store their outputs (nbval compares them)
 	for id in $(LESSONS); do \

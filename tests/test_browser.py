@@ -1,0 +1,210 @@
+"""The course in a real JupyterLab, driven through a real browser (Debian's Chromium via Playwright).
+
+A JupyterLab server starts on loopback with a token, in a scratch copy of the course: the
+untouched learner notebook of lesson 01, a solution-filled copy of it, and an nbgrader course
+(for the formgrader). Screenshots go to build/browser/. When a page misbehaves the test fails
+with the browser's console errors in its message.
+
+Chromium comes from Debian (`apt-get install chromium fonts-nanum`, done by .ci/run); without it
+the tests skip locally, and fail under CI (CI=true), where it must be installed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nbgrader_course import REPO, VENV_BIN, filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO / "build" / "browser"
+LESSON = "01_mnist_data"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium (see .ci/run)")
+    pytest.skip("Debian's chromium is not installed: apt-get install chromium fonts-nanum",
+                allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """(base URL, token, root) of a JupyterLab serving a scratch course."""
+    root = make_course(tmp_path_factory.mktemp("lab"), lesson_ids())
+    for lesson in lesson_ids():
+        run_nbgrader(root, "generate_assignment", lesson, "--force")
+    filled = root / "filled" / LESSON
+    filled.mkdir(parents=True)
+    nbformat.write(filled_notebook(LESSON), filled / f"{LESSON}.ipynb")
+
+    port, token = _free_port(), secrets.token_hex(16)
+    env = nbgrader_env()
+    for name in ("JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_CONFIG_DIR"):
+        env[name] = str(tmp_path_factory.mktemp(name.lower()))
+    log = (root / "lab.log").open("w")
+    server = subprocess.Popen(
+        [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("JupyterLab did not start:\n" + (root / "lab.log").read_text())
+            time.sleep(0.5)
+    yield base, token, root
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A browser page that remembers its console errors for failure messages."""
+
+    def __init__(self, browser, name):
+        self.name = name
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"pageerror: {error}"))
+
+    def fail(self, message: str):
+        self.screenshot()
+        errors = "\n".join(self.console_errors) or "(none)"
+        pytest.fail(f"{message}\nbrowser console errors:\n{errors}\nscreenshot: {self.path}")
+
+    @property
+    def path(self) -> Path:
+        return SCREENSHOTS / f"{self.name}.png"
+
+    def screenshot(self, full_page: bool = False) -> Path:
+        self.page.screenshot(path=str(self.path), full_page=full_page)
+        return self.path
+
+
+def run_all_cells(page: Page, url: str) -> str:
+    """Open a notebook, run all cells through the Run menu, return the text of all outputs."""
+    p = page.page
+    p.goto(url)
+    try:
+        p.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        # wait until the kernel is up: the status bar names it and shows it idle
+        p.wait_for_function(
+            "() => document.querySelector('.jp-Notebook') && "
+            "[...document.querySelectorAll('.jp-StatusBar-TextItem, .jp-StatusBar-Component')]"
+            ".some(e => /Idle|유휴/.test(e.textContent))", timeout=90_000)
+    except sync_api.TimeoutError:
+        page.fail("the notebook did not open with an idle kernel")
+    p.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    p.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    # Busy first, then idle again when the run is over (a failing cell stops the run).
+    try:
+        p.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
+            ".some(e => e.textContent.includes('*') || /\\[\\d+\\]/.test(e.textContent))",
+            timeout=60_000)
+        p.wait_for_function(
+            "() => ![...document.querySelectorAll('.jp-InputArea-prompt')]"
+            ".some(e => e.textContent.includes('*'))", timeout=240_000)
+    except sync_api.TimeoutError:
+        page.fail("running all cells did not finish")
+    time.sleep(1)  # let the last outputs render
+    # textContent, not innerText: JupyterLab skips rendering cells outside the viewport
+    return "\n".join(p.locator(".jp-OutputArea-output").all_text_contents())
+
+
+def rendered_images(page: Page) -> list[tuple[int, int]]:
+    """(natural width, height) of every picture in the notebook's outputs."""
+    return page.page.eval_on_selector_all(
+        ".jp-OutputArea-output img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+
+
+def test_solution_filled_lesson_runs_in_jupyterlab(lab, browser):
+    base, token, _ = lab
+    page = Page(browser, "lab-01-solution-filled")
+    text = run_all_cells(page, f"{base}/lab/tree/filled/{LESSON}/{LESSON}.ipynb?token={token}")
+    page.screenshot()
+    if "준비 완료" not in text:
+        page.fail(f"the setup cell's Korean message is missing; outputs:\n{text[:2000]}")
+    expected = ["✅ n_train (훈련 이미지 수) = 50000", "✅ first_image", "✅ label_counts",
+                "✅ n_batches (한 에포크의 미니배치 수) = 782"]
+    missing = [line for line in expected if line not in text]
+    if missing or "❌" in text or "Error" in text:
+        page.fail(f"visible checks did not all pass: missing {missing}; outputs:\n{text[:3000]}")
+    images = rendered_images(page)
+    if len(images) < 3 or any(w < 100 or h < 100 for w, h in images):
+        page.fail(f"expected the digit pictures to render, got image sizes {images}")
+    # the digit grid as the learner sees it
+    page.page.locator(".jp-OutputArea-output img").nth(1).screenshot(
+        path=str(SCREENSHOTS / "lab-01-digit-grid.png"))
+
+
+def test_untouched_learner_notebook_shows_not_implemented(lab, browser):
+    base, token, _ = lab
+    page = Page(browser, "lab-01-untouched")
+    text = run_all_cells(page, f"{base}/lab/tree/notebooks/{LESSON}/{LESSON}.ipynb?token={token}")
+    page.screenshot()
+    if "NotImplementedError" not in text or "아직 답을 작성하지 않았습니다" not in text:
+        page.fail(f"expected the Korean not-implemented stub error; outputs:\n{text[:2000]}")
+    if "준비 완료" not in text:
+        page.fail("the setup cell should still run before the first exercise")
+    # The page still works: the notebook is there and the kernel is idle again.
+    if not page.page.locator(".jp-Notebook .jp-Cell").count():
+        page.fail("the notebook disappeared from the page")
+    if [e for e in page.console_errors if "pageerror" in e]:
+        page.fail("the page raised JavaScript errors")
+
+
+def test_formgrader_lists_the_lessons(lab, browser):
+    base, token, _ = lab
+    page = Page(browser, "formgrader")
+    page.page.goto(f"{base}/formgrader?token={token}")
+    try:
+        page.page.wait_for_selector(f"text={lesson_ids()[-1]}", timeout=60_000)
+    except sync_api.TimeoutError:
+        page.fail("the formgrader did not list the lessons")
+    body = page.page.inner_text("body")
+    page.screenshot(full_page=True)
+    missing = [lesson for lesson in lesson_ids() if lesson not in body]
+    if missing:
+        page.fail(f"the formgrader does not list {missing}")
