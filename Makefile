@@ -47,8 +47,10 @@ generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
 	  $(BIN)/nbgrader generate_assignment $$id --force || exit 1; \
 	done
 
-autograde:  ## grade everything in submitted/ (instructor)
-	for id in $(LESSONS); do $(BIN)/nbgrader autograde $$id || exit 1; done
+# WORKERS=N sets the number of parallel graders (default: the number of cores).
+WORKERS ?=
+autograde:  ## grade submitted/ in parallel, only what changed; then feedback HTML and grades.csv
+	$(BIN)/python -m nncourse.grade_class $(foreach id,$(LESSON),--lesson $(id)) $(if $(WORKERS),--workers $(WORKERS))
 
 feedback:  ## feedback HTML in feedback/ (instructor)
 	for id in $(LESSONS); do $(BIN)/nbgrader generate_feedback $$id || exit 1; done

@@ -26,3 +26,8 @@ c.ClearSolutions.code_stub = {
     "python": "# 여기에 코드를 작성하세요.\nraise NotImplementedError(\"아직 답을 작성하지 않았습니다\")",
 }
 c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
+
+# LMS downloads (`nbgrader zip_collect`, used by `python -m nncourse.grade_class --zip-collect`):
+# downloaded/<lesson>/archive/ holds files named <student>_<lesson>.ipynb, loose or in zips.
+# Student ids may contain letters, digits, dots and hyphens (not underscores).
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z_]+\.ipynb)$"

@@ -1,0 +1,293 @@
+"""Grade a whole class: real ``nbgrader autograde`` per student and lesson, in parallel.
+
+    python -m nncourse.grade_class [--lesson ID ...] [--student ID ...] [--workers N]
+                                   [--shard K/N] [--force] [--zip-collect] [--db-url URL]
+
+nbgrader grades one submission at a time. This command runs one ``nbgrader autograde LESSON
+--student STUDENT`` process per submission, ``--workers`` of them at once (default: the number
+of cores), each kernel with one torch thread so the workers do not fight over cores. A crash or
+a timeout of one submission never stops the others. Only what changed is graded again: a
+submission with no autograded copy, or one submitted after its autograded copy was made
+(``--force`` regrades everything). At the end: a score table (student × lesson), the feedback
+HTML and the CSV export.
+
+``--shard K/N`` grades only the students whose stable hash falls in share K of N, so that N
+machines (a Slurm array job, a Kubernetes indexed job) can split a class that shares one
+PostgreSQL gradebook (``--db-url postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Environment for every worker: one intra-op thread per kernel (see nncourse.lesson).
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1",
+              "NNCOURSE_PROGRESS": "0"}
+DEFAULT_TIMEOUT = 1800  # seconds for one whole submission; cells have their own 120 s limit
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    lesson: str
+
+
+@dataclass
+class Outcome:
+    job: Job
+    status: str  # graded | error | timeout
+    seconds: float
+    peak_mb: float
+    log: Path
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard 은 K/N 형식입니다 (예: 1/4): {text!r}") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"--shard {text}: 1 ≤ K ≤ N 이어야 합니다")
+    return index, count
+
+
+def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
+    """Stable across machines and runs (unlike Python's hash)."""
+    if shard is None:
+        return True
+    index, count = shard
+    return int(hashlib.sha256(student.encode()).hexdigest(), 16) % count == index - 1
+
+
+def nbgrader_bin() -> str:
+    return str(Path(sys.executable).with_name("nbgrader"))
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # nbgrader runs `alembic` when it creates a gradebook: the venv's bin/ must be on PATH.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(WORKER_ENV)
+    return env
+
+
+def nbgrader_args(db_url: str | None) -> list[str]:
+    return [f"--CourseDirectory.db_url={db_url}"] if db_url else []
+
+
+def _newest_mtime(folder: Path) -> float:
+    return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
+
+
+def needs_grading(root: Path, job: Job) -> bool:
+    autograded = root / "autograded" / job.student / job.lesson / f"{job.lesson}.ipynb"
+    if not autograded.exists():
+        return True
+    return _newest_mtime(root / "submitted" / job.student / job.lesson) > autograded.stat().st_mtime
+
+
+def discover(root: Path, lessons: list[str] | None, students: list[str] | None,
+             shard: tuple[int, int] | None) -> list[Job]:
+    jobs = []
+    for student_dir in sorted((root / "submitted").glob("*")):
+        if not student_dir.is_dir() or (students and student_dir.name not in students):
+            continue
+        if not in_shard(student_dir.name, shard):
+            continue
+        for lesson_dir in sorted(student_dir.glob("*")):
+            if lesson_dir.is_dir() and (not lessons or lesson_dir.name in lessons):
+                jobs.append(Job(student_dir.name, lesson_dir.name))
+    return jobs
+
+
+def _peak_rss_watcher(pid: int, peak: list[float], stop: threading.Event) -> None:
+    """Sample the resident memory of a worker and its kernel, keep the largest."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        while not stop.wait(0.2):
+            tree = [process, *process.children(recursive=True)]
+            total = 0
+            for member in tree:
+                try:
+                    total += member.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak[0] = max(peak[0], total / 2**20)
+    except psutil.Error:
+        return
+
+
+def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path) -> Outcome:
+    log_path = log_dir / job.lesson / f"{job.student}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [nbgrader_bin(), "autograde", job.lesson, "--student", job.student, "--force",
+               *nbgrader_args(db_url)]
+    started = time.perf_counter()
+    peak, stop = [0.0], threading.Event()
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=root, env=base_env(), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        watcher = threading.Thread(target=_peak_rss_watcher, args=(process.pid, peak, stop), daemon=True)
+        watcher.start()
+        try:
+            code = process.wait(timeout=timeout)
+            status = "graded" if code == 0 else "error"
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the kernel too: it is in the same session
+            process.wait()
+            status = "timeout"
+        finally:
+            stop.set()
+            watcher.join()
+    return Outcome(job, status, time.perf_counter() - started, peak[0], log_path)
+
+
+def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
+          log_dir: Path) -> list[Outcome]:
+    from tqdm import tqdm
+
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir) for job in jobs]
+        with tqdm(total=len(futures), desc=f"채점 / grading ({workers} workers)", unit="sub") as bar:
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes.append(outcome)
+                bar.set_postfix_str(f"{outcome.job.student}/{outcome.job.lesson}: {outcome.status}")
+                bar.update()
+    return sorted(outcomes, key=lambda o: (o.job.student, o.job.lesson))
+
+
+def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([nbgrader_bin(), *args], cwd=root, env=base_env(),
+                          capture_output=True, text=True)
+
+
+def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> list[str]:
+    """Turn LMS downloads (downloaded/<lesson>/archive/) into submitted/ folders."""
+    collected = []
+    for lesson in lessons:
+        if (root / "downloaded" / lesson / "archive").is_dir():
+            result = run_nbgrader(root, "zip_collect", lesson, "--force", *nbgrader_args(db_url))
+            if result.returncode != 0:
+                raise SystemExit(f"nbgrader zip_collect {lesson} failed:\n{result.stderr[-3000:]}")
+            collected.append(lesson)
+    return collected
+
+
+def feedback(root: Path, outcomes: list[Outcome], workers: int, db_url: str | None) -> list[Job]:
+    """Feedback HTML for what was graded now; returns the jobs whose feedback failed."""
+    graded = [o.job for o in outcomes if o.status == "graded"]
+
+    def one(job: Job) -> tuple[Job, int]:
+        result = run_nbgrader(root, "generate_feedback", job.lesson, "--student", job.student,
+                              "--force", *nbgrader_args(db_url))
+        return job, result.returncode
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [job for job, code in pool.map(one, graded) if code != 0]
+
+
+def score_table(root: Path, db_url: str | None, students: list[str], lessons: list[str],
+                outcomes: list[Outcome]) -> str:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    status = {(o.job.student, o.job.lesson): o.status for o in outcomes}
+    url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    width = max([len("student"), *map(len, students)])
+    lines = [f"{'student':{width}}  " + "  ".join(f"{lesson:>14}" for lesson in lessons)]
+    with Gradebook(url) as gradebook:
+        for student in students:
+            cells = []
+            for lesson in lessons:
+                state = status.get((student, lesson))
+                if state in ("error", "timeout"):
+                    cells.append(f"{state.upper():>14}")
+                    continue
+                try:
+                    notebook = gradebook.find_submission_notebook(lesson, lesson, student)
+                    cells.append(f"{notebook.score:>7g} / {notebook.max_score:<4g}")
+                except MissingEntry:
+                    cells.append(f"{'-':>14}")
+            lines.append(f"{student:{width}}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 2)[2])
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="course root (default: here)")
+    parser.add_argument("--lesson", action="append", help="only this lesson (repeatable)")
+    parser.add_argument("--student", action="append", help="only this student (repeatable)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--shard", type=parse_shard, help="K/N: grade share K of N of the students")
+    parser.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds for one whole submission (default %(default)s)")
+    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg://user@host/db")
+    parser.add_argument("--zip-collect", action="store_true",
+                        help="first run `nbgrader zip_collect` for lessons with downloaded/<id>/archive/")
+    parser.add_argument("--no-feedback", action="store_true")
+    parser.add_argument("--no-export", action="store_true")
+    args = parser.parse_args(argv)
+
+    root = args.root.resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        print(f"{root} 에 nbgrader_config.py 가 없습니다. 저장소 루트에서 실행하세요.\n"
+              f"No nbgrader_config.py in {root}; run from the course root.", file=sys.stderr)
+        return 2
+    if args.zip_collect:
+        lessons = args.lesson or sorted(p.name for p in (root / "downloaded").glob("*") if p.is_dir())
+        print("zip_collect:", ", ".join(zip_collect(root, lessons, args.db_url)) or "(nothing)")
+
+    jobs = discover(root, args.lesson, args.student, args.shard)
+    todo = [job for job in jobs if args.force or needs_grading(root, job)]
+    print(f"제출물 {len(jobs)}개 중 채점할 것 {len(todo)}개 / {len(todo)} of {len(jobs)} submissions "
+          f"to grade (the rest are unchanged){' — shard %d/%d' % args.shard if args.shard else ''}")
+    log_dir = root / "grading_logs"
+    started = time.perf_counter()
+    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir) if todo else []
+    wall = time.perf_counter() - started
+
+    students = sorted({job.student for job in jobs})
+    lessons = sorted({job.lesson for job in jobs})
+    if jobs:
+        print("\n" + score_table(root, args.db_url, students, lessons, outcomes))
+    failed = [o for o in outcomes if o.status != "graded"]
+    if outcomes:
+        print(f"\n{len(outcomes)}개 채점, {wall:.1f} s (제출물당 {wall / len(outcomes):.1f} s, "
+              f"workers {args.workers}); 최대 메모리/worker "
+              f"{max(o.peak_mb for o in outcomes):.0f} MB")
+    for outcome in failed:
+        print(f"  {outcome.status.upper()}: {outcome.job.student}/{outcome.job.lesson} — log {outcome.log}")
+
+    if outcomes and not args.no_feedback:
+        broken = feedback(root, outcomes, args.workers, args.db_url)
+        print(f"피드백 HTML / feedback: {root / 'feedback'}"
+              + (f" (failed for {len(broken)})" if broken else ""))
+    if not args.no_export:
+        result = run_nbgrader(root, "export", *nbgrader_args(args.db_url))
+        print(f"점수 CSV / export: {root / 'grades.csv'}" if result.returncode == 0
+              else f"export failed:\n{result.stderr[-2000:]}")
+    print("\n다음 단계 / next: feedback/<학생>/<강의>/ 의 HTML 을 돌려주고, grades.csv 를 LMS 에 "
+          "올리세요. 새 제출물이 오면 같은 명령을 다시 실행하면 바뀐 것만 채점합니다.")
+    if failed:
+        print("실패한 제출물은 로그를 보고, 고친 뒤 다시 실행하세요 / inspect the logs and rerun.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""`python -m nncourse.grade_class`: a class graded in parallel by real nbgrader autograde.
+
+One run grades a solution-filled learner, an untouched notebook, a submission that is not a
+notebook at all (nbgrader fails on it) and one that never finishes (killed at the submission
+timeout); the others must still be graded, the table must say what happened, and a rerun must
+grade only what changed without losing earlier grades.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+import zipfile
+
+import nbformat
+import pytest
+
+from nbgrader_course import filled_notebook, learner_notebook, make_course, nbgrader_env, run_nbgrader, scores, submit
+
+LESSON = "01_mnist_data"
+
+
+def grade_class(course, *args, timeout=900):
+    result = subprocess.run(
+        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), *args],
+        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout)
+    return result.returncode, result.stdout + result.stderr
+
+
+def endless_notebook():
+    notebook = filled_notebook(LESSON)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "sizes":
+            cell.source = "import time\nwhile True:\n    time.sleep(1)"
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def graded_once(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("class"), [LESSON])
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    submit(course, "ada", LESSON, filled_notebook(LESSON))
+    submit(course, "blank", LESSON, learner_notebook(LESSON))
+    broken = course / "submitted" / "broken" / LESSON
+    broken.mkdir(parents=True)
+    (broken / f"{LESSON}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
+    submit(course, "endless", LESSON, endless_notebook())
+    code, output = grade_class(course, "--workers", "2", "--timeout", "45")
+    return course, code, output
+
+
+def test_one_bad_submission_does_not_stop_the_class(graded_once):
+    course, code, output = graded_once
+    assert code == 1, output  # failures are reported through the exit code
+    result = scores(course, LESSON)
+    assert result["ada"].total == result["ada"].max_total > 0, output
+    assert result["blank"].total == 0
+    assert "TIMEOUT" in output and "ERROR" in output
+    assert "endless" in output and "broken" in output
+
+
+def test_summary_table_feedback_and_export(graded_once):
+    course, _, output = graded_once
+    assert f"{scores(course, LESSON)['ada'].max_total:g}" in output
+    assert (course / "feedback" / "ada" / LESSON / f"{LESSON}.html").is_file()
+    rows = list(csv.DictReader(io.StringIO((course / "grades.csv").read_text(encoding="utf-8"))))
+    by_student = {row["student_id"]: row for row in rows}
+    assert float(by_student["ada"]["score"]) == float(by_student["ada"]["max_score"]) > 0
+    assert "다음 단계" in output and "workers 2" in output
+
+
+def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
+    course, _, _ = graded_once
+    before = scores(course, LESSON)
+    ada_graded = course / "autograded" / "ada" / LESSON / f"{LESSON}.ipynb"
+    ada_mtime = ada_graded.stat().st_mtime
+    time.sleep(1.1)
+    # blank resubmits a finished notebook; the two failures are fixed by removing them
+    submit(course, "blank", LESSON, filled_notebook(LESSON))
+    for student in ("broken", "endless"):
+        for path in sorted((course / "submitted" / student).rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        (course / "submitted" / student).rmdir()
+    code, output = grade_class(course, "--workers", "2")
+    assert code == 0, output
+    assert "1 of 2 submissions to grade" in output
+    assert ada_graded.stat().st_mtime == ada_mtime  # not graded again
+    after = scores(course, LESSON)
+    assert after["ada"].total == before["ada"].total
+    assert after["blank"].total == after["blank"].max_total
+
+
+def test_shards_split_the_class_without_overlap():
+    from nncourse.grade_class import in_shard
+
+    students = [f"s{i:03d}" for i in range(200)]
+    shares = [[s for s in students if in_shard(s, (k, 4))] for k in range(1, 5)]
+    assert sorted(sum(shares, [])) == students
+    assert all(30 < len(share) < 70 for share in shares)
+
+
+def test_lms_download_is_collected_and_graded(tmp_path):
+    course = make_course(tmp_path / "lms", [LESSON])
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    archive = course / "downloaded" / LESSON / "archive"
+    archive.mkdir(parents=True)
+    # an LMS bulk download: one zip holding <student>_<lesson>.ipynb files
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as bundle:
+        bundle.writestr(f"grace_{LESSON}.ipynb", nbformat.writes(filled_notebook(LESSON)))
+        bundle.writestr(f"linus_{LESSON}.ipynb", nbformat.writes(learner_notebook(LESSON)))
+    code, output = grade_class(course, "--zip-collect", "--workers", "2", "--no-feedback")
+    assert code == 0, output
+    result = scores(course, LESSON)
+    assert result["grace"].total == result["grace"].max_total
+    assert result["linus"].total == 0
+
+
+def test_wrong_shard_syntax_is_explained(tmp_path):
+    course = make_course(tmp_path / "c", [LESSON])
+    code, output = grade_class(course, "--shard", "5/4")
+    assert code == 2 and "1 ≤ K ≤ N" in output
