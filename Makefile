@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup browser-deps test lab bench execute reference generate check-sync autograde feedback export clean-grading
+.PHONY: setup system-deps test lab bench execute reference generate check-sync autograde feedback export clean-grading
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,12 @@ setup:  ## create .venv and install the course (safe to rerun)
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
 
-browser-deps:  ## Debian's chromium and a Hangul font for the browser test (needs root; run once)
-	@if command -v chromium >/dev/null && fc-list | grep -qi nanum; then \
-	  echo "chromium and fonts-nanum already installed"; \
+system-deps:  ## Debian packages the tests use: chromium + a Hangul font (browser test), PostgreSQL (needs root)
+	@if command -v chromium >/dev/null && fc-list | grep -qi nanum && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "chromium, fonts-nanum and postgresql already installed"; \
 	else \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium fonts-nanum; \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium fonts-nanum postgresql; \
 	fi
 
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks

@@ -1,0 +1,95 @@
+"""Two machines' worth of graders sharing one PostgreSQL gradebook.
+
+A real PostgreSQL server starts on loopback in a scratch folder; two `nncourse.grade_class`
+processes grade shard 1/2 and shard 2/2 of a class at the same time into it; the export must
+then hold every student with the right score. PostgreSQL comes from Debian (installed by
+.ci/run); without it the test skips locally and fails under CI.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from nbgrader_course import filled_notebook, learner_notebook, make_course, nbgrader_env, run_nbgrader, submit
+
+LESSON = "01_mnist_data"
+PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+if not PG_BIN:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's postgresql (see .ci/run)")
+    pytest.skip("PostgreSQL is not installed: apt-get install postgresql", allow_module_level=True)
+PG_BIN = PG_BIN[-1]
+
+
+def _as_postgres(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    # PostgreSQL refuses to run as root; Debian's package creates the `postgres` user.
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
+    data = Path(tempfile.mkdtemp(prefix="nncourse-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    _as_postgres([f"{PG_BIN}/initdb", "-D", str(data), "-A", "trust", "-U", "grader"])
+    _as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w",
+                  "-o", f"-h 127.0.0.1 -p {port} -k {data}", "start"])
+    try:
+        _as_postgres([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "grader", "gradebook"])
+        yield f"postgresql+psycopg://grader@127.0.0.1:{port}/gradebook"
+    finally:
+        _as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_two_shards_grade_into_one_postgres_gradebook(postgres_url, tmp_path):
+    course = make_course(tmp_path / "course", [LESSON])
+    db = f"--CourseDirectory.db_url={postgres_url}"
+    run_nbgrader(course, "generate_assignment", LESSON, "--force", db)
+    solved = [f"learner{i}" for i in range(4)]
+    for student in solved:
+        submit(course, student, LESSON, filled_notebook(LESSON))
+    submit(course, "untouched", LESSON, learner_notebook(LESSON))
+
+    shards = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--workers", "1",
+             "--shard", f"{k}/2", "--db-url", postgres_url, "--no-feedback", "--no-export"],
+            cwd=course, env=nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for k in (1, 2)
+    ]
+    outputs = [shard.communicate(timeout=900)[0] for shard in shards]
+    for shard, output in zip(shards, outputs):
+        assert shard.returncode == 0, output
+    print("\n".join(outputs))
+    graded_by = [set(line.split()[0] for line in out.splitlines() if line.startswith(("learner", "untouched")))
+                 for out in outputs]
+    assert graded_by[0] and graded_by[1] and not graded_by[0] & graded_by[1]
+
+    run_nbgrader(course, "export", db)
+    rows = {row["student_id"]: row for row in
+            csv.DictReader(io.StringIO((course / "grades.csv").read_text(encoding="utf-8")))}
+    print((course / "grades.csv").read_text(encoding="utf-8"))
+    assert sorted(rows) == sorted([*solved, "untouched"])
+    for student in solved:
+        assert float(rows[student]["score"]) == float(rows[student]["max_score"]) > 0
+    assert float(rows["untouched"]["score"]) == 0
+    assert not (course / "gradebook.db").exists()  # everything went to PostgreSQL
