@@ -28,8 +28,9 @@ system-deps:  ## Debian packages the tests use: chromium + a Hangul font (browse
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
 	$(BIN)/python -m pytest
 
-bench:  ## per-lesson execution times of the solutions and the data load time (prints a table)
+bench:  ## on an idle machine: per-lesson times, notebooks vs script, sequential vs parallel grading
 	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))
+	$(BIN)/python benchmarks/grading_bench.py
 
 lab:  ## JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

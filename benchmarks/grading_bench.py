@@ -1,0 +1,164 @@
+"""How fast a class is graded: the figures of the grading issue, as one printed table.
+
+    python benchmarks/grading_bench.py [--repeat 3] [--students 2]
+
+1. All solution notebooks executed as notebooks (one fresh kernel each, as nbval and nbgrader
+   run them) against the same code cells run as one plain Python script, with the better of
+   one and two torch threads. Target: ratio ≤ 1.5.
+2. K simulated learners (solution-filled learner notebooks, every lesson): plain sequential
+   `nbgrader autograde LESSON --student S` against `python -m nncourse.grade_class` with one
+   worker per core. Target: ≥ 1.7× faster on 2 cores. Also seconds per submission and the peak
+   memory of one worker (nbgrader plus its kernel).
+3. The projected time for 200 learners × all lessons on this machine.
+
+Every figure is the median of --repeat runs. Run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from nbgrader_course import filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader, submit  # noqa: E402
+from nncourse import grade_class  # noqa: E402
+
+CLASS_SIZE = 200
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def time_notebooks(lessons: list[str]) -> float:
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    for lesson in lessons:
+        path = REPO / "solutions" / lesson / f"{lesson}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=600, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute(
+            env={**os.environ, "NNCOURSE_PROGRESS": "0"})
+    return time.perf_counter() - started
+
+
+def plain_script(lessons: list[str]) -> str:
+    """Every lesson's code cells, each lesson in its own namespace, in one Python process."""
+    parts = ["import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"]
+    for lesson in lessons:
+        notebook = nbformat.read(REPO / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+        code = "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+        parts.append(f"exec(compile({code!r}, {lesson!r}, 'exec'), {{'__name__': '__main__'}})\n"
+                     "plt.close('all')\n")
+    return "".join(parts)
+
+
+def time_script(script: Path, threads: int) -> float:
+    env = {**os.environ, "NNCOURSE_THREADS": str(threads), "NNCOURSE_PROGRESS": "0",
+           "OMP_NUM_THREADS": str(threads)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def prepare_class(root: Path, lessons: list[str], students: int) -> list[str]:
+    make_course(root, lessons)
+    for lesson in lessons:
+        run_nbgrader(root, "generate_assignment", lesson, "--force")
+    names = [f"learner{i:02d}" for i in range(students)]
+    for lesson in lessons:
+        for name in names:
+            submit(root, name, lesson, filled_notebook(lesson))
+    return names
+
+
+def time_sequential(root: Path, lessons: list[str], students: list[str]) -> float:
+    env = nbgrader_env()  # plain: nothing but PATH, as an instructor would run it
+    started = time.perf_counter()
+    for student in students:
+        for lesson in lessons:
+            subprocess.run([grade_class.nbgrader_bin(), "autograde", lesson, "--student", student,
+                            "--force"], cwd=root, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def time_parallel(root: Path, lessons: list[str], students: list[str], workers: int):
+    jobs = [grade_class.Job(s, lesson) for s in students for lesson in lessons]
+    started = time.perf_counter()
+    outcomes = grade_class.grade(root, jobs, workers, None, grade_class.DEFAULT_TIMEOUT,
+                                 root / "grading_logs")
+    wall = time.perf_counter() - started
+    failed = [o for o in outcomes if o.status != "graded"]
+    if failed:
+        raise SystemExit(f"grading failed: {[(o.job, o.status, str(o.log)) for o in failed]}")
+    return wall, max(o.peak_mb for o in outcomes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--students", type=int, default=2, help="simulated learners (K)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    lessons = lesson_ids()
+    rows = []
+
+    notebook_times = [time_notebooks(lessons) for _ in range(args.repeat)]
+    with tempfile.TemporaryDirectory() as scratch:
+        script = Path(scratch) / "all_lessons.py"
+        script.write_text(plain_script(lessons), encoding="utf-8")
+        by_threads = {t: median([time_script(script, t) for _ in range(args.repeat)]) for t in (1, 2)}
+    best_threads = min(by_threads, key=by_threads.get)
+    ratio = median(notebook_times) / by_threads[best_threads]
+    rows += [
+        ("solution notebooks, all lessons (s)", f"{median(notebook_times):.1f}", ""),
+        ("same code as one script, 1 thread (s)", f"{by_threads[1]:.1f}", ""),
+        ("same code as one script, 2 threads (s)", f"{by_threads[2]:.1f}", ""),
+        (f"notebooks / best script ({best_threads} thread)", f"{ratio:.2f}",
+         "ok (≤ 1.5)" if ratio <= 1.5 else "OVER 1.5"),
+    ]
+
+    sequential, parallel, peaks = [], [], []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(scratch) / "course"
+            students = prepare_class(root, lessons, args.students)
+            sequential.append(time_sequential(root, lessons, students))
+            wall, peak = time_parallel(root, lessons, students, args.workers)
+            parallel.append(wall)
+            peaks.append(peak)
+    submissions = args.students * len(lessons)
+    speedup = median(sequential) / median(parallel)
+    per_submission = median(parallel) / submissions
+    projected = CLASS_SIZE * len(lessons) * per_submission
+    rows += [
+        (f"autograde {args.students} learners × {len(lessons)} lessons, sequential (s)",
+         f"{median(sequential):.1f}", f"{median(sequential) / submissions:.1f} s/submission"),
+        (f"same with grade_class, {args.workers} workers (s)", f"{median(parallel):.1f}",
+         f"{per_submission:.1f} s/submission"),
+        ("speed-up", f"{speedup:.2f}×", "ok (≥ 1.7×)" if speedup >= 1.7 else "UNDER 1.7×"),
+        ("peak memory of one worker (MB)", f"{median(peaks):.0f}", "nbgrader + kernel"),
+        (f"projected: {CLASS_SIZE} learners × {len(lessons)} lessons", f"{projected / 3600:.1f} h",
+         f"{CLASS_SIZE * len(lessons)} submissions"),
+    ]
+
+    print(f"\nmedians of {args.repeat} runs, {os.cpu_count()} cores")
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:{width}}  {value:>9}  {note}")
+
+
+if __name__ == "__main__":
+    main()
