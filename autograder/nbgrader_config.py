@@ -31,3 +31,11 @@ c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 # downloaded/<lesson>/archive/ holds files named <student>_<lesson>.ipynb, loose or in zips.
 # Student ids may contain letters, digits, dots and hyphens (not underscores).
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
+
+# Feedback HTML must not show hidden tests (nor their lines in a traceback).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from nncourse.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -49,6 +49,9 @@ def graded_once(tmp_path_factory):
     broken.mkdir(parents=True)
     (broken / f"{LESSON}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
     submit(course, "endless", LESSON, endless_notebook())
+    # passes the visible label-count check but not the hidden one
+    submit(course, "hidden-fail", LESSON, filled_notebook(
+        LESSON, {"label_counts": "label_counts = torch.bincount(y_train, minlength=10).roll(1)"}))
     code, output = grade_class(course, "--workers", "2", "--timeout", "45")
     return course, code, output
 
@@ -73,6 +76,17 @@ def test_summary_table_feedback_and_export(graded_once):
     assert "다음 단계" in output and "workers 2" in output
 
 
+def test_feedback_keeps_hidden_tests_hidden(graded_once):
+    course, _, _ = graded_once
+    result = scores(course, LESSON)
+    assert result["hidden-fail"].cells["test_label_counts"] == 0  # the hidden check did fail
+    for student in ("ada", "hidden-fail"):
+        html = (course / "feedback" / student / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in html and "reference_data().y_train, minlength=10), 0" not in html
+    html = (course / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
+    assert "숫자별 개수가 다릅니다" in html  # the learner still learns what went wrong
+
+
 def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
     course, _, _ = graded_once
     before = scores(course, LESSON)
@@ -87,7 +101,7 @@ def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
         (course / "submitted" / student).rmdir()
     code, output = grade_class(course, "--workers", "2")
     assert code == 0, output
-    assert "1 of 2 submissions to grade" in output
+    assert "1 of 3 submissions to grade" in output
     assert ada_graded.stat().st_mtime == ada_mtime  # not graded again
     after = scores(course, LESSON)
     assert after["ada"].total == before["ada"].total
