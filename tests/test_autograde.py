@@ -7,6 +7,9 @@ wrong_answers.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from nbgrader_course import (
@@ -18,6 +21,7 @@ from nbgrader_course import (
     learner_notebook,
     lesson_ids,
     make_course,
+    nbgrader_env,
     run_nbgrader,
     scores,
     submit,
@@ -47,7 +51,13 @@ def _grade_class(lesson, tmp_path_factory):
     submit(course, "blank", lesson, learner_notebook(lesson))
     for wrong in WRONG_ANSWERS.get(lesson, []):
         submit(course, wrong.name, lesson, filled_notebook(lesson, {wrong.answer_cell: wrong.code}))
-    run_nbgrader(course, "autograde", lesson, "--force")
+    # The class is graded the way instructors grade it: real `nbgrader autograde` per learner,
+    # in parallel, through the course's own command.
+    grading = subprocess.run(
+        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--lesson", lesson,
+         "--no-feedback", "--no-export"],
+        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=3600)
+    assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
     result = scores(course, lesson)
     GRADED_CLASSES[lesson] = result
     return course, result

@@ -7,7 +7,48 @@ from collections.abc import Callable
 
 from .. import checks as check
 from .. import reference
+import torch
+
+from ..data import N_CLASSES, N_TRAIN
 from ..training import evaluate
+
+#: The lessons' training run: 2 epochs of 782 mini-batches (781 of 64 and one of 16).
+EPOCHS = 2
+BATCHES_PER_EPOCH = 782
+
+def call_learner(name: str, function: object, *args, error_hints: dict[str, str] | None = None):
+    """Call the learner's function; turn its exception into a check failure.
+
+    ``error_hints`` maps a piece of the error message to the hint that names the likely mistake.
+    """
+    if not callable(function):
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} {name} 은(는) 함수여야 합니다 (지금은 {type(function).__name__}).")
+    try:
+        return function(*args)
+    except check.CheckFailed:
+        raise
+    except Exception as error:  # the learner's code, any mistake
+        hint = next((f"\n   힌트: {text}" for needle, text in (error_hints or {}).items()
+                     if needle in str(error)), "")
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} {name} 을(를) 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
+        ) from None
+
+
+def output_kind(out: object) -> str | None:
+    """'log_softmax' or 'softmax' when a model's (N, 10) output rows are already normalised,
+    else None. Raw scores (logits) of a trained or fresh model practically never are."""
+    if not isinstance(out, torch.Tensor) or out.dim() != 2 or out.shape[1] != N_CLASSES:
+        return None
+    out = out.detach().double()
+    ones = torch.ones(len(out), dtype=out.dtype)
+    if torch.allclose(out.exp().sum(dim=1), ones, atol=1e-4):
+        return "log_softmax"
+    if (out >= 0).all() and torch.allclose(out.sum(dim=1), ones, atol=1e-4):
+        return "softmax"
+    return None
+
 
 VALID_LOSS = "검증 손실 (검증 데이터 10,000장 전체)"
 VALID_ACCURACY = "검증 정확도 (검증 데이터 10,000장 전체)"
@@ -74,3 +115,43 @@ def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
     check.close(VALID_LOSS, loss, ref["val_loss"]["value"], ref["val_loss"]["tolerance"], hint)
     check.close(VALID_ACCURACY, accuracy, ref["val_accuracy"]["value"],
                 ref["val_accuracy"]["tolerance"], hint)
+
+
+def check_losses(losses: object, hint_missing: str | None = None, hint_append: str | None = None) -> None:
+    """One plain float per mini-batch: 2 epochs × 782 batches, with a hint for each usual miscount.
+
+    ``hint_missing`` is shown when ``losses`` is None, ``hint_append`` when the count is off for
+    no recognised reason (it says where the lesson's loop appends).
+    """
+    expected = EPOCHS * BATCHES_PER_EPOCH
+    if not isinstance(losses, list) or len(losses) != expected:
+        count = f"{len(losses)}개" if isinstance(losses, list) else type(losses).__name__
+        hint = hint_append or "미니배치마다 losses.append(loss.item()) 을 하세요."
+        if losses is None and hint_missing:
+            hint = hint_missing
+        elif isinstance(losses, list) and not losses:
+            hint = ("losses 가 비어 있습니다. 학습 셀이 오류 없이 끝났는지 보고, 미니배치마다 "
+                    "losses.append(loss.item()) 을 하세요.")
+        elif isinstance(losses, list) and len(losses) == EPOCHS * N_TRAIN:
+            hint = ("이미지 한 장마다 학습했습니다. 데이터셋을 직접 돌면 한 장씩 나옵니다. "
+                    "for xb, yb in train_dl: 처럼 데이터 로더를 도세요.")
+        elif isinstance(losses, list) and len(losses) == EPOCHS * (BATCHES_PER_EPOCH - 1):
+            hint = "마지막 16장짜리 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
+        elif isinstance(losses, list) and len(losses) > expected and len(losses) % expected == 0:
+            hint = ("같은 모델을 여러 번 학습시켰습니다. 새 모델을 만드는 셀부터 다시 실행해 "
+                    f"에포크 {EPOCHS}번만 학습시키세요.")
+        elif isinstance(losses, list) and len(losses) == BATCHES_PER_EPOCH:
+            hint = (f"한 에포크만 학습했습니다. 에포크 수는 epochs = {EPOCHS} 입니다. "
+                    "for epoch in range(epochs): 안에서 훈련 데이터를 에포크마다 한 번씩 도세요.")
+        elif isinstance(losses, list) and len(losses) % BATCHES_PER_EPOCH == 0:
+            hint = f"에포크 수는 epochs = {EPOCHS} 입니다. for epoch in range(epochs): 로 도세요."
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} losses 에 미니배치마다 손실이 하나씩 있어야 합니다.\n"
+            f"   내 값: {count}\n   기대값: {expected}개 (에포크 {EPOCHS} × 배치 "
+            f"{BATCHES_PER_EPOCH})\n   힌트: {hint}")
+    if not all(isinstance(value, float) for value in losses):
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} losses 에는 파이썬 숫자(float)를 넣어야 합니다.\n"
+            "   힌트: losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
+            "계산 그래프까지 메모리에 남습니다.")
+    check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")

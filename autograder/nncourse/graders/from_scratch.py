@@ -10,14 +10,13 @@ import torch.nn.functional as F
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import check_trained
+from . import common
+from .common import EPOCHS, check_losses, check_trained
 
 LESSON = "02_from_scratch"
-BATCHES_PER_EPOCH = 782  # 781 full batches of 64 and one of 16
-EPOCHS = 2
 
 
-def _probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
+def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
     # 7 rows, not 10: with 10 rows a missing unsqueeze would broadcast silently.
     generator = torch.Generator().manual_seed(seed)
     logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
@@ -25,20 +24,15 @@ def _probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.
     return logits, targets
 
 
-def _call(name: str, function: object, *args):
-    """Call the learner's function; turn its exception into a check failure with a hint."""
-    if not callable(function):
-        raise check.CheckFailed(f"{check.FAIL_MARK} {name} 은(는) 함수여야 합니다 (지금은 {type(function).__name__}).")
-    try:
-        return function(*args)
-    except Exception as error:
-        hint = ""
-        if "must match the size" in str(error):
-            hint = ("\n   힌트: 행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
-                    "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요.")
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} {name} 를 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
-        ) from None
+#: Error messages of the usual mistakes in lesson 02's functions, and what to do about them.
+ERROR_HINTS = {
+    "must match the size": ("행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
+                            "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요."),
+}
+
+
+def call_learner(name: str, function: object, *args):
+    return common.call_learner(name, function, *args, error_hints=ERROR_HINTS)
 
 
 def check_parameters(weights: object, bias: object) -> None:
@@ -67,8 +61,8 @@ def check_parameters(weights: object, bias: object) -> None:
 
 
 def check_log_softmax(log_softmax: Callable, rows: int = 7) -> None:
-    logits, _ = _probe_inputs(rows)
-    got = _call("log_softmax", log_softmax, logits.clone())
+    logits, _ = probe_inputs(rows)
+    got = call_learner("log_softmax", log_softmax, logits.clone())
     expected = torch.log_softmax(logits, dim=-1)
     hint = "x - x.exp().sum(-1).log().unsqueeze(-1) 처럼, 행마다 log(Σ exp) 를 빼세요."
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
@@ -82,7 +76,7 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7) -> None:
 def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> None:
     xb = check.reference_data().x_valid[:5]
     with torch.no_grad():
-        got = _call("model", model, xb)
+        got = call_learner("model", model, xb)
         logits = xb @ weights + bias
     hint = "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다."
     if isinstance(got, torch.Tensor) and got.shape == logits.shape and torch.allclose(got, logits, atol=1e-5):
@@ -91,9 +85,9 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> N
 
 
 def check_nll(nll: Callable) -> None:
-    logits, targets = _probe_inputs()
+    logits, targets = probe_inputs()
     log_probs = torch.log_softmax(logits, dim=-1)
-    got = _call("nll", nll, log_probs, targets)
+    got = call_learner("nll", nll, log_probs, targets)
     expected = F.nll_loss(log_probs, targets)
     hint = "정답 위치의 로그 확률을 골라 평균을 내고 부호를 바꾸세요: -input[range(n), target].mean()"
     if isinstance(got, torch.Tensor) and got.numel() == 1:
@@ -105,8 +99,8 @@ def check_nll(nll: Callable) -> None:
 
 
 def check_accuracy(accuracy: Callable) -> None:
-    logits, targets = _probe_inputs(rows=9, seed=99)
-    got = _call("accuracy", accuracy, logits, targets)
+    logits, targets = probe_inputs(rows=9, seed=99)
+    got = call_learner("accuracy", accuracy, logits, targets)
     expected = (logits.argmax(dim=1) == targets).float().mean()
     hint = "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요."
     if isinstance(got, torch.Tensor) and got.numel() == 1:
@@ -123,19 +117,5 @@ def check_training(model: Callable, losses: object, lr: object = LEARNING_RATE,
     check.equal("학습률 lr", lr, LEARNING_RATE,
                 f"이 강의는 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
     check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
-    if not isinstance(losses, list) or len(losses) != EPOCHS * BATCHES_PER_EPOCH:
-        count = len(losses) if isinstance(losses, list) else type(losses).__name__
-        hint = "미니배치마다 losses.append(loss.item()) 을 하세요."
-        if count == EPOCHS * (BATCHES_PER_EPOCH - 1):
-            hint = "마지막 16장짜리 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} losses 에 미니배치마다 손실이 하나씩 있어야 합니다.\n"
-            f"   내 값: {count}개\n   기대값: {EPOCHS * BATCHES_PER_EPOCH}개 (에포크 {EPOCHS} × 배치 "
-            f"{BATCHES_PER_EPOCH})\n   힌트: {hint}")
-    if not all(isinstance(value, float) for value in losses):
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} losses 에는 파이썬 숫자(float)를 넣어야 합니다.\n"
-            "   힌트: losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
-            "계산 그래프까지 메모리에 남습니다.")
-    check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")
+    check_losses(losses)
     check_trained(LESSON, model, logits=False)

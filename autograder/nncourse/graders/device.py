@@ -1,0 +1,276 @@
+"""Checks of lesson 10_device: choose the device from torch.cuda.is_available(), move every
+batch and a fresh model there, and train the fresh model.
+
+These checks must work on a machine without a GPU, where "moved to the device" and "left on
+the CPU" look the same. To tell them apart, the checks call the learner's ``preprocess`` and
+``get_model`` once more while the notebook's global ``device`` is temporarily swapped for the
+``meta`` device (tensors with a shape but no data, available in every torch build): whatever
+the function really moves ends up on ``meta``, whatever it forgets stays on the CPU.
+
+A learner who writes ``torch.device("cuda")`` on a machine without CUDA gets the Korean hint
+naming ``torch.cuda.is_available()`` from every check that touches the device, never an
+uncaught error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator
+
+import torch
+from torch import nn
+
+from .. import checks as check
+from .. import reference
+from ..data import IMAGE_SIDE
+from ..training import evaluate, model_device
+from . import cnn
+from .cnn import CUDA_HINT, fail, same_device
+from .common import VALID_ACCURACY, VALID_LOSS, check_trained, diagnose_training
+
+LESSON = "10_device"
+EPOCHS = 1
+SETTINGS = f"bs=64, lr={cnn.LR}, momentum={cnn.MOMENTUM}, epochs={EPOCHS}"
+META = torch.device("meta")
+#: The reference comes from CPU runs, which are bit-for-bit repeatable with the seed the lesson
+#: sets. A GPU sums in another order (and cuDNN may use TF32), so the same seed drifts a little
+#: over 782 steps; for a model on a GPU the band is at least this wide.
+GPU_TOLERANCE = {"val_loss": 0.05, "val_accuracy": 0.015}
+OLD_MODEL_HINT = ("이미 학습된 cpu_model 을 이어서 학습했습니다. 그러면 두 번째 학습은 학습된 가중치에서 "
+                  "출발하므로 손실·정확도·시간을 CPU 학습과 비교할 수 없습니다. model, opt = get_model() "
+                  "로 새 모델과 새 옵티마이저를 만들어 학습하세요.")
+
+
+def cuda_available() -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.cuda.is_available()
+
+
+def expected_device() -> torch.device:
+    return torch.device("cuda") if cuda_available() else torch.device("cpu")
+
+
+def _is_cuda_error(error: Exception) -> bool:
+    text = str(error)
+    return "CUDA" in text or "cuda" in text
+
+
+def _hint_for(error: Exception) -> str | None:
+    return CUDA_HINT if _is_cuda_error(error) else None
+
+
+@contextlib.contextmanager
+def _pretend_device(function: Callable, device: torch.device = META) -> Iterator[None]:
+    """Run with the global ``device`` of ``function``'s module (the notebook) set to ``device``."""
+    namespace = getattr(function, "__globals__", None)
+    if namespace is None:
+        yield
+        return
+    missing = object()
+    saved = namespace.get("device", missing)
+    namespace["device"] = device
+    try:
+        yield
+    finally:
+        if saved is missing:
+            namespace.pop("device", None)
+        else:
+            namespace["device"] = saved
+
+
+def _as_device(name: str, value: object) -> torch.device:
+    try:
+        return torch.device(value)
+    except Exception:
+        fail(f"{name} 은(는) torch.device 여야 합니다", f"{type(value).__name__} {value!r}"[:80],
+             "torch.device(\"cuda\") 또는 torch.device(\"cpu\")",
+             "device = torch.device(\"cuda\") if torch.cuda.is_available() else torch.device(\"cpu\")")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 1: the device
+# --------------------------------------------------------------------------------------------
+
+def check_device(device: object, probe: bool = False) -> None:
+    """``device`` is CUDA exactly when ``torch.cuda.is_available()``, else the CPU."""
+    chosen = _as_device("device", device)
+    expected = expected_device()
+    if not same_device(chosen, expected):
+        if chosen.type == "cuda" and not cuda_available():
+            hint = CUDA_HINT
+        elif chosen.type == "cpu":
+            hint = ("이 컴퓨터에는 GPU 가 있는데 CPU 를 골랐습니다. \"cpu\" 로 못 박지 말고 "
+                    "torch.cuda.is_available() 로 고르세요.")
+        else:
+            hint = ("torch.device(\"cuda\") if torch.cuda.is_available() else torch.device(\"cpu\") "
+                    "처럼, GPU 가 있을 때만 cuda 를 고르세요.")
+        fail("device 는 torch.cuda.is_available() 이 True 이면 cuda, 아니면 cpu 여야 합니다",
+             str(chosen), f"{expected} (이 컴퓨터에서 torch.cuda.is_available() = {cuda_available()})",
+             hint)
+    check.passed("device 는 torch.cuda.is_available() 에 맞는 장치입니다")
+    if probe:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                moved = torch.arange(3.0).to(chosen)
+                back = (moved * 2).cpu()
+            except Exception as error:
+                fail("device 로 텐서를 옮길 수 있어야 합니다", f"{type(error).__name__}: {error}",
+                     "오류 없음", _hint_for(error))
+        if not torch.equal(back, torch.tensor([0.0, 2.0, 4.0])):
+            fail("device 에서 계산한 값이 맞아야 합니다", str(back.tolist()), "[0.0, 2.0, 4.0]")
+        check.passed("device 로 텐서를 옮겨 계산하고 .cpu() 로 되돌릴 수 있습니다")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 2: preprocess moves batches, the wrapped loaders
+# --------------------------------------------------------------------------------------------
+
+def _check_preprocess_moves(preprocess: Callable) -> None:
+    data = check.reference_data()
+    x, y = data.x_valid[:4].clone(), data.y_valid[:4].clone()
+    with cnn._guard(), _pretend_device(preprocess):
+        result = cnn.run_learner("preprocess(x, y)", preprocess, x, y, hint=_hint_for)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", cnn._size(result),
+             "(xb, yb)", "return x.view(-1, 1, 28, 28).to(device), y.to(device)")
+    for what, tensor, code in (("이미지", result[0], "x.view(-1, 1, 28, 28).to(device)"),
+                               ("레이블", result[1], "y.to(device)")):
+        object_particle, subject_particle = ("를", "가") if what == "이미지" else ("을", "이")
+        if not isinstance(tensor, torch.Tensor):
+            fail(f"preprocess 가 돌려준 {what}{subject_particle} 텐서여야 합니다", type(tensor).__name__,
+                 "torch.Tensor")
+        if tensor.device != META:
+            hint = f"preprocess 가 {what}{object_particle} device 로 옮기지 않았습니다: {code}."
+            if what == "레이블":
+                hint += " 모델의 출력과 레이블이 같은 장치에 있어야 손실을 계산할 수 있습니다."
+            hint += " CPU 만 있는 컴퓨터에서는 빠뜨려도 돌아가지만 GPU 에서는 오류가 납니다."
+            fail(f"preprocess 는 {what}{object_particle} 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
+                 f"device 를 가짜 장치 meta 로 바꿔 부르자 {what}{subject_particle} {tensor.device} 에 남음",
+                 "meta", hint)
+    check.passed("preprocess 는 이미지와 레이블을 모두 device 로 옮깁니다 (가짜 장치 meta 로 바꿔 확인)")
+
+
+def check_loaders(preprocess: Callable, train_dl: object, valid_dl: object, device: object) -> None:
+    """``preprocess`` reshapes and moves x and y to ``device``; the loaders wrap it."""
+    chosen = _as_device("device", device)
+    _check_preprocess_moves(preprocess)
+    data = check.reference_data()
+    with cnn._guard():
+        cnn.run_learner("preprocess(x, y)", preprocess, data.x_valid[:2].clone(),
+                        data.y_valid[:2].clone(), hint=_hint_for)
+    cnn._check_preprocess(preprocess)
+    cnn.check_loaders(train_dl, valid_dl, device=chosen)
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 3: get_model
+# --------------------------------------------------------------------------------------------
+
+def _unpack_model_and_opt(result: object) -> tuple[nn.Module, object]:
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail("get_model() 은 (모델, 옵티마이저) 두 개를 돌려줘야 합니다", cnn._size(result),
+             "(model, opt)", "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)")
+    model, opt = result
+    cnn.check_is_module("get_model() 의 모델", model)
+    return model, opt
+
+
+def _shares_parameters(model: nn.Module, other: nn.Module | None) -> bool:
+    if other is None:
+        return False
+    mine = {id(p) for p in model.parameters()}
+    return model is other or any(id(p) in mine for p in other.parameters())
+
+
+def _images(xb: torch.Tensor) -> torch.Tensor:
+    return xb.view(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
+
+
+def check_get_model(get_model: Callable, device: object, old_model: nn.Module | None = None) -> None:
+    """``get_model()`` returns a NEW untrained CNN on ``device`` and its SGD optimizer."""
+    chosen = _as_device("device", device)
+    with cnn._guard():
+        model, opt = _unpack_model_and_opt(cnn.run_learner("get_model()", get_model, hint=_hint_for))
+        second, _ = _unpack_model_and_opt(cnn.run_learner("get_model()", get_model, hint=_hint_for))
+    if _shares_parameters(model, old_model):
+        fail("get_model() 은 새 모델을 만들어야 합니다", "이미 학습된 cpu_model", "mnist_cnn() 으로 만든 새 모델",
+             OLD_MODEL_HINT)
+    if _shares_parameters(model, second):
+        fail("get_model() 은 부를 때마다 새 모델을 만들어야 합니다", "두 번 불렀더니 같은 모델",
+             "서로 다른 모델 두 개", "함수 안에서 model = mnist_cnn() 으로 모델을 만드세요.")
+    cnn.check_conv_layers("get_model() 의 모델", model)
+    where = model_device(model)
+    if not same_device(where, chosen):
+        fail("get_model() 의 모델이 device 에 있어야 합니다", str(where), str(chosen),
+             "mnist_cnn().to(device) 로 옮기세요.")
+    loss = cnn.initial_loss(model, preprocess=_images)
+    if not loss > cnn.UNTRAINED_LOSS:
+        fail("get_model() 의 모델은 학습되지 않은 새 모델이어야 합니다", f"검증 이미지 1000장의 손실 {loss:.4f}",
+             f"약 2.30 (> {cnn.UNTRAINED_LOSS})", OLD_MODEL_HINT)
+    check.passed("get_model() 은 부를 때마다 학습되지 않은 새 모델을 만듭니다")
+    cnn.check_optimizer(model, opt)
+    with cnn._guard(), _pretend_device(get_model):
+        pretend, _ = _unpack_model_and_opt(
+            cnn.run_learner("get_model() (device = meta)", get_model, hint=_hint_for))
+    stayed = [name for name, p in pretend.named_parameters() if p.device != META]
+    if stayed:
+        fail("get_model() 은 모델을 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
+             f"device 를 가짜 장치 meta 로 바꿔 부르자 매개변수 {len(stayed)}개가 CPU 에 남음",
+             "모든 매개변수가 meta",
+             "model = mnist_cnn().to(device) 처럼 모델을 device 로 옮기세요. CPU 만 있는 컴퓨터에서는 "
+             "빠뜨려도 돌아가지만 GPU 에서는 '같은 장치에 있어야 한다'는 오류가 납니다.")
+    check.passed("get_model() 은 모델을 device 로 옮깁니다 (가짜 장치 meta 로 바꿔 확인)")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4: training a fresh model on the device
+# --------------------------------------------------------------------------------------------
+
+def _diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
+    if (loss < ref["val_loss"]["value"] - ref["val_loss"]["tolerance"]
+            and accuracy > ref["val_accuracy"]["value"] + ref["val_accuracy"]["tolerance"]):
+        return ("기준보다 훨씬 좋습니다. 이미 학습된 모델의 가중치에서 출발했거나 에포크를 더 돌린 것 "
+                "같습니다. torch.manual_seed(0) 다음에 get_model() 로 새 모델을 만들어 "
+                f"{EPOCHS} 에포크만 학습하세요.")
+    return None
+
+
+def _check_trained_on_gpu(model: nn.Module) -> None:
+    """Like common.check_trained, with the band widened for a GPU's different arithmetic."""
+    data = check.reference_data()
+    try:
+        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, preprocess=_images)
+    except Exception as error:
+        fail("모델을 검증 데이터에 적용하다 오류가 났습니다", f"{type(error).__name__}: {error}", None,
+             "모델과 데이터가 같은 장치에 있는지 확인하세요.")
+    ref = reference.reference_for(LESSON, "trained")
+    hint = _diagnose(loss, accuracy, ref) or diagnose_training(loss, accuracy, ref, SETTINGS)
+    for key, label, value in (("val_loss", VALID_LOSS, loss), ("val_accuracy", VALID_ACCURACY, accuracy)):
+        tolerance = max(ref[key]["tolerance"], GPU_TOLERANCE[key])
+        check.close(f"{label}, GPU", value, ref[key]["value"], tolerance, hint)
+
+
+def check_training(model: object, history: object, opt: object, device: object,
+                   old_model: nn.Module | None = None) -> None:
+    """The model trained on the device is a fresh one, and it learned as much as the reference."""
+    chosen = _as_device("device", device)
+    cnn.check_is_module("model", model)
+    if _shares_parameters(model, old_model):
+        fail("장치에서 학습한 model 은 새 모델이어야 합니다", "cpu_model 과 같은 모델", "get_model() 로 만든 새 모델",
+             OLD_MODEL_HINT)
+    where = model_device(model)
+    if not same_device(where, chosen):
+        fail("model 의 매개변수가 device 에 있어야 합니다", str(where), str(chosen),
+             "model, opt = get_model() 으로 device 위의 모델을 받으세요.")
+    check.passed("model 은 cpu_model 과 다른 모델이고 device 에 있습니다")
+    cnn.check_history(history, EPOCHS)
+    cnn.check_fresh_start(history, hint=OLD_MODEL_HINT)
+    cnn.check_optimizer(model, opt)
+    if where.type == "cuda" and not reference.recording():
+        _check_trained_on_gpu(model)
+        return
+    check_trained(LESSON, model, settings=SETTINGS, preprocess=_images, diagnose=_diagnose)
+

@@ -1,0 +1,137 @@
+"""Checks of lesson 03_functional: ``F.cross_entropy`` replaces log-softmax + negative
+log-likelihood, and the model returns raw scores (logits)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .. import checks as check
+from ..data import N_CLASSES, N_PIXELS
+from .common import check_trained, output_kind
+from .from_scratch import call_learner, probe_inputs
+
+LESSON = "03_functional"
+SETTINGS = "bs=64, lr=0.5, epochs=2"
+
+
+NORMALISED_HINT = {
+    "log_softmax": ("출력의 각 행이 이미 로그 확률입니다(행마다 logsumexp 가 0). model 안에서 "
+                    "log_softmax 를 빼세요. F.cross_entropy 가 안에서 로그 소프트맥스를 계산하므로, "
+                    "모델이 또 적용하면 두 번 적용하는 셈입니다."),
+    "softmax": ("출력의 각 행이 소프트맥스 확률입니다(양수이고 합이 1). F.cross_entropy 에는 확률이 "
+                "아니라 가공하지 않은 점수(logits) xb @ weights + bias 를 넣어야 합니다."),
+}
+
+
+def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, seed: int = 1234) -> None:
+    """``cross_entropy_by_parts(logits, target)`` equals ``F.cross_entropy`` on probe inputs."""
+    logits, targets = probe_inputs(rows, seed)
+    got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone())
+    expected = F.cross_entropy(logits, targets)
+    hint = "F.nll_loss(F.log_softmax(logits, dim=-1), target) 처럼, 로그 소프트맥스를 먼저 적용한 뒤 음의 로그 우도를 구하세요."
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        value = got.item()
+        if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
+            hint = ("F.nll_loss 에 점수를 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
+                    "먼저 F.log_softmax(logits, dim=-1) 를 적용하세요.")
+        elif math.isclose(value, F.nll_loss(F.log_softmax(logits, dim=0), targets).item(), abs_tol=1e-5):
+            hint = "로그 소프트맥스를 열 방향(dim=0)으로 계산했습니다. 클래스는 마지막 차원이니 dim=-1 을 쓰세요."
+        elif math.isclose(value, F.nll_loss(F.softmax(logits, dim=-1), targets).item(), abs_tol=1e-5):
+            hint = ("F.softmax 는 확률을 줍니다. 음의 로그 우도에는 그 로그, F.log_softmax 가 필요합니다.")
+        elif math.isclose(value, -expected.item(), abs_tol=1e-5):
+            hint = "부호가 반대입니다. F.nll_loss 가 이미 마이너스를 붙여 주므로 따로 붙이지 마세요."
+    check.tensor_close(f"cross_entropy_by_parts(예시 점수 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
+    check.passed("F.cross_entropy = F.log_softmax + F.nll_loss 임을 확인했습니다")
+
+
+def check_loss_func(loss_func: object) -> None:
+    """``loss_func`` is ``F.cross_entropy`` itself."""
+    if loss_func is F.cross_entropy:
+        check.passed("loss_func 는 F.cross_entropy 입니다")
+        return
+    hint = "loss_func = F.cross_entropy 처럼 함수 자체를 넣으세요 (괄호를 붙여 호출하지 않습니다)."
+    if loss_func is F.nll_loss:
+        hint = ("F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 점수(logits)를 "
+                "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다.")
+    elif isinstance(loss_func, torch.nn.CrossEntropyLoss):
+        hint = ("nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스(모듈)입니다. 이번 강의는 함수 모음 "
+                "torch.nn.functional 을 익히는 단계이니 loss_func = F.cross_entropy 를 쓰세요.")
+    elif isinstance(loss_func, torch.Tensor):
+        hint = ("loss_func 에 손실 값(텐서)이 들어 있습니다. 함수를 호출한 결과가 아니라 함수 자체, "
+                "loss_func = F.cross_entropy 를 넣으세요.")
+    elif callable(loss_func):
+        logits, targets = probe_inputs()
+        try:
+            same = torch.allclose(torch.as_tensor(loss_func(logits, targets)), F.cross_entropy(logits, targets))
+        except Exception:  # the learner's function, any mistake
+            same = False
+        if same:
+            hint = ("계산은 같지만 F.cross_entropy 를 감싼 다른 함수입니다. 감쌀 필요 없이 "
+                    "loss_func = F.cross_entropy 로 충분합니다.")
+    name = getattr(loss_func, "__name__", type(loss_func).__name__)
+    raise check.CheckFailed(
+        f"{check.FAIL_MARK} loss_func 가 F.cross_entropy 여야 합니다\n   내 값: {name}\n"
+        f"   기대값: F.cross_entropy\n   힌트: {hint}")
+
+
+def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, images: int = 5,
+                start: int = 0) -> None:
+    """``model(xb)`` returns the raw scores ``xb @ weights + bias`` (no log-softmax)."""
+    xb = check.reference_data().x_valid[start:start + images]
+    for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
+        if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
+            raise check.CheckFailed(
+                f"{check.FAIL_MARK} {name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.\n"
+                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+    # The bias starts at zero, so a model that forgets it would look right. Give the learner's
+    # bias tensor (the one their model reads) distinct values for the probe, then restore it.
+    saved = bias.detach().clone()
+    try:
+        with torch.no_grad():
+            bias.copy_(torch.linspace(-0.5, 0.5, N_CLASSES))
+            got = call_learner("model", model, xb)
+            logits = xb @ weights + bias
+            without_bias = xb @ weights
+    finally:
+        with torch.no_grad():
+            bias.copy_(saved)
+    hint = "model(xb) 는 xb @ weights + bias 를 그대로 돌려줘야 합니다."
+    kind = output_kind(got)
+    if kind:
+        hint = NORMALISED_HINT[kind]
+    elif isinstance(got, torch.Tensor) and got.shape == logits.shape:
+        if torch.allclose(got, without_bias, atol=1e-5):
+            hint = "편향(bias)을 더하지 않았습니다: xb @ weights + bias."
+    check.tensor_close(f"model(검증 이미지 {images}장)", got, logits, 1e-4, hint)
+    check.passed("model 은 로그 소프트맥스 없이 점수(logits)를 돌려줍니다")
+
+
+LEARNING_RATE = 0.5
+EPOCHS = 2
+
+
+def check_training(model: Callable, loss_func: object, lr: object = LEARNING_RATE,
+                   epochs: object = EPOCHS) -> None:
+    """The trained model scores like the reference on the whole validation set."""
+    check.equal("학습률 lr", lr, LEARNING_RATE,
+                f"이 강의는 02 강의와 같은 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
+    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 02 강의와 같이 {EPOCHS} 에포크 학습합니다.")
+
+    def diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
+        if loss_func is not F.cross_entropy:
+            return ("loss_func 가 F.cross_entropy 가 아니었습니다. 훈련 루프는 loss_func 로 손실을 "
+                    "계산하므로, 위의 연습 2 를 먼저 고치고 다시 학습시키세요.")
+        with torch.no_grad():
+            try:
+                kind = output_kind(model(check.reference_data().x_valid[:20]))
+            except Exception:  # check_trained reports the error itself
+                kind = None
+        if kind:
+            return NORMALISED_HINT[kind]
+        return None
+
+    check_trained(LESSON, model, settings=SETTINGS, diagnose=diagnose)

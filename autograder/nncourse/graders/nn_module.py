@@ -1,0 +1,310 @@
+"""Checks of lesson 04_nn_module: an ``nn.Module`` that holds its ``nn.Parameter``s, and a
+no-argument ``fit()`` that loops over ``model.parameters()`` and calls ``model.zero_grad()``."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import checks as check
+from ..data import N_CLASSES, N_PIXELS
+from .common import EPOCHS, check_losses, check_trained, output_kind
+
+LESSON = "04_nn_module"
+SETTINGS = "bs=64, lr=0.5, epochs=2"
+LR = 0.5
+BATCH_SIZE = 64
+N_PARAMETERS = N_PIXELS * N_CLASSES + N_CLASSES  # 7850
+
+# check_fit trains a stand-in model on a few images: two full batches of 64 and one of 32.
+PROBE_IMAGES = 160
+PROBE_EPOCHS = 2
+# The globals of the notebook that a no-argument fit() reads, swapped for the probe.
+FIT_GLOBALS = ("model", "x_train", "y_train", "n", "epochs", "losses")
+
+
+def _fail(message: str) -> None:
+    raise check.CheckFailed(f"{check.FAIL_MARK} {message}")
+
+
+NORMALISED_HINT = {
+    "log_softmax": ("forward 의 출력이 이미 로그 확률입니다(행마다 logsumexp 가 0). forward 안에서 "
+                    "log_softmax 를 빼세요. 손실 함수 F.cross_entropy 가 로그 소프트맥스를 계산합니다."),
+    "softmax": ("forward 의 출력이 소프트맥스 확률입니다(양수이고 합이 1). forward 는 가공하지 않은 "
+                "점수 xb @ self.weights + self.bias 를 돌려줘야 합니다."),
+}
+
+
+def _instantiate(cls: object) -> nn.Module:
+    """One instance of the learner's class, without touching the notebook's random numbers."""
+    if not isinstance(cls, type):
+        _fail(f"Mnist_Logistic 은(는) 클래스여야 합니다 (지금은 {type(cls).__name__}).\n"
+              "   힌트: class Mnist_Logistic(nn.Module): 로 정의하세요.")
+    if not issubclass(cls, nn.Module):
+        _fail(f"{cls.__name__} 이(가) nn.Module 을 상속하지 않습니다.\n"
+              "   힌트: class Mnist_Logistic(nn.Module): 처럼 괄호 안에 nn.Module 을 적으세요. 그래야 "
+              "parameters(), zero_grad() 같은 메서드를 물려받습니다.")
+    # fork_rng: the check must not shift the random numbers of the model the notebook builds next.
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        try:
+            return cls()
+        except Exception as error:  # the learner's __init__, any mistake
+            failure = error
+    hint = "__init__ 이 인자 없이 Mnist_Logistic() 으로 만들어지는지 보세요."
+    if "before Module.__init__() call" in str(failure):
+        hint = ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
+                "매개변수를 기록할 준비를 합니다.")
+    _fail(f"Mnist_Logistic() 을 만들다 오류가 났습니다: {type(failure).__name__}: {failure}\n"
+          f"   힌트: {hint}")
+
+
+def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
+    """The module's weight and bias parameters, or a failure that names what is wrong."""
+    params = dict(module.named_parameters())
+    if not params:
+        plain = [name for name, value in vars(module).items() if isinstance(value, torch.Tensor)]
+        found = f" (텐서 속성 {', '.join(plain)} 은(는) 있지만 매개변수로 등록되지 않았습니다)" if plain else ""
+        _fail(f"model.parameters() 가 비어 있습니다{found}.\n"
+              "   힌트: self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
+              "매개변수로 기록합니다. 그냥 텐서를 속성에 넣으면 parameters() 에도 zero_grad() 에도 "
+              "나타나지 않아 학습되지 않습니다.")
+    shapes = {name: tuple(p.shape) for name, p in params.items()}
+    weights = [p for p in params.values() if tuple(p.shape) == (N_PIXELS, N_CLASSES)]
+    biases = [p for p in params.values() if tuple(p.shape) == (N_CLASSES,)]
+    hint = ("매개변수는 정확히 두 개, 가중치 nn.Parameter(torch.randn(784, 10) / math.sqrt(784)) 와 "
+            "편향 nn.Parameter(torch.zeros(10)) 입니다.")
+    if any(shape == (N_CLASSES, N_PIXELS) for shape in shapes.values()):
+        hint = "가중치의 행과 열이 바뀌었습니다. (입력 784, 출력 10) 이어야 xb @ weights 가 (N, 10) 이 됩니다."
+    elif len(weights) == 1 and not biases:
+        hint = "편향(bias)이 없습니다. self.bias = nn.Parameter(torch.zeros(10)) 도 만드세요."
+    if len(params) != 2 or len(weights) != 1 or len(biases) != 1:
+        _fail(f"매개변수가 (784, 10) 가중치 하나와 (10,) 편향 하나여야 합니다\n"
+              f"   내 값: {shapes}\n   기대값: {{'weights': (784, 10), 'bias': (10,)}}\n   힌트: {hint}")
+    return weights[0], biases[0]
+
+
+def check_module(cls: object, images: int = 5, start: int = 0) -> None:
+    """``cls()`` is an nn.Module with a (784, 10) weight and a (10,) bias registered as
+    parameters, initialised like lesson 02, whose forward returns the raw scores."""
+    module = _instantiate(cls)
+    weights, bias = _find_parameters(module)
+    check.passed("Mnist_Logistic 은 nn.Module 이고, 매개변수는 (784, 10) 가중치와 (10,) 편향입니다")
+    check.close("가중치의 표준편차 (Xavier 초기화 1/√784 ≈ 0.036)", weights.detach().std().item(),
+                1 / math.sqrt(N_PIXELS), 0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 작게 시작하세요.")
+    check.tensor_equal("편향의 처음 값", bias.detach(), torch.zeros(N_CLASSES), "편향은 torch.zeros(10) 으로 시작합니다.")
+    # The bias starts at zero; give it distinct values so a forward that forgets it shows.
+    # Restore it afterwards: a learner's class might wrap a tensor that lives outside it.
+    saved = bias.detach().clone()
+    with torch.no_grad():
+        bias.copy_(torch.linspace(-0.5, 0.5, N_CLASSES))
+        xb = check.reference_data().x_valid[start:start + images]
+        try:
+            got = module(xb)
+        except Exception as error:  # the learner's forward, any mistake
+            got = error
+        expected = xb @ weights + bias
+        without_bias = xb @ weights
+        bias.copy_(saved)
+    if isinstance(got, Exception):
+        _fail(f"model(xb) 를 실행하다 오류가 났습니다: {type(got).__name__}: {got}\n"
+              "   힌트: forward(self, xb) 가 xb @ self.weights + self.bias 를 돌려주는지 보세요. "
+              "forward 라는 이름과 self 인자를 빠뜨리지 않았는지도 보세요.")
+    hint = "forward(self, xb) 는 xb @ self.weights + self.bias 를 돌려줘야 합니다."
+    kind = output_kind(got)
+    if kind:
+        hint = NORMALISED_HINT[kind]
+    elif isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.allclose(got, without_bias, atol=1e-5):
+        hint = "forward 에서 편향(bias)을 더하지 않았습니다: xb @ self.weights + self.bias."
+    check.tensor_close(f"model(검증 이미지 {images}장)", got, expected, 1e-4, hint)
+
+
+def check_fresh_parameters(cls: type) -> None:
+    """Two instances hold their own, differently initialised parameters."""
+    first, second = _instantiate(cls), _instantiate_other(cls)
+    w1, _ = _find_parameters(first)
+    w2, _ = _find_parameters(second)
+    if w1.data_ptr() == w2.data_ptr() or torch.equal(w1, w2):
+        _fail("Mnist_Logistic() 을 두 번 만들었더니 두 모델의 가중치가 같은 텐서입니다.\n"
+              "   힌트: 가중치는 __init__ 안에서 torch.randn(...) 으로 새로 만드세요. 클래스 밖에서 만든 텐서를 "
+              "nn.Parameter 로 감싸면 모든 모델이 그 텐서 하나를 나눠 씁니다.")
+    check.passed("Mnist_Logistic() 으로 만든 모델마다 자기 매개변수를 가집니다")
+
+
+def _instantiate_other(cls: type) -> nn.Module:
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        return cls()
+
+
+def check_parameter_count(n_params: object) -> None:
+    """``n_params`` is the number of numbers the model learns: 784 × 10 + 10."""
+    if isinstance(n_params, torch.Tensor) and n_params.numel() == 1:
+        n_params = n_params.item()
+    hint = "sum(p.numel() for p in model.parameters()) 처럼 매개변수마다 원소 수를 더하세요."
+    if n_params == 2:
+        hint = ("매개변수 텐서의 개수(2)를 셌습니다. 구할 것은 그 안에 든 숫자의 개수입니다. "
+                "텐서 p 의 원소 수는 p.numel() 입니다.")
+    elif n_params == N_PIXELS * N_CLASSES:
+        hint = "가중치만 셌습니다. 편향의 10개도 더하세요."
+    check.equal("n_params (모델이 학습하는 숫자의 개수)", n_params, N_PARAMETERS, hint)
+
+
+class ProbeLogistic(nn.Module):
+    """A stand-in for the learner's model, with other parameter names than the lesson's: a fit
+    that names parameters (``model.weights``) instead of looping over ``model.parameters()``
+    fails on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        generator = torch.Generator().manual_seed(2024)
+        self.w = nn.Parameter(torch.randn(N_PIXELS, N_CLASSES, generator=generator) / math.sqrt(N_PIXELS))
+        self.b = nn.Parameter(torch.zeros(N_CLASSES))
+
+    def forward(self, xb: torch.Tensor) -> torch.Tensor:
+        return xb @ self.w + self.b
+
+
+def _simulate(x: torch.Tensor, y: torch.Tensor, *, lr: float = LR, zero: bool = True,
+              batches: int | None = None) -> ProbeLogistic:
+    """What a correct fit() (or one with a named mistake) does to a fresh probe model."""
+    model = ProbeLogistic()
+    count = (len(x) - 1) // BATCH_SIZE + 1 if batches is None else batches
+    for _ in range(PROBE_EPOCHS):
+        for i in range(count):
+            xb, yb = x[i * BATCH_SIZE:(i + 1) * BATCH_SIZE], y[i * BATCH_SIZE:(i + 1) * BATCH_SIZE]
+            F.cross_entropy(model(xb), yb).backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= p.grad * lr
+                if zero:
+                    model.zero_grad()
+    return model
+
+
+def _same(a: nn.Module, b: nn.Module) -> bool:
+    return all(torch.allclose(p, q, atol=1e-5) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def _run_fit(fit, namespace: dict, probe: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list:
+    """Call the learner's fit() with the probe in place of the notebook's globals; restore them."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in FIT_GLOBALS}
+    saved_progress = os.environ.get("NNCOURSE_PROGRESS")
+    namespace.update(model=probe, x_train=x, y_train=y, n=len(x), epochs=PROBE_EPOCHS, losses=[])
+    os.environ["NNCOURSE_PROGRESS"] = "0"  # no progress bars for the probe
+    try:
+        fit()
+        return namespace["losses"]
+    except Exception as error:  # the learner's fit, any mistake
+        failure = error
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+        if saved_progress is None:
+            os.environ.pop("NNCOURSE_PROGRESS", None)
+        else:
+            os.environ["NNCOURSE_PROGRESS"] = saved_progress
+    _explain_fit_error(failure)
+
+
+def _explain_fit_error(error: Exception) -> None:
+    """Name the likely mistake behind an exception raised by the learner's fit()."""
+    message = str(error)
+    hint = ("위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
+            "x_train, y_train, losses 를 씁니다.")
+    if isinstance(error, NotImplementedError):
+        hint = "답안 셀의 raise NotImplementedError(...) 줄을 지우고 fit 을 완성하세요."
+    elif "leaf Variable that requires grad" in message:
+        hint = ("매개변수 갱신(p -= p.grad * lr)을 torch.no_grad() 블록 밖에서 했습니다. PyTorch 는 기울기를 "
+                "추적하는 잎 텐서를 제자리에서 바꾸는 것을 막습니다. 갱신을 with torch.no_grad(): 안에 넣으세요.")
+    elif "NoneType" in message:
+        hint = ("p.grad 가 None 입니다. model.zero_grad() 는 기울기를 None 으로 지웁니다. 순서는 "
+                "loss.backward() → 매개변수 갱신 → model.zero_grad() 입니다. zero_grad 를 backward 와 "
+                "갱신 사이에 부르지 않았는지, loss.backward() 를 빠뜨리지 않았는지 보세요.")
+    elif isinstance(error, AttributeError) and "ProbeLogistic" in message:
+        hint = ("fit 이 매개변수를 이름(model.weights 같은)으로 불렀습니다. 확인 셀은 매개변수 이름이 다른 "
+                "시험용 모델로 fit 을 실행합니다. 이름 대신 for p in model.parameters(): 로 모든 매개변수를 도세요.")
+    _fail("시험용 모델로 fit() 을 실행하다 오류가 났습니다.\n"
+          f"   오류: {type(error).__name__}: {error}\n   힌트: {hint}")
+
+
+def check_fit(fit: object, start: int = 0) -> None:
+    """Run the learner's no-argument fit() on a stand-in model and a few images, with the
+    notebook's globals swapped for the probe's, and compare with a correct update."""
+    if not callable(fit) or not hasattr(fit, "__globals__"):
+        _fail(f"fit 은 def 로 정의한 함수여야 합니다 (지금은 {type(fit).__name__}).")
+    required = [p.name for p in inspect.signature(fit).parameters.values()
+                if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if required:
+        _fail(f"fit 이 인자 {', '.join(required)} 을(를) 받습니다.\n"
+              "   힌트: 이번 강의의 fit 은 인자 없이 fit() 으로 부릅니다. 필요한 것은 전역 변수 model, lr, "
+              "epochs 등에서 읽습니다. fit 에 인자를 주는 것은 08 강의에서 합니다.")
+    check.passed("fit 은 인자 없이 부를 수 있는 함수입니다")
+
+    data = check.reference_data()
+    x, y = data.x_train[start:start + PROBE_IMAGES], data.y_train[start:start + PROBE_IMAGES]
+    namespace = fit.__globals__
+    probe = ProbeLogistic()
+    initial = ProbeLogistic()
+    losses = _run_fit(fit, namespace, probe, x, y)
+    expected = _simulate(x, y)
+    if not _same(probe, expected):
+        lr = namespace.get("lr")
+        hint = ("fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
+                f"(p -= p.grad * lr, lr={LR}) → model.zero_grad(). 에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
+        if any(not torch.isfinite(p).all() for p in probe.parameters()):
+            hint = ("매개변수에 NaN 이 생겼습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
+                    "계산했는지((n - 1) // bs + 1) 보세요. " + hint)
+        elif _same(probe, initial):
+            hint = ("fit 이 끝났는데 매개변수가 전혀 바뀌지 않았습니다. fit 이 전역 변수 model 을 학습시키는지"
+                    "(fit 안에서 새 모델을 만들지 않는지), 갱신이 제자리 연산 p -= p.grad * lr 인지 보세요. "
+                    "p = p - p.grad * lr 은 새 텐서를 만들 뿐 매개변수를 바꾸지 않습니다.")
+        elif torch.equal(probe.b, initial.b):
+            hint = "편향이 갱신되지 않았습니다. for p in model.parameters(): 로 모든 매개변수를 갱신하세요."
+        elif _same(probe, _simulate(x, y, zero=False)):
+            hint = ("기울기를 0 으로 되돌리지 않아 미니배치마다 기울기가 계속 쌓입니다. 갱신한 뒤 "
+                    "model.zero_grad() 를 부르세요.")
+        elif isinstance(lr, (int, float)) and lr != LR and _same(probe, _simulate(x, y, lr=lr)):
+            hint = f"학습률 lr 이 {lr} 입니다. 이 강의의 학습률은 lr = {LR} 입니다."
+        elif _same(probe, _simulate(x, y, batches=len(x) // BATCH_SIZE)):
+            hint = "마지막 작은 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
+        _fail(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다\n"
+              f"   힌트: {hint}")
+    expected_count = PROBE_EPOCHS * ((PROBE_IMAGES - 1) // BATCH_SIZE + 1)
+    count = len(losses) if isinstance(losses, list) else type(losses).__name__
+    if count != expected_count or not all(isinstance(v, float) for v in losses):
+        hint = ("루프 안에서 losses.append(loss.item()) 을 하세요. fit 안에서 losses = [] 로 새 리스트를 "
+                "만들면 전역 losses 는 비어 있습니다.")
+        if isinstance(count, int) and count > expected_count:
+            hint = ("미니배치가 너무 많습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
+                    "계산하세요: (n - 1) // bs + 1.")
+        elif isinstance(count, int) and count == expected_count:
+            hint = "losses 에는 파이썬 숫자를 넣으세요: losses.append(loss.item())."
+        _fail(f"fit() 이 미니배치마다 손실을 전역 리스트 losses 에 넣어야 합니다\n"
+              f"   내 값: {count}개\n   기대값: {expected_count}개 (파이썬 float)\n   힌트: {hint}")
+    check.passed(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대한 대로 학습시키고, "
+                 f"손실 {expected_count}개를 losses 에 넣었습니다")
+
+
+def check_training(model: object, losses: object, lr: object = LR, epochs: object = EPOCHS) -> None:
+    """The model trained by fit() scores like the reference on the whole validation set."""
+    check.equal("학습률 lr", lr, LR,
+                f"이 강의는 학습률 {LR} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
+    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
+    if not isinstance(model, nn.Module):
+        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
+              "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
+    if not list(model.parameters()):
+        _fail("model.parameters() 가 비어 있어 아무것도 학습되지 않았습니다.\n"
+              "   힌트: Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
+    check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
+    check_trained(LESSON, model, settings=SETTINGS)

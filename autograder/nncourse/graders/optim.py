@@ -1,0 +1,221 @@
+"""Checks of lesson 06_optim: ``torch.optim.SGD`` takes over the hand-written update.
+
+Importing this module registers a global optimizer step hook that counts, per optimizer
+object, how many times ``step()`` ran. The training check uses the count to see that the
+learner's loop really went through ``opt.step()`` (a hand-written update leaves it at 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import weakref
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch import optim as torch_optim
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from .. import checks as check
+from .common import BATCHES_PER_EPOCH, EPOCHS, check_losses, check_trained
+from .nn_linear import check_structure, output_diagnosis
+
+LESSON = "06_optim"
+SETTINGS = "bs=64, lr=0.5, epochs=2"
+LR = 0.5
+STEPS = EPOCHS * BATCHES_PER_EPOCH  # 1,564
+#: What must stay at optim.SGD's defaults for it to match the hand-written update.
+SGD_DEFAULTS = {"weight_decay": 0, "dampening": 0, "nesterov": False, "maximize": False}
+
+_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _count_step(optimizer, args, kwargs) -> None:
+    _steps[optimizer] = _steps.get(optimizer, 0) + 1
+
+
+_STEP_HOOK = register_optimizer_step_post_hook(_count_step)
+
+
+def steps_taken(optimizer: object) -> int:
+    """How many times ``optimizer.step()`` has run since this module was imported."""
+    try:
+        return _steps.get(optimizer, 0)
+    except TypeError:  # not weak-referenceable: not an optimizer
+        return 0
+
+
+def _fail(text: str) -> None:
+    raise check.CheckFailed(f"{check.FAIL_MARK} {text}")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Run checks without their pass lines (an earlier check already reported them)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]:
+    """``get_model()`` as a (model, optimizer) pair, with a hint for each way it can fail."""
+    if not callable(get_model):
+        _fail(f"get_model 은(는) 함수여야 합니다 (지금은 {type(get_model).__name__}).\n"
+              "   힌트: def get_model(): 로 정의하세요.")
+    try:
+        with torch.random.fork_rng(devices=[]):  # leave the learner's random stream alone
+            result = get_model()
+    except Exception as error:  # the learner's function, any mistake
+        _fail(f"get_model() 을 실행하다 오류가 났습니다: {type(error).__name__}: {error}\n"
+              "   힌트: 함수 안에서 모델을 만들고, 그 모델의 model.parameters() 로 optim.SGD 를 만드세요.")
+    if not isinstance(result, tuple) or len(result) != 2:
+        _fail("get_model() 은 (모델, 옵티마이저) 두 값을 돌려줘야 합니다.\n"
+              f"   내 값: {type(result).__name__}\n"
+              "   힌트: return model, optim.SGD(model.parameters(), lr=lr)")
+    model, opt = result
+    if isinstance(model, torch_optim.Optimizer) and isinstance(opt, nn.Module):
+        _fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.\n"
+              "   힌트: model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt")
+    return model, opt
+
+
+def check_optimizer(model: nn.Module, opt: object) -> None:
+    """``opt`` is a plain ``optim.SGD`` with lr 0.5 over exactly ``model``'s parameters."""
+    recipe = "optim.SGD(model.parameters(), lr=lr)"
+    if not isinstance(opt, torch_optim.Optimizer):
+        _fail(f"옵티마이저가 torch.optim 의 옵티마이저가 아닙니다 (지금은 {type(opt).__name__}).\n"
+              f"   힌트: {recipe} 로 만드세요.")
+    if type(opt) is not torch_optim.SGD:
+        _fail(f"옵티마이저가 {type(opt).__name__} 입니다. 이 강의는 손으로 쓴 갱신과 똑같이 움직이는 "
+              "optim.SGD(확률적 경사 하강법)를 씁니다.\n"
+              f"   힌트: {recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다.")
+    check.passed("옵티마이저는 torch.optim.SGD 입니다")
+
+    names = {id(p): name for name, p in model.named_parameters()}
+    held = [p for group in opt.param_groups for p in group["params"]]
+    held_ids = {id(p) for p in held}
+    if held_ids != set(names) or len(held) != len(names):
+        missing = [name for pid, name in names.items() if pid not in held_ids]
+        if not held_ids & set(names):
+            hint = ("옵티마이저가 이 모델이 아닌 다른 모델의 매개변수를 갖고 있습니다. 이대로는 opt.step() 이 "
+                    "다른 모델만 바꾸고 이 모델은 그대로입니다. 바로 이 모델의 model.parameters() 를 넘기세요. "
+                    "(get_model() 안에서 새로 만든 모델 대신 바깥의 전역 model 을 쓰지 않았나요?)")
+        elif missing:
+            hint = (f"옵티마이저에 {', '.join(missing)} 이(가) 빠졌습니다. 빠진 매개변수는 학습되지 않습니다. "
+                    "매개변수를 하나하나 고르지 말고 model.parameters() 를 통째로 넘기세요.")
+        else:
+            hint = "모델에 없는 텐서나 같은 매개변수를 두 번 넘겼습니다. model.parameters() 만 넘기세요."
+        _fail("옵티마이저가 갱신하는 텐서가 모델의 매개변수와 정확히 같아야 합니다.\n"
+              f"   내 값: 옵티마이저가 가진 텐서 {len(held)}개 중 이 모델의 것 {len(held_ids & set(names))}개\n"
+              f"   기대값: 이 모델의 매개변수 {len(names)}개 ({', '.join(names.values())})\n"
+              f"   힌트: {hint}")
+    check.passed(f"옵티마이저는 바로 이 모델의 매개변수 {len(names)}개({', '.join(names.values())})를 갱신합니다")
+
+    for group in opt.param_groups:
+        lr = group["lr"]
+        hint = "준비 셀의 학습률을 그대로 넘기세요: optim.SGD(model.parameters(), lr=lr)  (lr = 0.5)"
+        check.equal("옵티마이저의 학습률 lr", lr, LR, hint)
+        check.equal("옵티마이저의 모멘텀(momentum)", group["momentum"], 0,
+                    "이 강의의 SGD 는 모멘텀 없이(momentum=0, 기본값) 손으로 쓴 갱신과 똑같이 움직여야 "
+                    "합니다. momentum 인자를 빼세요. 모멘텀은 09 강의에서 씁니다.")
+        changed = {key: group[key] for key, default in SGD_DEFAULTS.items() if group.get(key) != default}
+        if changed:
+            settings = ", ".join(f"{key}={value}" for key, value in changed.items())
+            _fail("옵티마이저의 나머지 설정은 기본값이어야 합니다.\n"
+                  f"   내 값: {settings}\n"
+                  f"   기대값: {', '.join(f'{k}={v}' for k, v in SGD_DEFAULTS.items())}\n"
+                  f"   힌트: {settings} 를 빼고 optim.SGD(model.parameters(), lr=lr) 로만 만드세요. 그래야 "
+                  "손으로 쓴 갱신 p -= p.grad * lr 과 똑같이 움직입니다.")
+    check.passed("옵티마이저의 나머지 설정(weight_decay, dampening, nesterov, maximize)은 기본값입니다")
+
+
+def check_get_model(get_model: object) -> None:
+    """``get_model()`` gives a fresh model and an SGD optimizer over that very model, each call."""
+    model, opt = call_get_model(get_model)
+    with _quiet():
+        check_structure(model, name="get_model() 이 돌려준 모델")
+    check.passed("get_model() 이 돌려준 모델: nn.Linear(784, 10) 하나, 매개변수 7,850개")
+    check_optimizer(model, opt)
+
+    other_model, other_opt = call_get_model(get_model)
+    shared = {id(p) for p in model.parameters()} & {id(p) for p in other_model.parameters()}
+    if other_model is model or shared:
+        _fail("get_model() 을 두 번 불렀더니 같은 모델이 나왔습니다.\n"
+              "   힌트: 함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
+              "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다.")
+    if other_opt is opt:
+        _fail("get_model() 을 두 번 불렀더니 같은 옵티마이저가 나왔습니다.\n"
+              "   힌트: 새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요.")
+    with _quiet():
+        check_optimizer(other_model, other_opt)
+    check.passed("get_model() 은 부를 때마다 새 모델과, 그 모델을 갱신하는 새 옵티마이저를 만듭니다")
+
+
+def check_one_step(get_model: object) -> None:
+    """One ``opt.step()`` moves every parameter by exactly -lr × its gradient, and
+    ``opt.zero_grad()`` clears those gradients (no weight decay, no maximize, ...)."""
+    model, opt = call_get_model(get_model)
+    data = check.reference_data()
+    xb, yb = data.x_valid[:64], data.y_valid[:64]
+    before = [p.detach().clone() for p in model.parameters()]
+    F.cross_entropy(model(xb), yb).backward()
+    expected = [b - LR * p.grad for b, p in zip(before, model.parameters())]
+    opt.step()
+    for (name, p), want in zip(model.named_parameters(), expected):
+        check.tensor_close(f"opt.step() 한 번 뒤의 {name}", p.detach(), want, 1e-6,
+                           "opt.step() 한 번은 p -= lr * p.grad 와 같아야 합니다. optim.SGD 의 다른 설정"
+                           "(weight_decay, maximize, nesterov 등)은 기본값으로 두세요.")
+    opt.zero_grad()
+    if any(p.grad is not None and p.grad.abs().sum().item() != 0 for p in model.parameters()):
+        _fail("opt.zero_grad() 뒤에도 모델의 기울기가 남아 있습니다.\n"
+              "   힌트: 옵티마이저를 이 모델의 model.parameters() 로 만드세요.")
+    check.passed("opt.zero_grad() 가 이 모델의 기울기를 지웁니다")
+
+
+def _diagnose(model: nn.Module) -> Callable[[float, float, dict], str | None]:
+    softmax = output_diagnosis(model)
+
+    def diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
+        if not math.isfinite(loss) or (loss > 2.0 and accuracy > 0.5):
+            return ("손실이 폭발했습니다. 미니배치마다 opt.zero_grad() 로 기울기를 지웠는지 보세요. "
+                    "지우지 않으면 loss.backward() 가 구한 기울기가 계속 쌓입니다.")
+        if accuracy < 0.3:
+            return ("모델이 거의 학습되지 않았습니다. opt.zero_grad() 를 loss.backward() 와 opt.step() "
+                    "사이에서 부르면 step 이 쓸 기울기가 지워집니다. 순서는 loss.backward() → opt.step() → "
+                    "opt.zero_grad() 입니다.")
+        return softmax(loss, accuracy, ref)
+    return diagnose
+
+
+def check_training(model: object, opt: object, losses: object) -> None:
+    """The model trained with ``opt.step()``/``opt.zero_grad()``, scored on the whole
+    validation set."""
+    check_losses(losses, "losses = [] 로 시작해 미니배치마다 losses.append(loss.item()) 을 하세요.")
+    if not isinstance(model, nn.Module):
+        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
+              "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
+    with _quiet():
+        check_optimizer(model, opt)
+    check.passed("opt 는 model 의 매개변수를 갱신하는 SGD 입니다 (lr=0.5)")
+
+    steps = steps_taken(opt)
+    if steps != STEPS:
+        if steps == 0:
+            hint = ("opt.step() 이 한 번도 불리지 않았습니다. loss.backward() 다음에 opt.step() 을 불러 "
+                    "매개변수를 갱신하세요. 손으로 쓴 갱신(p -= p.grad * lr)은 이제 옵티마이저가 대신합니다.")
+        elif steps > STEPS and steps % STEPS == 0:
+            hint = ("같은 모델을 여러 번 학습시켰습니다. 학습 셀 첫 줄의 model, opt = get_model() 로 새 모델에서 "
+                    f"시작해 에포크 {EPOCHS}번만 학습시키세요.")
+        elif steps < STEPS and isinstance(losses, list) and len(losses) == STEPS:
+            hint = ("손실은 미니배치마다 모였는데 이 opt 의 step 은 그보다 적습니다. 루프 안에서 get_model() 을 "
+                    "다시 불러 모델이 처음 상태로 돌아간 것은 아닌지 보세요. get_model() 은 학습 전에 한 번만 "
+                    "부릅니다.")
+        else:
+            hint = "미니배치마다 opt.step() 을 정확히 한 번 부르세요."
+        _fail("opt.step() 을 미니배치마다 한 번씩 불러야 합니다.\n"
+              f"   내 값: {steps}번\n   기대값: {STEPS}번 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})\n"
+              f"   힌트: {hint}")
+    check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")
+    check_trained(LESSON, model, settings=SETTINGS, diagnose=_diagnose(model))

@@ -1,0 +1,41 @@
+"""Wrong answers for 03_functional."""
+
+from wrong_answers import WrongAnswer
+
+WRONG = [
+    # Exercise 1: cross-entropy from F.log_softmax and F.nll_loss.
+    WrongAnswer("ce-parts-no-log-softmax", "cross_entropy_by_parts",
+                "def cross_entropy_by_parts(logits, target):\n    return F.nll_loss(logits, target)",
+                "test_cross_entropy_by_parts", "F.nll_loss 에 점수를 그대로 넣었습니다"),
+    WrongAnswer("ce-parts-softmax", "cross_entropy_by_parts",
+                "def cross_entropy_by_parts(logits, target):\n"
+                "    return F.nll_loss(F.softmax(logits, dim=-1), target)",
+                "test_cross_entropy_by_parts", "F.softmax 는 확률을 줍니다"),
+    WrongAnswer("ce-parts-dim0", "cross_entropy_by_parts",
+                "def cross_entropy_by_parts(logits, target):\n"
+                "    return F.nll_loss(F.log_softmax(logits, dim=0), target)",
+                "test_cross_entropy_by_parts", "열 방향(dim=0)"),
+    # Exercise 2: the loss function itself.
+    WrongAnswer("loss-func-nll", "loss_func", "loss_func = F.nll_loss",
+                "test_loss_func", "F.nll_loss 는 로그 확률을 받는"),
+    WrongAnswer("loss-func-module", "loss_func", "loss_func = torch.nn.CrossEntropyLoss()",
+                "test_loss_func", "nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스"),
+    # Exercise 3: the model returns raw scores.
+    # Training still reaches the reference (log_softmax twice is log_softmax once), so only the
+    # model check can catch it: rows of log-probabilities have logsumexp 0.
+    WrongAnswer("model-log-softmax-twice", "model",
+                "def model(xb):\n    return F.log_softmax(xb @ weights + bias, dim=-1)",
+                "test_model", "model 안에서 log_softmax 를 빼세요"),
+    WrongAnswer("model-softmax", "model",
+                "def model(xb):\n    return F.softmax(xb @ weights + bias, dim=-1)",
+                "test_model", "소프트맥스 확률입니다"),
+    # The bias starts at zero, so this looks right until the check gives the bias other values.
+    WrongAnswer("model-no-bias", "model", "def model(xb):\n    return xb @ weights",
+                "test_model", "편향(bias)을 더하지 않았습니다"),
+    # Training: the given loop trains whatever model and loss_func the learner wrote.
+    WrongAnswer("trained-softmax-model", "model",
+                "def model(xb):\n    return F.softmax(xb @ weights + bias, dim=-1)",
+                "test_training", "소프트맥스 확률입니다"),
+    WrongAnswer("trained-with-nll-loss", "loss_func", "loss_func = F.nll_loss",
+                "test_training", "loss_func 가 F.cross_entropy 가 아니었습니다"),
+]

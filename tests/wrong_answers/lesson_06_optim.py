@@ -1,0 +1,83 @@
+"""Wrong answers for 06_optim."""
+
+from wrong_answers import WrongAnswer
+
+GET_MODEL = """
+def get_model():
+    model = Mnist_Logistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
+"""
+
+TRAINING = """
+model, opt = get_model()
+losses = []
+for epoch in range(epochs):
+    for i in range((n - 1) // bs + 1):
+        start_i = i * bs
+        end_i = start_i + bs
+        xb = x_train[start_i:end_i]
+        yb = y_train[start_i:end_i]
+        pred = model(xb)
+        loss = loss_func(pred, yb)
+        losses.append(loss.item())
+
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+"""
+
+WRONG = [
+    # The lesson's earlier cells leave a global `model`; the optimizer is built over it.
+    WrongAnswer("optimizer-over-global-model", "get_model",
+                "def get_model():\n    new_model = Mnist_Logistic()\n"
+                "    return new_model, optim.SGD(model.parameters(), lr=lr)",
+                "test_get_model", "다른 모델의 매개변수"),
+    WrongAnswer("same-model-every-call", "get_model",
+                "the_model = Mnist_Logistic()\n\n"
+                "def get_model():\n    return the_model, optim.SGD(the_model.parameters(), lr=lr)",
+                "test_get_model", "같은 모델이 나왔습니다"),
+    WrongAnswer("lr-too-small", "get_model",
+                GET_MODEL.replace("lr=lr", "lr=0.1"),
+                "test_get_model", "준비 셀의 학습률을 그대로 넘기세요"),
+    WrongAnswer("momentum-added", "get_model",
+                GET_MODEL.replace("lr=lr", "lr=lr, momentum=0.9"),
+                "test_get_model", "momentum 인자를 빼세요"),
+    WrongAnswer("adam-instead-of-sgd", "get_model",
+                GET_MODEL.replace("optim.SGD", "optim.Adam"),
+                "test_get_model", "Adam 입니다"),
+    WrongAnswer("only-the-weight-optimized", "get_model",
+                GET_MODEL.replace("model.parameters()", "[model.lin.weight]"),
+                "test_get_model", "lin.bias 이(가) 빠졌습니다"),
+    WrongAnswer("returns-optimizer-first", "get_model",
+                GET_MODEL.replace("return model, optim.SGD(model.parameters(), lr=lr)",
+                                  "return optim.SGD(model.parameters(), lr=lr), model"),
+                "test_get_model", "(옵티마이저, 모델) 순서"),
+    WrongAnswer("weight-decay-added", "get_model",
+                GET_MODEL.replace("lr=lr", "lr=lr, weight_decay=0.01"),
+                "test_get_model", "weight_decay=0.01 를 빼고"),
+    WrongAnswer("zero-grad-never-called", "training",
+                TRAINING.replace("        opt.zero_grad()\n", ""),
+                "test_training", "기울기가 계속 쌓입니다"),
+    WrongAnswer("step-never-called", "training",
+                TRAINING.replace("        opt.step()\n", ""),
+                "test_training", "opt.step() 이 한 번도 불리지 않았습니다"),
+    WrongAnswer("zero-grad-before-step", "training",
+                TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
+                                 "        opt.zero_grad()\n        opt.step()\n"),
+                "test_training", "순서는 loss.backward() → opt.step() → opt.zero_grad()"),
+    # The hand-written update of lesson 05 trains just as well but never calls opt.step().
+    WrongAnswer("manual-update-kept", "training",
+                TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
+                                 "        with torch.no_grad():\n"
+                                 "            for p in model.parameters():\n"
+                                 "                p -= p.grad * lr\n"
+                                 "            model.zero_grad()\n"),
+                "test_training", "옵티마이저가 대신합니다"),
+    WrongAnswer("get-model-inside-epoch-loop", "training",
+                TRAINING.replace("for epoch in range(epochs):\n",
+                                 "for epoch in range(epochs):\n    model, opt = get_model()\n"),
+                "test_training", "get_model() 은 학습 전에 한 번만"),
+    WrongAnswer("trained-twice", "training",
+                TRAINING + TRAINING.replace("model, opt = get_model()\nlosses = []\n", "losses = []\n"),
+                "test_training", "같은 모델을 여러 번 학습시켰습니다"),
+]

@@ -1,0 +1,55 @@
+"""Wrong answers for 07_dataloader."""
+
+from wrong_answers import WrongAnswer
+
+TRAINING_LOOP = """
+torch.manual_seed(0)
+model, opt = get_model()
+losses = []
+
+for epoch in range(epochs):
+    for xb, yb in train_dl:
+        pred = model(xb)
+        loss = loss_func(pred, yb)
+        losses.append(loss.item())
+
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+"""
+
+WRONG = [
+    WrongAnswer("dataset-from-valid", "dataset",
+                "train_ds = TensorDataset(x_valid, y_valid)",
+                "test_dataset", "검증 데이터를 넣었습니다"),
+    WrongAnswer("dataset-swapped", "dataset",
+                "train_ds = TensorDataset(y_train, x_train)",
+                "test_dataset", "텐서 순서가 바뀌었습니다"),
+    WrongAnswer("dataset-tuple", "dataset",
+                "train_ds = (x_train, y_train)",
+                "test_dataset", "튜플이 아니라"),
+    WrongAnswer("loader-no-batch-size", "loader",
+                "train_dl = DataLoader(train_ds)",
+                "test_loader", "한 장씩(batch_size=1)"),
+    WrongAnswer("loader-valid-batch-size", "loader",
+                "train_dl = DataLoader(train_ds, batch_size=bs * 2)",
+                "test_loader", "DataLoader(train_ds, batch_size=bs)"),
+    WrongAnswer("loader-shuffled", "loader",
+                "train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)",
+                "test_loader", "섞기는 08 강의에서"),
+    WrongAnswer("loader-drop-last", "loader",
+                "train_dl = DataLoader(train_ds, batch_size=bs, drop_last=True)",
+                "test_loader", "drop_last=True 를 지우세요"),
+    WrongAnswer("loader-over-valid", "loader",
+                "train_dl = DataLoader(TensorDataset(x_valid, y_valid), batch_size=bs)",
+                "test_loader", "검증 데이터를 넣었습니다"),
+    WrongAnswer("loop-no-zero-grad", "training",
+                TRAINING_LOOP.replace("        opt.zero_grad()\n", ""),
+                "test_training", "기울기가 계속 쌓입니다"),
+    WrongAnswer("loop-one-epoch", "training",
+                TRAINING_LOOP.replace("for epoch in range(epochs):", "for epoch in range(1):"),
+                "test_training", "한 에포크만 학습했습니다"),
+    WrongAnswer("loop-losses-tensors", "training",
+                TRAINING_LOOP.replace("losses.append(loss.item())", "losses.append(loss)"),
+                "test_training", ".item() 으로 꺼내세요"),
+]

@@ -1,0 +1,188 @@
+"""Wrong answers for 08_validation."""
+
+from wrong_answers import WrongAnswer
+
+LOADERS = """
+train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
+
+valid_ds = TensorDataset(x_valid, y_valid)
+valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
+"""
+
+VALIDATION_LOOP = """
+torch.manual_seed(0)
+model, opt = get_model()
+valid_losses = []
+
+for epoch in range(epochs):
+    model.train()
+    for xb, yb in train_dl:
+        pred = model(xb)
+        loss = loss_func(pred, yb)
+
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+    model.eval()
+    with torch.no_grad():
+        total = 0.0
+        for xb, yb in valid_dl:
+            total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+    valid_losses.append(valid_loss)
+    print(f"에포크 {epoch + 1}: 검증 손실 {valid_loss:.4f}")
+"""
+
+# The upstream tutorial's first version: the plain mean of the 79 per-batch means.
+PLAIN_MEAN_LOOP = VALIDATION_LOOP.replace("""    with torch.no_grad():
+        total = 0.0
+        for xb, yb in valid_dl:
+            total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+""", """    with torch.no_grad():
+        valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)
+    valid_loss = valid_loss.item() / len(valid_dl)
+""")
+
+LOSS_BATCH = """
+def loss_batch(model, loss_func, xb, yb, opt=None):
+    loss = loss_func(model(xb), yb)
+
+    if opt is not None:
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+    return loss.item(), len(xb)
+"""
+
+FIT = """
+def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+    history = {"train_loss": [], "valid_loss": []}
+    for epoch in range(epochs):
+        model.train()
+        losses, nums = zip(*[loss_batch(model, loss_func, xb, yb, opt) for xb, yb in train_dl])
+        history["train_loss"].append(np.average(losses, weights=nums))
+
+        model.eval()
+        with torch.no_grad():
+            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+        history["valid_loss"].append(np.average(losses, weights=nums))
+    return history
+"""
+
+GET_DATA = """
+def get_data(train_ds, valid_ds, bs):
+    return (
+        DataLoader(train_ds, batch_size=bs, shuffle=True),
+        DataLoader(valid_ds, batch_size=bs * 2),
+    )
+"""
+
+FINAL_RUN = """
+torch.manual_seed(0)
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+model, opt = get_model()
+history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+"""
+
+WRONG = [
+    # exercise 1: the two loaders
+    WrongAnswer("train-not-shuffled", "loaders",
+                LOADERS.replace("batch_size=bs, shuffle=True", "batch_size=bs"),
+                "test_loaders", "shuffle=True 를 넘기세요"),
+    WrongAnswer("valid-shuffled", "loaders",
+                LOADERS.replace("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)"),
+                "test_loaders", "검증 데이터는 섞을 필요가 없습니다"),
+    WrongAnswer("valid-same-batch-size", "loaders",
+                LOADERS.replace("batch_size=bs * 2", "batch_size=bs"),
+                "test_loaders", "검증 로더의 배치 크기는 bs * 2"),
+    WrongAnswer("valid-ds-from-train", "loaders",
+                LOADERS.replace("TensorDataset(x_valid, y_valid)", "TensorDataset(x_train, y_train)"),
+                "test_loaders", "훈련 데이터를 넣었습니다"),
+    # exercise 2: the loop with validation
+    WrongAnswer("loop-plain-mean", "validation_loop", PLAIN_MEAN_LOOP,
+                "test_validation_loop", "배치마다의 평균 손실을 그냥 평균 냈습니다"),
+    WrongAnswer("loop-valid-loss-with-grad", "validation_loop",
+                VALIDATION_LOOP.replace("""    with torch.no_grad():
+        total = 0.0
+        for xb, yb in valid_dl:
+            total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+""", """    valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl) / len(valid_ds)
+"""),
+                "test_validation_loop", "with torch.no_grad(): 안에서"),
+    # Seeds after building the model: another initialisation (an unseeded loop may pass by chance,
+    # since the seed decides the validation loss between about 0.29 and 0.38).
+    WrongAnswer("loop-seed-after-model", "validation_loop",
+                VALIDATION_LOOP.replace("torch.manual_seed(0)\nmodel, opt = get_model()\n",
+                                        "model, opt = get_model()\ntorch.manual_seed(0)\n"),
+                "test_validation_loop", "torch.manual_seed(0) 을 부르고"),
+    WrongAnswer("loop-no-zero-grad", "validation_loop",
+                VALIDATION_LOOP.replace("        opt.zero_grad()\n", ""),
+                "test_validation_loop", "기울기가 계속 쌓입니다"),
+    # exercise 3: loss_batch
+    WrongAnswer("loss-batch-no-zero-grad", "loss_batch",
+                LOSS_BATCH.replace("        opt.zero_grad()\n", ""),
+                "test_loss_batch", "opt.step() 다음에 opt.zero_grad()"),
+    WrongAnswer("loss-batch-returns-tensor", "loss_batch",
+                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss, len(xb)"),
+                "test_loss_batch", ".item() 으로 파이썬 숫자를 꺼내"),
+    WrongAnswer("loss-batch-backward-always", "loss_batch",
+                LOSS_BATCH.replace("""    if opt is not None:
+        loss.backward()
+        opt.step()""", """    loss.backward()
+    if opt is not None:
+        opt.step()"""),
+                "test_loss_batch", "if opt is not None: 안에서만"),
+    WrongAnswer("loss-batch-returns-bs", "loss_batch",
+                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss.item(), bs"),
+                "test_loss_batch", "bs(64)를 그대로 돌려줬습니다"),
+    WrongAnswer("loss-batch-loss-only", "loss_batch",
+                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss.item()"),
+                "test_loss_batch", "손실만 돌려줬습니다"),
+    # exercise 4: fit
+    WrongAnswer("fit-no-eval", "fit", FIT.replace("        model.eval()\n", ""),
+                "test_fit", "검증 루프 앞에서 model.eval()"),
+    WrongAnswer("fit-no-train", "fit", FIT.replace("        model.train()\n", ""),
+                "test_fit", "훈련 루프 앞에서 model.train()"),
+    WrongAnswer("fit-valid-with-grad", "fit",
+                FIT.replace("""        with torch.no_grad():
+            losses, nums""", """        if True:
+            losses, nums"""),
+                "test_fit", "with torch.no_grad(): 안에서"),
+    WrongAnswer("fit-plain-mean", "fit",
+                FIT.replace('history["valid_loss"].append(np.average(losses, weights=nums))',
+                            'history["valid_loss"].append(np.mean(losses))'),
+                "test_fit", "배치마다의 평균 손실을 그냥 평균 냈습니다"),
+    WrongAnswer("fit-trains-on-valid", "fit",
+                FIT.replace("xb, yb, opt) for xb, yb in train_dl", "xb, yb, opt) for xb, yb in valid_dl"),
+                "test_fit", "fit 이 valid_dl 로 학습했습니다"),
+    WrongAnswer("fit-validates-with-opt", "fit",
+                FIT.replace("loss_batch(model, loss_func, xb, yb) for", "loss_batch(model, loss_func, xb, yb, opt) for"),
+                "test_fit", "loss_batch 에 opt 를 넘기지 말고"),
+    WrongAnswer("fit-no-return", "fit", FIT.replace("    return history\n", ""),
+                "test_fit", "return history"),
+    # exercise 5: get_data
+    WrongAnswer("get-data-valid-shuffled", "get_data",
+                GET_DATA.replace("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)"),
+                "test_get_data", "검증 데이터는 섞을 필요가 없습니다"),
+    WrongAnswer("get-data-global-bs", "get_data",
+                GET_DATA.replace("batch_size=bs,", "batch_size=64,").replace("bs * 2", "64 * 2"),
+                "test_get_data", "get_data 안에서 인자로 받은 bs"),
+    WrongAnswer("get-data-global-datasets", "get_data",
+                "def get_data(train, valid, bs):\n"
+                "    return (\n"
+                "        DataLoader(train_ds, batch_size=bs, shuffle=True),\n"
+                "        DataLoader(valid_ds, batch_size=bs * 2),\n"
+                "    )\n",
+                "test_get_data", "인자로 받은 데이터셋을 쓰지 않습니다"),
+    # the final run
+    WrongAnswer("final-one-epoch", "final_run",
+                FINAL_RUN.replace("fit(epochs,", "fit(1,"),
+                "test_training", "첫 인자로 epochs"),
+    WrongAnswer("final-datasets-swapped", "final_run",
+                FINAL_RUN.replace("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)"),
+                "test_training", "인자 순서가 맞는지"),
+]

@@ -1,0 +1,76 @@
+"""Wrong answers for 10_device.
+
+On this CPU-only machine a batch or model that was never moved works anyway; the checks find
+those mistakes by calling the learner's function with ``device`` swapped for the meta device.
+"""
+
+from wrong_answers import WrongAnswer
+
+LOADERS = """
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+train_dl = WrappedDataLoader(train_dl, preprocess)
+valid_dl = WrappedDataLoader(valid_dl, preprocess)
+"""
+
+CUDA = 'device = torch.device("cuda")'
+CUDA_HINT = "torch.cuda.is_available() 로 고른 device 를 쓰세요"
+OLD_MODEL_HINT = "이미 학습된 cpu_model 을 이어서 학습했습니다"
+
+
+def training(body: str) -> str:
+    return ("torch.manual_seed(0)\nstart = time.perf_counter()\n" + body.strip("\n")
+            + "\ndevice_seconds = time.perf_counter() - start\n")
+
+
+def get_model(body: str) -> str:
+    return "def get_model():\n" + "".join(f"    {line}\n" for line in body.strip("\n").splitlines())
+
+
+WRONG = [
+    # Hard-coded CUDA on a machine without it: the device check names the fix, and the later
+    # checks that touch the device give the same hint instead of an uncaught error.
+    WrongAnswer("device-hardcoded-cuda", "device", CUDA, "test_device", CUDA_HINT),
+    WrongAnswer("device-hardcoded-cuda-loaders", "device", CUDA, "test_loaders", CUDA_HINT),
+    WrongAnswer("device-hardcoded-cuda-get-model", "device", CUDA, "test_get_model", CUDA_HINT),
+    WrongAnswer("batches-not-moved", "loaders",
+                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28), y\n" + LOADERS,
+                "test_loaders", "preprocess 가 이미지를 device 로 옮기지 않았습니다"),
+    WrongAnswer("labels-not-moved", "loaders",
+                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).to(device), y\n" + LOADERS,
+                "test_loaders", "preprocess 가 레이블을 device 로 옮기지 않았습니다"),
+    WrongAnswer("preprocess-calls-cuda", "loaders",
+                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).cuda(), y.cuda()\n" + LOADERS,
+                "test_loaders", CUDA_HINT),
+    WrongAnswer("loaders-not-wrapped", "loaders",
+                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).to(device), y.to(device)\n"
+                "\ntrain_dl, valid_dl = get_data(train_ds, valid_ds, bs)\n",
+                "test_loaders", "로 get_data 의 로더를 감싸세요"),
+    WrongAnswer("get-model-returns-trained-model", "get_model",
+                get_model("model = cpu_model.to(device)\n"
+                          "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)"),
+                "test_get_model", OLD_MODEL_HINT),
+    WrongAnswer("get-model-not-moved", "get_model",
+                get_model("model = mnist_cnn()\n"
+                          "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)"),
+                "test_get_model", "mnist_cnn().to(device) 처럼 모델을 device 로 옮기세요"),
+    WrongAnswer("get-model-no-momentum", "get_model",
+                get_model("model = mnist_cnn().to(device)\n"
+                          "return model, optim.SGD(model.parameters(), lr=lr)"),
+                "test_get_model", "momentum 을 빠뜨렸습니다"),
+    # The upstream tutorial's way: keep training the model of the previous section.
+    WrongAnswer("continues-cpu-model", "training",
+                training("model = cpu_model.to(device)\n"
+                         "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+                         "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)"),
+                "test_training", OLD_MODEL_HINT),
+    WrongAnswer("continues-copy-of-cpu-model", "training",
+                training("import copy\n"
+                         "model = copy.deepcopy(cpu_model).to(device)\n"
+                         "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
+                         "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)"),
+                "test_training", OLD_MODEL_HINT),
+    WrongAnswer("two-epochs", "training",
+                training("model, opt = get_model()\n"
+                         "history = fit(2, model, loss_func, opt, train_dl, valid_dl)"),
+                "test_training", "fit 의 첫 인자로 epochs (= 1)"),
+]
