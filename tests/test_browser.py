@@ -103,7 +103,9 @@ class Page:
 
     def __init__(self, browser, name):
         self.name = name
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+        # A context of its own: no cookies or JupyterLab workspace state shared between pages.
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+        self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
         self.page.on("pageerror", lambda error: self.console_errors.append(f"pageerror: {error}"))
@@ -122,12 +124,16 @@ class Page:
         return self.path
 
 
+# The notebook the test opened; other tabs a workspace might restore stay hidden.
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
 def run_all_cells(page: Page, url: str) -> str:
     """Open a notebook, run all cells through the Run menu, return the text of all outputs."""
     p = page.page
     p.goto(url)
     try:
-        p.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        p.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", timeout=90_000)
         # wait until the kernel is up: the status bar names it and shows it idle
         p.wait_for_function(
             "() => document.querySelector('.jp-Notebook') && "
@@ -140,29 +146,29 @@ def run_all_cells(page: Page, url: str) -> str:
     # Busy first, then idle again when the run is over (a failing cell stops the run).
     try:
         p.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
+            f"() => [...document.querySelectorAll('{PANEL} .jp-InputArea-prompt')]"
             ".some(e => e.textContent.includes('*') || /\\[\\d+\\]/.test(e.textContent))",
             timeout=60_000)
         p.wait_for_function(
-            "() => ![...document.querySelectorAll('.jp-InputArea-prompt')]"
+            f"() => ![...document.querySelectorAll('{PANEL} .jp-InputArea-prompt')]"
             ".some(e => e.textContent.includes('*'))", timeout=240_000)
     except sync_api.TimeoutError:
         page.fail("running all cells did not finish")
     time.sleep(1)  # let the last outputs render
     # textContent, not innerText: JupyterLab skips rendering cells outside the viewport
-    return "\n".join(p.locator(".jp-OutputArea-output").all_text_contents())
+    return "\n".join(p.locator(f"{PANEL} .jp-OutputArea-output").all_text_contents())
 
 
 def rendered_images(page: Page) -> list[tuple[int, int]]:
     """(natural width, height) of every picture in the notebook's outputs."""
     return page.page.eval_on_selector_all(
-        ".jp-OutputArea-output img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+        f"{PANEL} .jp-OutputArea-output img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
 
 
 def test_solution_filled_lesson_runs_in_jupyterlab(lab, browser):
     base, token, _ = lab
     page = Page(browser, "lab-01-solution-filled")
-    text = run_all_cells(page, f"{base}/lab/tree/filled/{LESSON}/{LESSON}.ipynb?token={token}")
+    text = run_all_cells(page, f"{base}/lab/tree/filled/{LESSON}/{LESSON}.ipynb?reset&token={token}")
     page.screenshot()
     if "준비 완료" not in text:
         page.fail(f"the setup cell's Korean message is missing; outputs:\n{text[:2000]}")
@@ -175,21 +181,25 @@ def test_solution_filled_lesson_runs_in_jupyterlab(lab, browser):
     if len(images) < 3 or any(w < 100 or h < 100 for w, h in images):
         page.fail(f"expected the digit pictures to render, got image sizes {images}")
     # the digit grid as the learner sees it
-    page.page.locator(".jp-OutputArea-output img").nth(1).screenshot(
+    page.page.locator(f"{PANEL} .jp-OutputArea-output img").nth(1).screenshot(
         path=str(SCREENSHOTS / "lab-01-digit-grid.png"))
 
 
 def test_untouched_learner_notebook_shows_not_implemented(lab, browser):
     base, token, _ = lab
     page = Page(browser, "lab-01-untouched")
-    text = run_all_cells(page, f"{base}/lab/tree/notebooks/{LESSON}/{LESSON}.ipynb?token={token}")
+    text = run_all_cells(page, f"{base}/lab/tree/notebooks/{LESSON}/{LESSON}.ipynb?reset&token={token}")
+    error = page.page.locator(f"{PANEL} [data-mime-type='application/vnd.jupyter.stderr']").first
+    if error.count():
+        error.scroll_into_view_if_needed()  # the screenshot shows the stub's error
+        time.sleep(0.5)
     page.screenshot()
     if "NotImplementedError" not in text or "아직 답을 작성하지 않았습니다" not in text:
         page.fail(f"expected the Korean not-implemented stub error; outputs:\n{text[:2000]}")
     if "준비 완료" not in text:
         page.fail("the setup cell should still run before the first exercise")
     # The page still works: the notebook is there and the kernel is idle again.
-    if not page.page.locator(".jp-Notebook .jp-Cell").count():
+    if not page.page.locator(f"{PANEL} .jp-Notebook .jp-Cell").count():
         page.fail("the notebook disappeared from the page")
     if [e for e in page.console_errors if "pageerror" in e]:
         page.fail("the page raised JavaScript errors")
