@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup system-deps test lab bench execute reference generate check-sync autograde feedback export clean-grading
+.PHONY: setup system-deps test lab bench execute reference generate autograde feedback export clean-grading
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,4 +60,4 @@ export:  ## grades.csv from the gradebook (instructor)
 	$(BIN)/nbgrader export
 
 clean-grading:  ## remove the gradebook and all student folders (asks nothing; instructor only)
-	rm -rf gradebook.db submitted autograded feedback grades.csv
+	rm -rf gradebook.db submitted autograded feedback grades.csv grading_logs downloaded
