@@ -35,10 +35,8 @@ bench:  ## on an idle machine: per-lesson times, notebooks vs script, sequential
 lab:  ## JupyterLab on the learner notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-execute:  ## re-run the solution notebooks and store their outputs (nbval compares them)
-	for id in $(LESSONS); do \
-	  NNCOURSE_PROGRESS=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False solutions/$$id/$$id.ipynb || exit 1; \
-	done
+execute:  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
+	$(BIN)/python -m nncourse.execute $(foreach id,$(LESSON),--lesson $(id))
 
 reference:  ## reference metrics and tolerances from the solutions over several seeds
 	$(BIN)/python -m nncourse.reference $(foreach id,$(LESSON),--lesson $(id))

@@ -15,6 +15,17 @@ c.CourseDirectory.ignore = [
     "feedback",
     "gradebook.db",
     "gradebook.db-journal",
+    # A learner's own modules are not copied into the grading folder: the kernel puts that
+    # folder on sys.path before site-packages, so an `nncourse.py` (or `nncourse/`, `torch.py`
+    # ...) there would replace the course's checks. The lessons never ask for .py files.
+    "*.py",
+    "*.pth",
+    "*.so",
+    "nncourse",
+    "torch",
+    "numpy",
+    "matplotlib",
+    "tqdm",
 ]
 
 # The default is 30 s per cell. The slowest training cell of the course takes a few seconds

@@ -34,6 +34,10 @@ from pathlib import Path
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1",
               "NNCOURSE_PROGRESS": "0"}
 DEFAULT_TIMEOUT = 1800  # seconds for one whole submission; cells have their own 120 s limit
+#: Address-space limit of each nbgrader process and its kernel. The course's largest kernel
+#: maps about 1.6 GB; a learner cell that asks for far more gets a MemoryError (or torch's
+#: "can't allocate memory") in that cell instead of pushing the machine into the OOM killer.
+DEFAULT_MEMORY_LIMIT_GB = 6.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,28 @@ def base_env() -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(WORKER_ENV)
     return env
+
+
+def gpu_present() -> bool:
+    """CUDA maps far more address space than it uses: no address-space limit with a GPU."""
+    return Path("/dev/nvidia0").exists() or Path("/dev/nvidiactl").exists()
+
+
+def limit_memory(pid: int, limit_gb: float | None) -> None:
+    """Cap the address space of a just-started worker; the kernel it starts inherits the cap.
+
+    Set from outside (psutil's prlimit) rather than in a preexec function, which is unsafe in
+    a process that runs threads, as this one does.
+    """
+    if not limit_gb:
+        return
+    import psutil
+
+    limit = int(limit_gb * 2**30)
+    try:
+        psutil.Process(pid).rlimit(psutil.RLIMIT_AS, (limit, limit))
+    except psutil.Error:  # it has already exited; its log says why
+        pass
 
 
 def nbgrader_args(db_url: str | None) -> list[str]:
@@ -129,7 +155,8 @@ def _peak_rss_watcher(pid: int, peak: list[float], stop: threading.Event) -> Non
         return
 
 
-def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path) -> Outcome:
+def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path,
+            memory_limit_gb: float | None = None) -> Outcome:
     log_path = log_dir / job.lesson / f"{job.student}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [nbgrader_bin(), "autograde", job.lesson, "--student", job.student, "--force",
@@ -139,6 +166,7 @@ def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: P
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=root, env=base_env(), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
+        limit_memory(process.pid, memory_limit_gb)
         watcher = threading.Thread(target=_peak_rss_watcher, args=(process.pid, peak, stop), daemon=True)
         watcher.start()
         try:
@@ -155,12 +183,12 @@ def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: P
 
 
 def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
-          log_dir: Path) -> list[Outcome]:
+          log_dir: Path, memory_limit_gb: float | None = None) -> list[Outcome]:
     from tqdm import tqdm
 
     outcomes = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir) for job in jobs]
+        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir, memory_limit_gb) for job in jobs]
         with tqdm(total=len(futures), desc=f"채점 / grading ({workers} workers)", unit="sub") as bar:
             for future in as_completed(futures):
                 outcome = future.result()
@@ -237,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for one whole submission (default %(default)s)")
+    parser.add_argument("--memory-limit-gb", type=float, default=None,
+                        help=f"address-space limit per submission, 0 = none (default "
+                             f"{DEFAULT_MEMORY_LIMIT_GB:g}, none when a GPU is present)")
     parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg://user@host/db")
     parser.add_argument("--zip-collect", action="store_true",
                         help="first run `nbgrader zip_collect` for lessons with downloaded/<id>/archive/")
@@ -253,13 +284,17 @@ def main(argv: list[str] | None = None) -> int:
         lessons = args.lesson or sorted(p.name for p in (root / "downloaded").glob("*") if p.is_dir())
         print("zip_collect:", ", ".join(zip_collect(root, lessons, args.db_url)) or "(nothing)")
 
+    memory_limit = args.memory_limit_gb
+    if memory_limit is None:
+        memory_limit = 0 if gpu_present() else DEFAULT_MEMORY_LIMIT_GB
     jobs = discover(root, args.lesson, args.student, args.shard)
     todo = [job for job in jobs if args.force or needs_grading(root, job)]
     print(f"제출물 {len(jobs)}개 중 채점할 것 {len(todo)}개 / {len(todo)} of {len(jobs)} submissions "
           f"to grade (the rest are unchanged){' — shard %d/%d' % args.shard if args.shard else ''}")
     log_dir = root / "grading_logs"
     started = time.perf_counter()
-    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir) if todo else []
+    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir,
+                     memory_limit) if todo else []
     wall = time.perf_counter() - started
 
     students = sorted({job.student for job in jobs})

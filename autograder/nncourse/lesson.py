@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import torch
 
+from . import guard
 from .data import MnistSplit, load_mnist
 from .plots import use_korean_font
 
@@ -46,6 +47,9 @@ def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit
     # with any stderr output as 0.
     warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
     split = load_mnist() if load_data else None
+    # Under nbgrader only: time limits that stick, learner stderr kept out of the score,
+    # grading tools restored before every cell (see nncourse.guard).
+    guard.install()
     print(
         f"준비 완료: torch {torch.__version__.split('+')[0]}, "
         f"스레드 {torch.get_num_threads()}개, 시드 {seed}, 글꼴 {font}"
