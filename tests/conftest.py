@@ -1,18 +1,43 @@
-"""Prints the scores that real `nbgrader autograde` gave each simulated learner."""
+"""Prints the mutation table: what real `nbgrader autograde` gave each simulated learner."""
 
 from nbgrader_course import GRADED_CLASSES
 
+COLUMNS = ("lesson", "variant", "expected", "score", "hint shown")
+
 
 def pytest_terminal_summary(terminalreporter):
+    _fault_table(terminalreporter)
     if not GRADED_CLASSES:
         return
+    rows = []
+    for lesson, learners in sorted(GRADED_CLASSES.items()):
+        for name, learner in learners.items():
+            hint = "—" if learner.hint_shown is None else ("yes" if learner.hint_shown else "no")
+            score = f"{learner.score.total:g}/{learner.score.max_total:g}"
+            rows.append((lesson, name, learner.expected, score, hint))
+    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+
+    def line(cells):
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+
+    terminalreporter.section("mutation table: nbgrader autograde of simulated learners")
+    terminalreporter.write_line(line(COLUMNS))
+    terminalreporter.write_line("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+    for row in rows:
+        terminalreporter.write_line(line(row))
+
+
+def _fault_table(terminalreporter):
+    from test_faults import FAULT_RESULTS, FULL, LESSON
+
+    if not FAULT_RESULTS:
+        return
     write = terminalreporter.write_line
-    terminalreporter.section("nbgrader autograde scores (simulated learners)")
-    write(f"{'lesson':18} {'learner':28} {'score':>11}  cells that lost points")
-    for lesson, students in sorted(GRADED_CLASSES.items()):
-        order = sorted(students, key=lambda s: (s != "solution", s != "blank", s))
-        for student in order:
-            score = students[student]
-            lost = [cell for cell, points in score.cells.items() if points is not None and points == 0]
-            shown = ", ".join(lost) if student != "blank" else f"{len(lost)} of {len(score.cells)}"
-            write(f"{lesson:18} {student:28} {score.total:5g} / {score.max_total:<3g}  {shown}")
+    terminalreporter.section(f"fault table: one {LESSON} class graded by real nbgrader autograde")
+    write(f"| {'case':20} | {'what the learner did':62} | expected | score | feedback |")
+    write(f"|{'-' * 22}|{'-' * 64}|----------|-------|----------|")
+    for name, row in FAULT_RESULTS.items():
+        score = "—" if row["score"] is None else f"{row['score']:g}/{FULL}"
+        expected = f"{row['expected']}/{FULL}"
+        write(f"| {name:20} | {row['what']:62} | {expected:>8} | {score:>5} | "
+              f"{'yes' if row['feedback'] else 'NO':8} |")

@@ -121,15 +121,23 @@ def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[
     return folder
 
 
-#: lesson → student → score, filled by the autograde tests and printed at the end of the run.
-GRADED_CLASSES: dict[str, dict[str, "NotebookScore"]] = {}
-
-
 @dataclass
 class NotebookScore:
     total: float
     max_total: float
     cells: dict[str, float] = field(default_factory=dict)  # grade_id → score
+
+
+@dataclass
+class GradedLearner:
+    """One simulated learner of a graded class, as the mutation table shows it."""
+    score: NotebookScore
+    expected: str                   # "full", "0" or "loses <test_cell>"
+    hint_shown: bool | None = None  # wrong answers: their hint is in that test cell's output
+
+
+#: lesson → student → learner, filled by the autograde tests and printed at the end of the run.
+GRADED_CLASSES: dict[str, dict[str, GradedLearner]] = {}
 
 
 def scores(course: Path, lesson: str) -> dict[str, NotebookScore]:

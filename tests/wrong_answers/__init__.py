@@ -1,8 +1,14 @@
-"""Wrong answers learners really write, for the autograde tests.
+"""Answers learners really write, wrong and right, for the autograde tests.
 
-One module per lesson, ``lesson_<id>.py``, defines ``WRONG``: a list of variants. Each replaces
-one answer cell of the solution-filled learner notebook; it must lose the points of the test
-cell it names, and the hint that names the mistake must appear in that test cell's output.
+One module per lesson, ``lesson_<id>.py``, defines two lists:
+
+``WRONG``: each variant replaces one answer cell of the solution-filled learner notebook; it
+must lose the points of the test cell it names, and the hint that names the mistake must
+appear in that test cell's output.
+
+``RIGHT``: each variant replaces one or more answer cells with code that differs from the
+solution but is correct (another spelling, another loop, other names, an extra seed); it must
+get full marks, and no graded cell may print a failure mark.
 """
 
 from __future__ import annotations
@@ -21,12 +27,23 @@ class WrongAnswer:
     hint: str          # text that must appear in that test cell's output
 
 
-def _load() -> dict[str, list[WrongAnswer]]:
-    found = {}
+@dataclass(frozen=True)
+class RightAnswer:
+    name: str                # short id, used as the nbgrader student id (a-z, 0-9, -)
+    answers: dict[str, str]  # grade_id of an answer cell → what the learner wrote there
+    why: str                 # what differs from the solution, and why it is still right
+
+
+def _load() -> tuple[dict[str, list[WrongAnswer]], dict[str, list[RightAnswer]]]:
+    wrong, right = {}, {}
     for module_file in sorted(Path(__file__).parent.glob("lesson_*.py")):
         lesson = module_file.stem.removeprefix("lesson_")
-        found[lesson] = importlib.import_module(f"{__name__}.{module_file.stem}").WRONG
-    return found
+        module = importlib.import_module(f"{__name__}.{module_file.stem}")
+        wrong[lesson] = module.WRONG
+        right[lesson] = getattr(module, "RIGHT", [])
+    return wrong, right
 
 
-WRONG_ANSWERS: dict[str, list[WrongAnswer]] = _load()
+_WRONG, _RIGHT = _load()
+WRONG_ANSWERS: dict[str, list[WrongAnswer]] = _WRONG
+RIGHT_ANSWERS: dict[str, list[RightAnswer]] = _RIGHT

@@ -1,6 +1,6 @@
 """Wrong answers for 01_mnist_data."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 WRONG = [
     WrongAnswer("sizes-swapped", "sizes", "n_pixels, n_train = x_train.shape",
@@ -25,4 +25,25 @@ WRONG = [
     WrongAnswer("batch-count-floor", "batch_count",
                 "n_batches = n_train // bs\nlast_batch_size = n_train - n_batches * bs",
                 "test_batch_count", "버립니다"),
-    ]
+]
+
+RIGHT = [
+    RightAnswer("size-view-stack", {
+        "sizes": "n_train, n_pixels = x_train.size()",
+        "first_image": "first_image = x_train[0].view(28, 28)",
+        "label_counts": "label_counts = torch.stack([(y_train == digit).sum() for digit in range(10)])",
+    }, why="x_train.size() instead of .shape, view instead of reshape, counts by comparison"),
+    RightAnswer("float-and-ceil", {
+        "value_range": "pixel_min = float(x_train.min())\npixel_max = float(x_train.max())\n"
+                       "pixel_dtype, label_dtype = x_train.dtype, y_train.dtype",
+        "first_batch": "xb, yb = x_train[:bs], y_train[:bs]",
+        "batch_count": "import math\n\nn_batches = math.ceil(n_train / bs)\n"
+                       "last_batch_size = len(x_train[(n_batches - 1) * bs:])",
+    }, why="float() instead of .item(), slices without 0, math.ceil and the last slice's length"),
+    RightAnswer("len-numel-bincount-method", {
+        "sizes": "n_train = len(x_train)\nn_pixels = x_train[0].numel()",
+        "first_image": "first_image = x_train[0].reshape(28, -1)",
+        "label_counts": "label_counts = y_train.bincount(minlength=10)",
+        "batch_count": "n_batches = -(-n_train // bs)\nlast_batch_size = n_train % bs or bs",
+    }, why="len() and numel(), reshape(28, -1), the bincount method, ceiling by negative floor"),
+]

@@ -1,6 +1,6 @@
 """Wrong answers for 02_from_scratch."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 TRAINING_LOOP = """
 for epoch in range(epochs):
@@ -66,4 +66,65 @@ WRONG = [
                 TRAINING_LOOP.replace("xb = x_train[start_i:end_i]", "xb = x_valid[start_i % 9984:start_i % 9984 + bs]")
                 .replace("yb = y_train[start_i:end_i]", "yb = y_valid[start_i % 9984:start_i % 9984 + bs]"),
                 "test_training", "검증 데이터로 학습"),
+]
+
+RIGHT = [
+    RightAnswer("logsumexp-gather-addmm", {
+        "log_softmax": "def log_softmax(x):\n    return x - x.logsumexp(dim=-1, keepdim=True)",
+        "model": "def model(xb):\n    return log_softmax(torch.addmm(bias, xb, weights))",
+        "nll": "def nll(input, target):\n    return -input.gather(1, target.unsqueeze(1)).mean()",
+        "accuracy": "def accuracy(out, yb):\n    return (out.argmax(dim=-1) == yb).sum() / len(yb)",
+    }, why="logsumexp with keepdim, torch.addmm(b, x, w) for x @ w + b, gather, sum / len"),
+    RightAnswer("seeded-split-loop-sub", {
+        "parameters": "torch.manual_seed(1234)\n"
+                      "weights = (torch.randn(784, 10) / math.sqrt(784)).requires_grad_()\n"
+                      "bias = torch.zeros(10).requires_grad_()",
+        "training": """
+for epoch in range(epochs):
+    for images, labels in zip(x_train.split(bs), y_train.split(bs)):
+        batch_loss = loss_func(model(images), labels)
+        losses.append(batch_loss.item())
+
+        batch_loss.backward()
+        with torch.no_grad():
+            weights.sub_(lr * weights.grad)
+            bias.sub_(lr * bias.grad)
+            weights.grad = None
+            bias.grad = None
+""",
+    }, why="an extra torch.manual_seed(1234), zip over split() batches, sub_(), grad = None"),
+    RightAnswer("while-loop-zero-first", {
+        "training": """
+for epoch in range(epochs):
+    start = 0
+    while start < n:
+        for p in (weights, bias):
+            if p.grad is not None:
+                p.grad.zero_()
+        xb, yb = x_train[start:start + bs], y_train[start:start + bs]
+        loss = loss_func(model(xb), yb)
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            weights -= lr * weights.grad
+            bias -= lr * bias.grad
+        start += bs
+""",
+    }, why="a while loop, gradients zeroed at the top of the loop body (before backward)"),
+    RightAnswer("data-update-range-step", {
+        "training": """
+for epoch in range(epochs):
+    for start_i in range(0, n, bs):
+        xb = x_train[start_i:start_i + bs]
+        yb = y_train[start_i:start_i + bs]
+        loss = loss_func(model(xb), yb)
+        losses.append(loss.item())
+
+        loss.backward()
+        weights.data -= weights.grad * lr
+        bias.data -= bias.grad * lr
+        weights.grad.zero_()
+        bias.grad.zero_()
+""",
+    }, why="range(0, n, bs) over start indices, the update through .data instead of no_grad"),
 ]

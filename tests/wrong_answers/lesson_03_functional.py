@@ -1,6 +1,6 @@
 """Wrong answers for 03_functional."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 WRONG = [
     # Exercise 1: cross-entropy from F.log_softmax and F.nll_loss.
@@ -38,4 +38,22 @@ WRONG = [
                 "test_training", "소프트맥스 확률입니다"),
     WrongAnswer("trained-with-nll-loss", "loss_func", "loss_func = F.nll_loss",
                 "test_training", "loss_func 가 F.cross_entropy 가 아니었습니다"),
+]
+
+# nn.CrossEntropyLoss() is not here: this lesson asks for the function F.cross_entropy, and
+# test_loss_func rejects the module on purpose (the wrong answer "loss-func-module").
+RIGHT = [
+    RightAnswer("addmm-model-method-log-softmax", {
+        "cross_entropy_by_parts": "def cross_entropy_by_parts(logits, target):\n"
+                                  "    return F.nll_loss(logits.log_softmax(dim=1), target)",
+        "model": "def model(xb):\n    return torch.addmm(bias, xb, weights)",
+    }, why="the log_softmax tensor method over dim=1, torch.addmm(b, x, w) for x @ w + b"),
+    RightAnswer("linear-model-full-path", {
+        "cross_entropy_by_parts": "def cross_entropy_by_parts(scores, labels):\n"
+                                  "    log_probs = F.log_softmax(scores, dim=-1)\n"
+                                  "    return -log_probs[torch.arange(len(labels)), labels].mean()",
+        "loss_func": "loss_func = torch.nn.functional.cross_entropy",
+        "model": "def model(xb):\n    return F.linear(xb, weights.t(), bias)",
+    }, why="other argument names, the NLL by indexing, the full path to F.cross_entropy, "
+           "F.linear(x, w.t(), b)"),
 ]

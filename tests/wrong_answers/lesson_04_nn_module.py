@@ -1,6 +1,6 @@
 """Wrong answers for 04_nn_module."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 MODULE = """
 class Mnist_Logistic(nn.Module):
@@ -123,4 +123,68 @@ WRONG = [
                 "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
     WrongAnswer("trained-plain-tensors", "mnist_logistic", PLAIN_TENSORS,
                 "test_training", "model.parameters() 가 비어 있어"),
+]
+
+SHOW_COUNT = 'print(f"학습할 숫자: {n_params}개")'
+
+RIGHT = [
+    # The lesson names its parameters weights and bias; nothing after it depends on the names.
+    RightAnswer("other-names-addmm", {
+        "mnist_logistic": """
+class Mnist_Logistic(nn.Module):
+    def __init__(self):
+        super(Mnist_Logistic, self).__init__()
+        self.w = nn.Parameter(torch.randn(784, 10) / 28)
+        self.b = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        return torch.addmm(self.b, x, self.w)
+""",
+        "parameter_count": "n_params = sum(map(torch.numel, list(model.parameters())))\n" + SHOW_COUNT,
+    }, why="parameters named w and b, super(Class, self), / 28, torch.addmm(b, x, w), "
+           "map over list(model.parameters())"),
+    RightAnswer("fit-zero-first-set-to-none-sub", {
+        "fit": FIT.replace("""            pred = model(xb)""", """\
+            model.zero_grad(set_to_none=True)
+            pred = model(xb)""").replace("""                for p in model.parameters():
+                    p -= p.grad * lr
+                model.zero_grad()
+""", """                for p in model.parameters():
+                    p.sub_(lr * p.grad)
+"""),
+        "parameter_count": "n_params = model.weights.numel() + model.bias.numel()\n" + SHOW_COUNT,
+    }, why="model.zero_grad(set_to_none=True) at the top of the loop body, p.sub_(lr * p.grad)"),
+    RightAnswer("fit-split-loop-zero-no-none", {
+        "fit": """
+def fit():
+    for epoch in range(epochs):
+        for xb, yb in zip(x_train.split(bs), y_train.split(bs)):
+            loss = loss_func(model(xb), yb)
+            losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for param in model.parameters():
+                    param -= param.grad * lr
+            model.zero_grad(set_to_none=False)
+""",
+    }, why="zip over split() batches, another loop variable, zero_grad(set_to_none=False) "
+           "after the no_grad block"),
+    RightAnswer("fit-while-loop-data-seeded", {
+        "mnist_logistic": "torch.manual_seed(1234)\n" + MODULE,
+        "fit": """
+def fit():
+    for epoch in range(epochs):
+        i = 0
+        while i * bs < n:
+            xb, yb = x_train[i * bs:(i + 1) * bs], y_train[i * bs:(i + 1) * bs]
+            loss = loss_func(model(xb), yb)
+            losses.append(loss.item())
+            loss.backward()
+            for p in model.parameters():
+                p.data -= p.grad.data * lr
+                p.grad.zero_()
+            i += 1
+""",
+    }, why="an extra torch.manual_seed(1234) before the model is built, a while loop, "
+           "the update through p.data, p.grad.zero_() per parameter"),
 ]

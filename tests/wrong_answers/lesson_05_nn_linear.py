@@ -1,6 +1,6 @@
 """Wrong answers for 05_nn_linear."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 MODEL = """
 class Mnist_Logistic(nn.Module):
@@ -78,4 +78,37 @@ WRONG = [
     WrongAnswer("last-batch-dropped", "fit",
                 FIT.replace("range((n - 1) // bs + 1)", "range(n // bs)"),
                 "test_training", "마지막 16장짜리 배치를 빠뜨렸습니다"),
+]
+
+RIGHT = [
+    RightAnswer("functional-linear-forward", {
+        "model_class": MODEL.replace("self.lin = nn.Linear(784, 10)",
+                                     "self.lin = nn.Linear(in_features=784, out_features=10)")
+        .replace("return self.lin(xb)", "return F.linear(xb, self.lin.weight, self.lin.bias)"),
+    }, why="keyword arguments to nn.Linear, forward through F.linear with the layer's weight"),
+    # The model the lesson trains is built after this cell, so the extra seed changes its start.
+    RightAnswer("seeded-addmm-forward", {
+        "model_class": "torch.manual_seed(1234)\n" + MODEL.replace(
+            "return self.lin(xb)", "return torch.addmm(self.lin.bias, xb, self.lin.weight.t())"),
+    }, why="an extra torch.manual_seed(1234) before the model is built, torch.addmm(b, x, w.t())"),
+    RightAnswer("fit-zero-first-set-to-none", {
+        "fit": FIT.replace("            pred = model(xb)", "            model.zero_grad(set_to_none=True)\n"
+                           "            pred = model(xb)")
+        .replace("                model.zero_grad()\n", ""),
+    }, why="model.zero_grad(set_to_none=True) at the top of the loop body, before backward"),
+    RightAnswer("fit-range-step-sub", {
+        "fit": """
+def fit():
+    for epoch in range(epochs):
+        for start in range(0, n, bs):
+            out = model(x_train[start:start + bs])
+            loss = loss_func(out, y_train[start:start + bs])
+            losses.append(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for weight in model.parameters():
+                    weight.sub_(weight.grad * lr)
+            model.zero_grad(set_to_none=False)
+""",
+    }, why="range(0, n, bs), other local names, sub_(), zero_grad(set_to_none=False)"),
 ]

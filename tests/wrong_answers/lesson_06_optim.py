@@ -1,6 +1,6 @@
 """Wrong answers for 06_optim."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 GET_MODEL = """
 def get_model():
@@ -80,4 +80,56 @@ WRONG = [
     WrongAnswer("trained-twice", "training",
                 TRAINING + TRAINING.replace("model, opt = get_model()\nlosses = []\n", "losses = []\n"),
                 "test_training", "같은 모델을 여러 번 학습시켰습니다"),
+]
+
+SHOW_LAST = 'print(f"미니배치 {len(losses)}개, 마지막 미니배치 손실: {losses[-1]:.4f}")\n'
+
+RIGHT = [
+    RightAnswer("torch-optim-list-other-names", {
+        "get_model": """
+def get_model():
+    net = Mnist_Logistic()
+    optimizer = torch.optim.SGD(list(net.parameters()), lr=lr)
+    return net, optimizer
+""",
+    }, why="torch.optim.SGD over list(model.parameters()), other local names"),
+    RightAnswer("zero-grad-set-to-none", {
+        "training": TRAINING.replace("opt.zero_grad()", "opt.zero_grad(set_to_none=True)") + SHOW_LAST,
+    }, why="opt.zero_grad(set_to_none=True)"),
+    RightAnswer("zero-grad-first-no-none", {
+        "training": TRAINING.replace("        pred = model(xb)\n",
+                                     "        opt.zero_grad(set_to_none=False)\n        pred = model(xb)\n")
+        .replace("        opt.zero_grad()\n", "") + SHOW_LAST,
+    }, why="opt.zero_grad(set_to_none=False) at the top of the loop body, before backward"),
+    RightAnswer("split-loop", {
+        "training": """
+model, opt = get_model()
+criterion = nn.CrossEntropyLoss()
+losses = []
+for epoch in range(epochs):
+    for xb, yb in zip(x_train.split(bs), y_train.split(bs)):
+        loss = criterion(model(xb), yb)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+""" + SHOW_LAST,
+    }, why="zip over split() batches, nn.CrossEntropyLoss() instead of F.cross_entropy"),
+    RightAnswer("seeded-while-loop", {
+        "training": """
+torch.manual_seed(1234)
+model, opt = get_model()
+losses = []
+for epoch in range(epochs):
+    start = 0
+    while start < n:
+        xb, yb = x_train[start:start + bs], y_train[start:start + bs]
+        loss = loss_func(model(xb), yb)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        start += bs
+""" + SHOW_LAST,
+    }, why="an extra torch.manual_seed(1234) before get_model(), a while loop"),
 ]

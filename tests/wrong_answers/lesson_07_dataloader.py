@@ -1,6 +1,6 @@
 """Wrong answers for 07_dataloader."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 TRAINING_LOOP = """
 torch.manual_seed(0)
@@ -52,4 +52,37 @@ WRONG = [
     WrongAnswer("loop-losses-tensors", "training",
                 TRAINING_LOOP.replace("losses.append(loss.item())", "losses.append(loss)"),
                 "test_training", ".item() 으로 꺼내세요"),
+]
+
+RIGHT = [
+    RightAnswer("positional-batch-size", {
+        "loader": "train_dl = DataLoader(train_ds, bs)",
+    }, why="batch_size passed by position"),
+    RightAnswer("zero-grad-first-set-to-none", {
+        "loader": "train_dl = DataLoader(dataset=train_ds, batch_size=bs, shuffle=False)",
+        "training": TRAINING_LOOP.replace(
+            "        pred = model(xb)\n",
+            "        opt.zero_grad(set_to_none=True)\n        pred = model(xb)\n")
+        .replace("        opt.zero_grad()\n", ""),
+    }, why="keyword arguments with shuffle=False spelled out, opt.zero_grad(set_to_none=True) "
+           "at the top of the loop body"),
+    # The loader does not shuffle, so the seed only changes the model's first weights.
+    RightAnswer("extra-seed-batch-names", {
+        "training": """
+torch.manual_seed(0)
+torch.manual_seed(1234)
+model, opt = get_model()
+losses = []
+
+for epoch in range(epochs):
+    for batch in train_dl:
+        images, labels = batch
+        loss = loss_func(model(images), labels)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=False)
+""",
+    }, why="an extra torch.manual_seed(1234) before get_model(), the batch unpacked in the loop "
+           "body, zero_grad(set_to_none=False)"),
 ]

@@ -1,6 +1,6 @@
 """Wrong answers for 08_validation."""
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 LOADERS = """
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
@@ -185,4 +185,93 @@ WRONG = [
     WrongAnswer("final-datasets-swapped", "final_run",
                 FINAL_RUN.replace("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)"),
                 "test_training", "인자 순서가 맞는지"),
+]
+
+# No extra seed in validation_loop: its check scores the learner's own model, and the lesson
+# asks for torch.manual_seed(0) right before get_model() because the shuffled loader makes the
+# result depend on the seed (see the wrong answer "loop-seed-after-model").
+RIGHT = [
+    RightAnswer("loaders-keywords", {
+        "loaders": """
+train_dl = DataLoader(dataset=train_ds, batch_size=bs, shuffle=True)
+valid_ds = TensorDataset(x_valid, y_valid)
+valid_dl = DataLoader(dataset=valid_ds, batch_size=2 * bs, shuffle=False)
+""",
+        "get_data": """
+def get_data(train_ds, valid_ds, bs):
+    train_dl = DataLoader(train_ds, bs, shuffle=True)
+    valid_dl = DataLoader(valid_ds, bs * 2)
+    return train_dl, valid_dl
+""",
+    }, why="keyword arguments, 2 * bs, shuffle=False spelled out; get_data with batch_size by position"),
+    RightAnswer("loop-inference-mode-zero-first", {
+        "validation_loop": """
+loss_func = torch.nn.CrossEntropyLoss()
+torch.manual_seed(0)
+model, opt = get_model()
+valid_losses = []
+
+for epoch in range(epochs):
+    model.train()
+    for xb, yb in train_dl:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        opt.step()
+
+    model.eval()
+    with torch.inference_mode():
+        loss_sum, count = 0.0, 0
+        for xb, yb in valid_dl:
+            loss_sum += loss_func(model(xb), yb).item() * len(yb)
+            count += len(yb)
+    valid_losses.append(loss_sum / count)
+    print(f"에포크 {epoch + 1}: 검증 손실 {valid_losses[-1]:.4f}")
+""",
+        "loss_batch": """
+def loss_batch(model, loss_func, xb, yb, opt=None):
+    loss = loss_func(model(xb), yb)
+    if opt is not None:
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item(), xb.shape[0]
+""",
+    }, why="loss_func = nn.CrossEntropyLoss() (then used by every later cell), gradients zeroed "
+           "before backward (set_to_none=True in the loop), torch.inference_mode() for validation, "
+           "the count summed from the batches, xb.shape[0]"),
+    RightAnswer("fit-explicit-loops-extra-seed", {
+        "fit": """
+def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+    history = {"train_loss": [], "valid_loss": []}
+    for epoch in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        for xb, yb in train_dl:
+            loss, size = loss_batch(model, loss_func, xb, yb, opt)
+            total += loss * size
+            count += size
+        history["train_loss"].append(total / count)
+
+        model.eval()
+        with torch.inference_mode():
+            total, count = 0.0, 0
+            for xb, yb in valid_dl:
+                loss, size = loss_batch(model, loss_func, xb, yb)
+                total += loss * size
+                count += size
+        history["valid_loss"].append(total / count)
+    return history
+""",
+        # The check trains a fresh model from its own seed through get_data and fit, so a
+        # learner's extra seed before their own run changes nothing in the score.
+        "final_run": """
+torch.manual_seed(0)
+model, opt = get_model()
+torch.manual_seed(1234)
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+""",
+    }, why="fit with plain loops and sums instead of zip(*...) and np.average, torch.inference_mode(); "
+           "the final run with an extra torch.manual_seed(1234) and get_model() before get_data()"),
 ]

@@ -5,7 +5,7 @@ the mistakes that matter; a stride-1 network is tried on seq_model, which is nev
 (trained at full resolution it would take minutes).
 """
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 CONV = "nn.Conv2d({}, {}, kernel_size=3, stride={}, padding=1)"
 
@@ -117,4 +117,82 @@ WRONG = [
                 "test_adaptive_model", "nn.AdaptiveAvgPool2d(1) 로 바꾸세요"),
     WrongAnswer("reshape-lambda-kept", "adaptive_model", adaptive(reshape=True),
                 "test_adaptive_model", "맨 앞의 Lambda"),
+]
+
+# Each variant trains the CNN once more (about a minute), so each one changes several cells.
+RIGHT = [
+    RightAnswer("functional-spellings", {
+        "cnn_class": cnn_class("""        xb = xb.reshape(-1, 1, 28, 28)
+        xb = torch.relu(self.conv1(xb))
+        xb = torch.relu(self.conv2(xb))
+        xb = torch.relu(self.conv3(xb))
+        xb = F.adaptive_avg_pool2d(xb, 1)
+        return torch.flatten(xb, 1)"""),
+        "optimizer": "model = MnistCNN()\n"
+                     "opt = torch.optim.SGD(list(model.parameters()), lr=lr, momentum=0.9)",
+        "lambda_module": """
+class Lambda(nn.Module):
+    def __init__(self, func):
+        super().__init__()
+        self.fn = func
+
+    def forward(self, x):
+        return self.fn(x)
+""",
+    }, why="reshape, torch.relu, F.adaptive_avg_pool2d(x, 1), torch.flatten; torch.optim.SGD over "
+           "list(model.parameters()); Lambda storing its function under another name"),
+    RightAnswer("flatten-layers-generator", {
+        "sequential": """
+seq_model = nn.Sequential(
+    nn.Unflatten(1, (1, 28, 28)),
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.AvgPool2d(4),
+    nn.Flatten(),
+)
+""",
+        "wrapped_loader": """
+def preprocess(x, y):
+    return x.reshape(len(x), 1, 28, 28), y
+
+
+class WrappedDataLoader:
+    def __init__(self, dl, func):
+        self.dl = dl
+        self.func = func
+
+    def __len__(self):
+        return len(self.dl)
+
+    def __iter__(self):
+        return (self.func(xb, yb) for xb, yb in self.dl)
+
+
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), WrappedDataLoader(valid_dl, preprocess)
+""",
+        "adaptive_model": """
+adaptive_model = nn.Sequential(
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+    nn.ReLU(),
+    nn.AdaptiveAvgPool2d((1, 1)),
+    nn.Flatten(),
+)
+""",
+    }, why="nn.Unflatten and nn.Flatten instead of the view Lambdas, AdaptiveAvgPool2d((1, 1)), "
+           "a generator expression in __iter__, reshape(len(x), ...) in preprocess"),
+    # The training loader shuffles, so the seed changes the batches; the reference band covers
+    # what five seeds gave.
+    RightAnswer("seeded-training", {
+        "training": "torch.manual_seed(1234)\n"
+                    "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)",
+    }, why="an extra torch.manual_seed(1234) right before fit"),
 ]

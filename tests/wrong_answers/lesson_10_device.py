@@ -4,7 +4,7 @@ On this CPU-only machine a batch or model that was never moved works anyway; the
 those mistakes by calling the learner's function with ``device`` swapped for the meta device.
 """
 
-from wrong_answers import WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer
 
 LOADERS = """
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
@@ -73,4 +73,32 @@ WRONG = [
                 training("model, opt = get_model()\n"
                          "history = fit(2, model, loss_func, opt, train_dl, valid_dl)"),
                 "test_training", "fit 의 첫 인자로 epochs (= 1)"),
+]
+
+RIGHT = [
+    RightAnswer("device-one-call", {
+        "device": 'device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+    }, why="one torch.device call with the condition inside"),
+    # The training cell seeds again before it builds the model and shuffles, so the learner's
+    # extra seed in an earlier cell changes nothing.
+    RightAnswer("move-then-reshape-seeded", {
+        "loaders": """
+torch.manual_seed(1234)
+
+
+def preprocess(x, y):
+    return x.to(device).reshape(-1, 1, 28, 28), y.to(device)
+
+
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), WrappedDataLoader(valid_dl, preprocess)
+""",
+    }, why="moved before reshaped, reshape instead of view, both loaders wrapped in one line, "
+           "an extra torch.manual_seed(1234)"),
+    RightAnswer("get-model-module-to-torch-optim", {
+        "get_model": get_model("net = mnist_cnn()\n"
+                               "net.to(device)\n"
+                               "optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
+                               "return net, optimizer"),
+    }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names"),
 ]
