@@ -88,6 +88,20 @@ history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 """
 
 WRONG = [
+    # Metrics of the last mini-batch instead of the whole validation set.
+    WrongAnswer("loop-valid-last-batch", "validation_loop",
+                VALIDATION_LOOP.replace("""        total = 0.0
+        for xb, yb in valid_dl:
+            total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+""", """        for xb, yb in valid_dl:
+            valid_loss = loss_func(model(xb), yb).item()
+"""),
+                "test_validation_loop", "마지막 검증 배치(16장)의 손실만"),
+    WrongAnswer("fit-valid-last-batch", "fit",
+                FIT.replace('history["valid_loss"].append(np.average(losses, weights=nums))',
+                            'history["valid_loss"].append(losses[-1])'),
+                "test_fit", "마지막 검증 배치의 손실만"),
     # exercise 1: the two loaders
     WrongAnswer("train-not-shuffled", "loaders",
                 LOADERS.replace("batch_size=bs, shuffle=True", "batch_size=bs"),

@@ -167,6 +167,11 @@ def _check_matches_model(name: str, value: float, model: Callable, hint_other: s
         return
     weighted, plain = _weighted_and_plain(model)
     hint = WEIGHTING if abs(value - plain) <= 1e-5 else hint_other
+    last_rows = len(data.x_valid) % (2 * BATCH_SIZE) or 2 * BATCH_SIZE
+    last_batch, _ = evaluate(model, data.x_valid[-last_rows:], data.y_valid[-last_rows:])
+    if abs(value - last_batch) <= 1e-4:
+        hint = (f"마지막 검증 배치({last_rows}장)의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 "
+                "재야 합니다: 배치마다 손실 × 배치 크기를 더하고, 검증 이미지 수로 나누세요.")
     _fail(f"{name} 이(가) 학습된 모델의 검증 데이터 전체 손실과 같아야 합니다.\n"
           f"   내 값: {value:.4f}\n   기대값: {full:.4f} (배치 평균들의 단순 평균이라면 {plain:.4f})\n"
           f"   힌트: {hint}")
@@ -425,6 +430,9 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
             hint = "검증 배치의 손실에 배치 크기를 곱해 더하고, 검증 이미지 수로 나누세요."
             if abs(got - plain) <= 1e-5:
                 hint = WEIGHTING + " 작은 확인용 데이터에서는 마지막 배치가 " + f"{valid_sizes[-1]}장입니다."
+            elif abs(got - valid_part[-1][0]) <= 1e-6:
+                hint = ("마지막 검증 배치의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 재야 합니다: "
+                        + hint)
             _fail(f'history["valid_loss"][{epoch}] 가 에포크 {epoch + 1} 검증 손실의 가중 평균이어야 합니다.\n'
                   f"   내 값: {got:.6f}\n   기대값: {expected:.6f} (단순 평균이라면 {plain:.6f})\n"
                   f"   ({setting})\n   힌트: {hint}")
