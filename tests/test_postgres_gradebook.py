@@ -36,7 +36,9 @@ PG_BIN = PG_BIN[-1]
 def _as_postgres(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     # PostgreSQL refuses to run as root; Debian's package creates the `postgres` user.
     if os.geteuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
+        # runuser lives in /usr/sbin, which a non-login PATH may lack.
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        command = [runuser or "runuser", "-u", "postgres", "--", *command]
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, **kwargs)
 
 
