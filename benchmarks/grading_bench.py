@@ -114,17 +114,23 @@ def main() -> None:
     lessons = lesson_ids()
     rows = []
 
-    one_at_a_time = [time_notebooks(lessons, 1) for _ in range(args.repeat)]
-    notebook_times = [time_notebooks(lessons, args.workers) for _ in range(args.repeat)]
+    # Notebooks and script take turns within each repeat, so a machine that speeds up or slows
+    # down during the run moves both sides of the ratio alike.
+    one_at_a_time, notebook_times, script_times = [], [], {1: [], 2: []}
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "all_lessons.py"
         script.write_text(plain_script(lessons), encoding="utf-8")
-        by_threads = {t: median([time_script(script, t) for _ in range(args.repeat)]) for t in (1, 2)}
+        for _ in range(args.repeat):
+            one_at_a_time.append(time_notebooks(lessons, 1))
+            notebook_times.append(time_notebooks(lessons, args.workers))
+            for threads, times in script_times.items():
+                times.append(time_script(script, threads))
+    by_threads = {t: median(times) for t, times in script_times.items()}
     best_threads = min(by_threads, key=by_threads.get)
     ratio = median(notebook_times) / by_threads[best_threads]
     rows += [
         ("solution notebooks one after another (s)", f"{median(one_at_a_time):.1f}",
-         "a fresh kernel each: kernel start + torch import ≈ 3.5 s per notebook"),
+         "a fresh kernel each: start ≈ 0.6 s, imports + setup ≈ 2 s"),
         (f"solution notebooks, nncourse.execute, {args.workers} at once (s)",
          f"{median(notebook_times):.1f}", "make execute"),
         ("same code as one script, 1 thread (s)", f"{by_threads[1]:.1f}", ""),
