@@ -50,3 +50,15 @@ from nbgrader.preprocessors import GetGrades  # noqa: E402
 from nncourse.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# A deleted test cell is put back and run (nncourse.missing_tests), instead of scoring 0 and
+# waiting for a manual grade.
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells  # noqa: E402
+
+from nncourse.missing_tests import RestoreDeletedTests  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    RestoreDeletedTests if step is OverwriteCells else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]

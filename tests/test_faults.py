@@ -37,6 +37,7 @@ FULL = 5  # test_get_model 2 + test_training 3
 
 STOPPED = "채점 시간 제한을 넘겨 이 셀을 멈췄습니다"
 RESTORED = "채점 도구가 바뀌어 있어 원래대로 되돌렸습니다"
+RESTORED_NOTE = "채점기가 되살린 셀입니다"
 
 SOLUTION = {gid: solution_code(src) for gid, src in solution_cells(solution_notebook(LESSON)).items()}
 WRONG_GET_MODEL = SOLUTION["get_model"].replace("optim.SGD", "optim.Adam")  # 0/5 when graded plainly
@@ -71,6 +72,7 @@ class Fault:
     extra_files: dict[str, str] = field(default_factory=dict)
     edit_cells: dict[str, str | None] = field(default_factory=dict)  # test cell → new source (None: delete)
     shown: tuple[str, str] | None = None        # (grade_id, text) that must appear in that cell's output
+    restored: str | None = None                 # a deleted test cell that grading must put back
 
 
 FAULTS = [
@@ -109,9 +111,13 @@ FAULTS = [
           edit_cells={"test_get_model": "print('✅ 통과')", "test_training": "print('✅ 통과')"}),
     Fault("edited-test-right", "right answer, test cell emptied", FULL,
           edit_cells={"test_training": ""}),
-    # nbgrader cannot grade a test cell that is gone: 0 for it, flagged for manual grading.
-    Fault("deleted-test", "right answer, test cell deleted", 2,
-          edit_cells={"test_training": None}),
+    # A deleted test cell is put back from the gradebook and run (nncourse.missing_tests).
+    Fault("deleted-test", "right answer, test cell deleted", FULL,
+          edit_cells={"test_training": None}, restored="test_training"),
+    # nbgrader's own add_missing_cells fails the whole submission here (KeyError: the cell
+    # before the test is gone too); the course's version puts the test back after get_model's.
+    Fault("deleted-exercise", "answer cell and its test cell deleted", 2,
+          edit_cells={"training": None, "test_training": None}, restored="test_training"),
     Fault("shadow-package", "wrong answer + an nncourse/ package beside the notebook", 0,
           answers={"get_model": WRONG_GET_MODEL}, extra_files=FAKE_PACKAGE),
     Fault("monkeypatch", "wrong answer + checks and torch.allclose replaced in a cell", 0,
@@ -197,6 +203,13 @@ def test_fair_score_and_feedback(graded_class, fault):
         cell, text = fault.shown
         output = cell_outputs_text(autograded_notebook(course, fault.name, LESSON), cell)
         assert text in output, f"{fault.name}: {text!r} not in {cell}'s output:\n{output[-2000:]}"
+    if fault.restored:
+        graded = autograded_notebook(course, fault.name, LESSON)
+        restored = [cell for cell in graded.cells if grade_id(cell) == fault.restored]
+        assert len(restored) == 1, f"{fault.name}: {fault.restored} not put back once"
+        assert restored[0].source.startswith(f"# {RESTORED_NOTE}"), restored[0].source[:200]
+        order = [grade_id(cell) for cell in graded.cells if grade_id(cell)]
+        assert order.index(fault.restored) > order.index("test_get_model"), order
 
 
 def test_flooded_output_is_cut(graded_class):
