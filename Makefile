@@ -17,12 +17,12 @@ setup:  ## create .venv and install the course (safe to rerun)
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
 
-system-deps:  ## Debian packages the tests use: chromium + a Hangul font (browser test), PostgreSQL (needs root)
-	@if command -v chromium >/dev/null && fc-list | grep -qi nanum && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "chromium, fonts-nanum and postgresql already installed"; \
+system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + a Hangul font (browser test), PostgreSQL (needs root)
+	@if command -v bwrap >/dev/null && command -v chromium >/dev/null && fc-list | grep -qi nanum && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "bubblewrap, chromium, fonts-nanum and postgresql already installed"; \
 	else \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium fonts-nanum postgresql; \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap chromium fonts-nanum postgresql; \
 	fi
 
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks

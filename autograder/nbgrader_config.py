@@ -62,3 +62,15 @@ c.Autograde.sanitize_preprocessors = [
     RestoreDeletedTests if step is OverwriteCells else step
     for step in Autograde.class_traits()["sanitize_preprocessors"].default()
 ]
+
+# Learners' code runs in a bubblewrap sandbox when `python -m nncourse.grade_class` grades it
+# (it passes --SandboxedExecute.sandbox=True; see nncourse.sandbox). Plain `nbgrader` commands
+# and learners' own `nbgrader validate` run as before.
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from nncourse.sandbox import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]

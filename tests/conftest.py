@@ -7,6 +7,7 @@ COLUMNS = ("lesson", "variant", "expected", "score", "hint shown")
 
 def pytest_terminal_summary(terminalreporter):
     _fault_table(terminalreporter)
+    _probe_table(terminalreporter)
     if not GRADED_CLASSES:
         return
     rows = []
@@ -41,3 +42,20 @@ def _fault_table(terminalreporter):
         expected = f"{row['expected']}/{FULL}"
         write(f"| {name:20} | {row['what']:62} | {expected:>8} | {score:>5} | "
               f"{'yes' if row['feedback'] else 'NO':8} |")
+
+
+def _probe_table(terminalreporter):
+    import sys
+
+    # Only when the run imported it: importing it here would probe for bubblewrap.
+    module = sys.modules.get("test_sandbox")
+    rows = {name: row for name, row in getattr(module, "PROBE_RESULTS", {}).items() if "sandbox" in row}
+    if not rows:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("probe table: an abuse class graded by grade_class, sandbox on vs --no-sandbox")
+    write(f"| {'probe':16} | {'what the learner tried':68} | {'sandbox':10} | {'--no-sandbox':34} | score |")
+    write(f"|{'-' * 18}|{'-' * 70}|{'-' * 12}|{'-' * 36}|-------|")
+    for name, row in rows.items():
+        write(f"| {name:16} | {row['what']:68} | {row['sandbox']:10} | {row.get('no_sandbox', '—'):34} | "
+              f"{row.get('score', '—'):5} |")

@@ -14,6 +14,11 @@ HTML and the CSV export.
 ``--shard K/N`` grades only the students whose stable hash falls in share K of N, so that N
 machines (a Slurm array job, a Kubernetes indexed job) can split a class that shares one
 PostgreSQL gradebook (``--db-url postgresql+psycopg://...``).
+
+Learners' code is untrusted: each submission is copied for grading without following links
+(nncourse.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
+(nncourse.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox`` grades
+without it, and the summary says so.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -111,8 +118,18 @@ def nbgrader_args(db_url: str | None) -> list[str]:
     return [f"--CourseDirectory.db_url={db_url}"] if db_url else []
 
 
+NO_SANDBOX_WARNING = (
+    "⚠️ 샌드박스 없이 채점했습니다(--no-sandbox): 학습자 코드가 gradebook, 다른 학습자의 제출물, "
+    "홈 폴더와 네트워크에 닿을 수 있었습니다. 믿을 수 있는 제출물에만 쓰세요.\n"
+    "⚠️ Graded WITHOUT the sandbox (--no-sandbox): learners' code could reach the gradebook, other "
+    "learners' work, your home folder and the network. Use it for trusted submissions only."
+)
+
+
 def _newest_mtime(folder: Path) -> float:
-    return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
+    # lstat: a submission's links are not followed, here either
+    return max((p.lstat().st_mtime for p in folder.rglob("*") if not p.is_symlink() and p.is_file()),
+               default=0.0)
 
 
 def needs_grading(root: Path, job: Job) -> bool:
@@ -155,40 +172,80 @@ def _peak_rss_watcher(pid: int, peak: list[float], stop: threading.Event) -> Non
         return
 
 
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a worker, its session and every process below it (the kernel has its own)."""
+    import psutil
+
+    try:
+        tree = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        tree = []
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    for child in tree:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
 def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path,
-            memory_limit_gb: float | None = None) -> Outcome:
+            memory_limit_gb: float | None = None, sandbox: bool = True) -> Outcome:
+    from nncourse.sandbox import copy_submission
+
     log_path = log_dir / job.lesson / f"{job.student}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [nbgrader_bin(), "autograde", job.lesson, "--student", job.student, "--force",
-               *nbgrader_args(db_url)]
     started = time.perf_counter()
     peak, stop = [0.0], threading.Event()
+    # nbgrader copies a submission following its links (to the gradebook, /etc/passwd, another
+    # learner); it grades a safe copy instead, made without following any.
+    staging = Path(tempfile.mkdtemp(prefix="nncourse-submitted-"))
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=root, env=base_env(), stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        limit_memory(process.pid, memory_limit_gb)
-        watcher = threading.Thread(target=_peak_rss_watcher, args=(process.pid, peak, stop), daemon=True)
-        watcher.start()
         try:
-            code = process.wait(timeout=timeout)
-            status = "graded" if code == 0 else "error"
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the kernel too: it is in the same session
-            process.wait()
-            status = "timeout"
+            skipped = copy_submission(root / "submitted" / job.student / job.lesson,
+                                      staging / job.student / job.lesson)
+        except OSError as error:
+            log.write(f"제출 폴더를 복사하지 못했습니다 / could not copy the submission: {error}\n")
+            shutil.rmtree(staging, ignore_errors=True)
+            return Outcome(job, "error", time.perf_counter() - started, 0.0, log_path)
+        for line in skipped:
+            log.write(f"[nncourse] 채점용 복사에서 뺐습니다 / not copied for grading: {line}\n")
+        log.flush()
+        command = [nbgrader_bin(), "autograde", job.lesson, "--student", job.student, "--force",
+                   f"--CourseDirectory.submitted_directory={staging}", *nbgrader_args(db_url)]
+        if sandbox:
+            command.append("--SandboxedExecute.sandbox=True")
+        try:
+            process = subprocess.Popen(command, cwd=root, env=base_env(), stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            limit_memory(process.pid, memory_limit_gb)
+            watcher = threading.Thread(target=_peak_rss_watcher, args=(process.pid, peak, stop), daemon=True)
+            watcher.start()
+            try:
+                code = process.wait(timeout=timeout)
+                status = "graded" if code == 0 else "error"
+            except subprocess.TimeoutExpired:
+                _kill_tree(process.pid)
+                process.wait()
+                status = "timeout"
+            finally:
+                stop.set()
+                watcher.join()
         finally:
-            stop.set()
-            watcher.join()
+            shutil.rmtree(staging, ignore_errors=True)
     return Outcome(job, status, time.perf_counter() - started, peak[0], log_path)
 
 
 def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
-          log_dir: Path, memory_limit_gb: float | None = None) -> list[Outcome]:
+          log_dir: Path, memory_limit_gb: float | None = None, sandbox: bool = True) -> list[Outcome]:
     from tqdm import tqdm
 
     outcomes = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir, memory_limit_gb) for job in jobs]
+        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir, memory_limit_gb, sandbox)
+                   for job in jobs]
         with tqdm(total=len(futures), desc=f"채점 / grading ({workers} workers)", unit="sub") as bar:
             for future in as_completed(futures):
                 outcome = future.result()
@@ -273,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="first run `nbgrader zip_collect` for lessons with downloaded/<id>/archive/")
     parser.add_argument("--no-feedback", action="store_true")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run learners' code WITHOUT the bubblewrap sandbox (trusted submissions only)")
     args = parser.parse_args(argv)
 
     root = args.root.resolve()
@@ -280,6 +339,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{root} 에 nbgrader_config.py 가 없습니다. 저장소 루트에서 실행하세요.\n"
               f"No nbgrader_config.py in {root}; run from the course root.", file=sys.stderr)
         return 2
+    if not args.no_sandbox:
+        from nncourse.sandbox import refusal_message, sandbox_problem
+
+        problem = sandbox_problem()
+        if problem:
+            print(refusal_message(problem), file=sys.stderr)
+            return 3
     if args.zip_collect:
         lessons = args.lesson or sorted(p.name for p in (root / "downloaded").glob("*") if p.is_dir())
         print("zip_collect:", ", ".join(zip_collect(root, lessons, args.db_url)) or "(nothing)")
@@ -294,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = root / "grading_logs"
     started = time.perf_counter()
     outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir,
-                     memory_limit) if todo else []
+                     memory_limit, sandbox=not args.no_sandbox) if todo else []
     wall = time.perf_counter() - started
 
     students = sorted({job.student for job in jobs})
@@ -308,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{max(o.peak_mb for o in outcomes):.0f} MB")
     for outcome in failed:
         print(f"  {outcome.status.upper()}: {outcome.job.student}/{outcome.job.lesson} — log {outcome.log}")
+    if outcomes and args.no_sandbox:
+        print("\n" + NO_SANDBOX_WARNING)
 
     if outcomes and not args.no_feedback:
         broken = feedback(root, outcomes, args.workers, args.db_url)

@@ -1,0 +1,487 @@
+"""Grading sandbox: the kernel that runs a submission sees nothing but its own grading folder.
+
+``python -m nncourse.grade_class`` runs one ``nbgrader autograde`` process per submission. That
+process (which writes the gradebook) stays outside; the kernel it starts for the learner's code
+runs inside Debian's bubblewrap (``bwrap``) with
+
+* its own mount, pid, network, ipc and uts namespaces (and user namespace: see "Who runs it"),
+  no capabilities, no new privileges;
+* a file system of read-only binds: the system (``/usr``, ``/etc``), the Python installation, the
+  venv, the course package and the MNIST data. Writable: only the submission's own
+  ``autograded/<student>/<lesson>/`` (mounted at ``/grading/<lesson>``) and a private, empty,
+  size-limited ``/tmp``. Nothing else exists in there: no other learner, no gradebook, no
+  ``solutions/``, no home folder, no ``/run`` sockets;
+* no network at all: the namespace has only its own loopback, so even ``127.0.0.1`` is not the
+  grader's. nbgrader reaches the kernel over ZMQ's ``ipc`` transport instead: unix sockets in a
+  private folder that is bound into the sandbox at the same path;
+* an environment built from an allow-list (no database URL, token or password gets in);
+* limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp``; the
+  address-space limit that ``grade_class`` puts on nbgrader is inherited;
+* a pid namespace: when the kernel ends, the kernel of the host kills every process the
+  submission started, daemons included. ``--die-with-parent`` does the same if nbgrader dies.
+
+Who runs it: an ordinary grader's bwrap makes a user namespace (uid 1000 inside). A root
+grader's bwrap builds the namespaces with root's rights and the kernel then drops, through
+``setpriv``, to its own unprivileged uid (UID_BASE + the nbgrader process's pid) with no
+capabilities, an empty bounding set and no_new_privs. Inside a user namespace made by root the
+learner's code would own every root-owned file and be exempt from RLIMIT_NPROC; a uid per
+submission also keeps one fork bomb from using up another kernel's processes.
+
+It plugs into nbgrader through its own extension points: ``SandboxedExecute`` replaces nbgrader's
+``Execute`` preprocessor in ``Autograde.autograde_preprocessors`` (autograder/nbgrader_config.py)
+and, when ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
+:class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``. nbgrader is not patched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, Unicode
+
+#: The kernel's environment is built from these names only (plus what the kernelspec sets).
+ENV_ALLOWED = (
+    "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM",
+    "NBGRADER_EXECUTION",  # nncourse.guard acts only while nbgrader executes
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNCOURSE_THREADS", "NNCOURSE_PROGRESS", "NNCOURSE_GUARD",
+    "NNCOURSE_DATA", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "PYTHONUNBUFFERED", "CUDA_VISIBLE_DEVICES",
+)
+#: The writable folder's path inside the sandbox: /grading/<lesson>.
+WORK_ROOT = "/grading"
+SANDBOX_HOME = "/tmp"
+MPL_DIR = "/tmp/matplotlib"
+DEFAULT_MAX_PROCESSES = 256  # threads count too; a graded kernel runs about 20
+DEFAULT_TMP_MB = 512
+DEFAULT_FILE_MB = 1024
+#: A root grader runs the learner's code as uid UID_BASE + the nbgrader process's pid.
+UID_BASE = 1_000_000
+
+FIX_HINT = (
+    "고치는 법 / fix: `make system-deps` (= sudo apt-get install bubblewrap). 사용자 네임스페이스가 "
+    "꺼져 있다면 / if user namespaces are disabled: `sudo sysctl -w user.max_user_namespaces=15000`, "
+    "`sudo sysctl -w kernel.unprivileged_userns_clone=1` (older Debian), Ubuntu 23.10+: "
+    "`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`; in a container: run it with "
+    "user namespaces allowed (e.g. Docker `--security-opt seccomp=unconfined`)."
+)
+
+
+def bwrap_path() -> str | None:
+    """bwrap, or the program NNCOURSE_BWRAP names (the tests use it to see a missing one)."""
+    chosen = os.environ.get("NNCOURSE_BWRAP")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
+    return shutil.which("bwrap") or shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
+
+
+def sandbox_uid() -> int | None:
+    """The host uid the learner's code runs as when the grader is root (None otherwise).
+
+    One uid per nbgrader process, so that RLIMIT_NPROC (counted per uid) is this
+    submission's alone: a fork bomb next door takes nothing from an honest kernel.
+    """
+    return UID_BASE + os.getpid() if os.geteuid() == 0 else None
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
+    if found is None:
+        raise SandboxError(f"{name} (util-linux) 가 없습니다 / {name} (util-linux) is missing")
+    return found
+
+
+def _ro_binds() -> list[str]:
+    """The system, the Python installation, the venv, the course package and the MNIST data."""
+    import nncourse
+    from nncourse.data import find_mnist_dir
+
+    args = []
+    seen = []
+    for top in ("/usr", "/etc"):
+        args += ["--ro-bind", top, top]
+        seen.append(top)
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):  # Debian's merged /usr
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+            seen.append(top)
+    package = str(Path(nncourse.__file__).resolve().parent)
+    try:
+        data = str(find_mnist_dir(Path(package)).resolve())
+    except Exception:  # the kernel then says what is missing, as it would outside
+        data = None
+    venv_bin = os.path.join(sys.prefix, "bin")
+    for path in (sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable)),
+                 package, data):
+        if not path:
+            continue
+        path = os.path.realpath(path)
+        if not any(path == s or path.startswith(s + os.sep) for s in seen):
+            args += ["--ro-bind", path, path]
+            seen.append(path)
+    if not any(venv_bin == s or venv_bin.startswith(s + os.sep) for s in seen):
+        args += ["--ro-bind", venv_bin, venv_bin]  # a venv reached through a symlink
+    for name in sorted(os.listdir("/dev")):
+        if name.startswith("nvidia"):  # CUDA devices, when the grader has a GPU
+            args += ["--dev-bind-try", f"/dev/{name}", f"/dev/{name}"]
+    return args
+
+
+def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limits: dict[str, int],
+                  fontlists: list[Path] = ()) -> list[str]:
+    """The command line (up to the kernel's own) that runs a submission's kernel in bwrap."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise SandboxError("bwrap 가 없습니다 / bwrap is not installed")
+    prlimit = [_tool("prlimit"), f"--nproc={limits['processes']}",
+               f"--fsize={limits['file_mb'] * 2**20}", "--"]
+    uid = sandbox_uid()
+    command = [bwrap, "--die-with-parent", "--new-session", "--hostname", "grading"]
+    if uid is None:
+        # An ordinary user: a user namespace gives the rest; RLIMIT_NPROC, set inside it, counts
+        # this sandbox's processes only.
+        command += ["--unshare-all", "--unshare-user", "--disable-userns", "--uid", "1000", "--gid", "1000"]
+        inner = prlimit
+    else:
+        # root: bwrap builds the namespaces with root's rights, then the kernel drops to an
+        # unprivileged uid with no capabilities and no new privileges. (In a user namespace
+        # made by root, root's uid would own every file and be exempt from RLIMIT_NPROC.)
+        command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                    "--unshare-cgroup-try",
+                    "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+        inner = [_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *prlimit]
+    command += _ro_binds()
+    command += ["--proc", "/proc", "--dev", "/dev",
+                "--size", str(limits["tmp_mb"] * 2**20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp",
+                "--size", str(64 * 2**20), "--tmpfs", "/dev/shm", "--chmod", "1777", "/dev/shm",
+                "--dir", MPL_DIR, "--chmod", "1777", MPL_DIR]
+    for fontlist in fontlists:  # matplotlib's font cache: saves building it in every kernel
+        command += ["--ro-bind", str(fontlist), f"{MPL_DIR}/{fontlist.name}"]
+    if runtime_dir is not None:
+        command += ["--bind", str(runtime_dir), str(runtime_dir)]
+    inside = f"{WORK_ROOT}/{lesson_dir}"
+    command += ["--bind", str(workdir), inside]
+    command += [*_open_parents(command), "--chdir", inside, "--", *inner]
+    return command
+
+
+def _open_parents(command: list[str]) -> list[str]:
+    """--chmod 0755 for the folders bwrap made above the mount points (it makes them 0700)."""
+    mounts = ["/tmp", "/dev", "/proc"]
+    for i, arg in enumerate(command):
+        if arg in ("--ro-bind", "--bind", "--dev-bind-try"):
+            mounts.append(command[i + 2])
+    parents = set()
+    for mount in mounts:
+        for parent in Path(mount).parents:
+            if str(parent) != "/" and not any(str(parent) == m or str(parent).startswith(m + "/")
+                                              for m in mounts):
+                parents.add(str(parent))
+    return [arg for parent in sorted(parents) for arg in ("--chmod", "0755", parent)]
+
+
+def kernel_env(env: dict[str, str] | None, extra_allowed: tuple[str, ...] = ()) -> dict[str, str]:
+    """The allow-listed part of ``env``, plus what the sandbox itself needs."""
+    env = env if env is not None else dict(os.environ)
+    kept = {name: env[name] for name in (*ENV_ALLOWED, *extra_allowed) if name in env}
+    kept.update({
+        "PATH": f"{os.path.join(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": SANDBOX_HOME,
+        "USER": "learner", "LOGNAME": "learner",  # getpass.getuser() without a passwd entry
+        "MPLCONFIGDIR": MPL_DIR,
+        "TMPDIR": "/tmp",
+        # ipykernel would watch this pid and, seeing pid 1 (the sandbox's init) as its parent,
+        # exit at once; 1 means "nobody to watch". --die-with-parent does that job.
+        "JPY_PARENT_PID": "1",
+    })
+    if "NNCOURSE_DATA" in kept:
+        kept["NNCOURSE_DATA"] = str(Path(kept["NNCOURSE_DATA"]).expanduser().resolve())
+    return kept
+
+
+def _fontlists() -> list[Path]:
+    """The grader's own matplotlib font cache, if it has one (same matplotlib as the kernel)."""
+    folders = [os.environ.get("MPLCONFIGDIR"),
+               os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")]
+    found = []
+    for folder in filter(None, folders):
+        try:
+            found += [p for p in Path(folder).glob("fontlist-v*.json") if p.is_file() and not p.is_symlink()]
+        except OSError:
+            pass
+        if found:
+            break
+    return found
+
+
+def _chown_tree(top: Path, uid: int, gid: int) -> None:
+    """lchown everything below ``top`` (never following a link)."""
+    os.lchown(top, uid, gid)
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in dirnames + filenames:
+            os.lchown(os.path.join(dirpath, name), uid, gid)
+
+
+def remove_planted_links(top: Path) -> list[str]:
+    """Remove symlinks and special files the learner's code left in its folder.
+
+    nbgrader (as the grader's user) writes the graded notebook there afterwards and
+    generate_feedback copies the folder's files to feedback/: a link would make either of them
+    write or read wherever it points.
+    """
+    removed = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                os.unlink(path)
+                removed.append(os.path.relpath(path, top))
+        dirnames[:] = [d for d in dirnames if os.path.isdir(os.path.join(dirpath, d))
+                       and not os.path.islink(os.path.join(dirpath, d))]
+    return removed
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A jupyter_client kernel manager that starts the kernel inside bubblewrap over ZMQ ipc."""
+
+    max_processes = Integer(DEFAULT_MAX_PROCESSES, help="RLIMIT_NPROC inside the sandbox").tag(config=True)
+    tmp_mb = Integer(DEFAULT_TMP_MB, help="size of the private /tmp (MiB)").tag(config=True)
+    file_mb = Integer(DEFAULT_FILE_MB, help="largest file the kernel may write (MiB)").tag(config=True)
+    work_name = Unicode("", help="name of the writable folder inside (default: its own name)").tag(config=True)
+
+    _runtime_dir: Path | None = None
+    _workdir: Path | None = None
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        # A signal to bwrap would not reach the kernel in its own session and pid namespace;
+        # the interrupt goes as a message and ipykernel signals itself (nbgrader's timeout).
+        if spec is not None and spec.interrupt_mode != "message":
+            spec.interrupt_mode = "message"
+        return spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self._runtime_dir is None:
+            self._runtime_dir = Path(tempfile.mkdtemp(prefix="nncourse-k-"))
+        self.transport = "ipc"
+        self.ip = str(self._runtime_dir / "zmq")
+        self.connection_file = str(self._runtime_dir / "kernel.json")
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        if workdir.is_symlink() or not workdir.is_dir():
+            raise SandboxError(f"채점 폴더가 폴더가 아닙니다 / not a folder: {workdir}")
+        self._workdir = workdir.resolve()
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        uid = sandbox_uid()
+        if uid is not None:  # the unprivileged sandbox user must own what it may write
+            _chown_tree(self._workdir, uid, uid)
+            _chown_tree(self._runtime_dir, uid, uid)
+        return kernel_cmd, kw
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        limits = {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
+        return [*bwrap_command(self._workdir, self.work_name or self._workdir.name,
+                               self._runtime_dir, limits, _fontlists()), *cmd]
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        extra = tuple(self.kernel_spec.env) if self.kernel_spec is not None else ()
+        kw["env"] = kernel_env(kw.get("env"), extra)
+        kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
+        kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
+        self._report_leftovers()
+        await super().shutdown_kernel(now=now, restart=restart)
+
+    def _report_leftovers(self) -> None:
+        """Log the processes the submission left running: the pid namespace ends them now."""
+        import psutil
+
+        process = getattr(self.provisioner, "process", None)
+        if process is None:
+            return
+        try:
+            outer = psutil.Process(process.pid)
+            inits = outer.children()
+            kernels = [child for init in inits for child in init.children()]
+            left = [p for p in outer.children(recursive=True) if p not in inits and p not in kernels[:1]]
+            names = sorted({p.name() for p in left})
+        except psutil.Error:
+            return
+        if left:
+            self.log.warning("샌드박스: 채점이 끝나 제출물이 남긴 프로세스 %d개를 끝냅니다 / sandbox: grading "
+                             "is over, ending %d processes the submission left running: %s",
+                             len(left), len(left), ", ".join(names))
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if restart:
+            return
+        if self._workdir is not None and self._workdir.is_dir():
+            for name in remove_planted_links(self._workdir):
+                self.log.warning("샌드박스: 제출물 코드가 만든 링크/특수 파일을 지웠습니다 / "
+                                 "sandbox: removed a link or special file the submission made: %s", name)
+            if sandbox_uid() is not None:
+                _chown_tree(self._workdir, os.geteuid(), os.getegid())
+        if self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute preprocessor; with ``sandbox`` on, kernels start in the sandbox.
+
+    nbgrader's Execute passes ``kernel_manager_class`` as a constructor argument, which beats
+    configuration, so the class is set here after construction.
+    """
+
+    sandbox = Bool(False, help="run each kernel in the bubblewrap sandbox").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+
+
+def sandbox_problem() -> str | None:
+    """Why a sandbox cannot start here (None when it can): the real flags, running Python."""
+    if bwrap_path() is None:
+        return "bubblewrap (bwrap) 가 설치되어 있지 않습니다 / bubblewrap (bwrap) is not installed"
+    with tempfile.TemporaryDirectory(prefix="nncourse-check-") as scratch:
+        work = Path(scratch) / "work"
+        work.mkdir()
+        try:
+            uid = sandbox_uid()
+            if uid is not None:
+                _chown_tree(work, uid, uid)
+            command = bwrap_command(work, "check", None, {"processes": DEFAULT_MAX_PROCESSES,
+                                                          "tmp_mb": 16, "file_mb": 16})
+            result = subprocess.run([*command, sys.executable, "-c", "open('ok', 'w').write('ok')"],
+                                    capture_output=True, text=True, timeout=60, cwd="/",
+                                    env=kernel_env({}))
+        except (SandboxError, OSError, subprocess.TimeoutExpired) as error:
+            return str(error)
+        if result.returncode != 0 or not (work / "ok").is_file():
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            return "bwrap: " + (detail[-1] if detail else f"exit code {result.returncode}")
+    return None
+
+
+def refusal_message(problem: str) -> str:
+    return (
+        "채점 샌드박스를 시작할 수 없어 채점하지 않습니다. 학습자 코드는 샌드박스 안에서만 실행합니다.\n"
+        f"  원인: {problem}\n"
+        "The grading sandbox cannot start, so nothing was graded: learners' code only runs inside it.\n"
+        f"  reason: {problem}\n"
+        f"{FIX_HINT}\n"
+        "모든 제출물을 믿을 수 있을 때만 --no-sandbox 로 샌드박스 없이 채점할 수 있습니다 / "
+        "only if you trust every submission: --no-sandbox grades without it."
+    )
+
+
+# -- copying a submission for grading ---------------------------------------------------------
+
+#: A file larger than this is not copied for grading (the course's notebooks are < 5 MB).
+MAX_FILE_BYTES = 100 * 2**20
+MAX_TOTAL_BYTES = 500 * 2**20
+MAX_ENTRIES = 2000
+
+
+def _name_problem(name: str) -> str | None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "UTF-8 이 아닌 이름 / name is not UTF-8"
+    if ".." in name or "\\" in name:
+        return "이름에 '..' 또는 '\\' / name contains '..' or a backslash"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return "이름에 제어 문자 / control character in the name"
+    return None
+
+
+def copy_submission(source: Path, dest: Path) -> list[str]:
+    """Copy one submission folder for grading, treating it as hostile input.
+
+    Symlinks are never followed (they are skipped), nor are special files, hard-linked files,
+    files over MAX_FILE_BYTES, names with '..', a backslash, control characters or bytes that
+    are not UTF-8. Returns one line per skipped entry, for the submission's log.
+    """
+    skipped: list[str] = []
+    total = 0
+    entries = 0
+    src_fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        dest.mkdir(parents=True, exist_ok=False)
+        stack = [(src_fd, dest, "")]
+        while stack:
+            dir_fd, target, rel = stack.pop()
+            try:
+                for entry in os.scandir(dir_fd):
+                    entries += 1
+                    shown = f"{rel}{os.fsdecode(entry.name) if isinstance(entry.name, bytes) else entry.name}"
+                    if entries > MAX_ENTRIES:
+                        skipped.append(f"{rel}*: 파일이 너무 많습니다 / more than {MAX_ENTRIES} entries")
+                        break
+                    problem = _name_problem(entry.name)
+                    if problem:
+                        skipped.append(f"{ascii(shown)}: {problem}")
+                        continue
+                    info = os.stat(entry.name, dir_fd=dir_fd, follow_symlinks=False)
+                    if stat.S_ISLNK(info.st_mode):
+                        skipped.append(f"{shown}: 심볼릭 링크는 따라가지 않습니다 / symlink not followed")
+                    elif stat.S_ISDIR(info.st_mode):
+                        child = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+                        (target / entry.name).mkdir()
+                        stack.append((child, target / entry.name, f"{shown}/"))
+                    elif not stat.S_ISREG(info.st_mode):
+                        skipped.append(f"{shown}: 일반 파일이 아닙니다 / not a regular file")
+                    elif info.st_nlink > 1:
+                        skipped.append(f"{shown}: 하드 링크 / hard-linked file")
+                    elif info.st_size > MAX_FILE_BYTES:
+                        skipped.append(f"{shown}: 너무 큰 파일 ({info.st_size / 2**20:.0f} MiB > "
+                                       f"{MAX_FILE_BYTES // 2**20} MiB) / file too large")
+                    elif total + info.st_size > MAX_TOTAL_BYTES:
+                        skipped.append(f"{shown}: 제출물 전체가 {MAX_TOTAL_BYTES // 2**20} MiB 를 넘습니다 / "
+                                       "submission too large")
+                    else:
+                        total += info.st_size
+                        _copy_file(dir_fd, entry.name, target / entry.name, info)
+            finally:
+                os.close(dir_fd)
+    except BaseException:
+        while stack:
+            os.close(stack.pop()[0])
+        raise
+    return skipped
+
+
+def _copy_file(dir_fd: int, name: str, dest: Path, info: os.stat_result) -> None:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as reader, open(dest, "xb") as writer:
+            shutil.copyfileobj(reader, writer, 2**20)
+    finally:
+        os.close(fd)
+    # keep the times: nbgrader and grade_class compare submission times
+    os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "SandboxError", "copy_submission",
+           "refusal_message", "sandbox_problem"]

@@ -1,0 +1,360 @@
+"""Untrusted submissions graded in the bubblewrap sandbox (nncourse.sandbox), through real grade_class.
+
+An abuse class of 01_mnist_data: two honest learners and one learner per probe below. Every
+prober hands in the right answers with a few extra lines in the last answer cell (or extra
+entries in its submission folder). The class is graded twice by `python -m nncourse.grade_class`:
+
+* with the sandbox (the default): every probe must be blocked, as seen from OUTSIDE (the file is
+  not there, the gradebook has no new table, the listener got no connection, no process is left,
+  the secret is not in any output), every honest learner and every prober gets full marks, and
+  the prober's cell output or the grading log says what was refused;
+* with --no-sandbox, as the control: each kernel probe must then get through, so that none of the
+  checks above can pass by accident. The links and odd names are refused by the safe copy even
+  then; plain `nbgrader autograde` is run on the planted links to show that it follows them.
+
+The probe table is printed at the end of the run (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+from nbgrader_course import (
+    autograded_notebook,
+    cell_outputs_text,
+    filled_notebook,
+    make_course,
+    nbgrader_env,
+    run_nbgrader,
+    scores,
+    solution_cells,
+    solution_code,
+    solution_notebook,
+)
+
+LESSON = "01_mnist_data"
+LAST_CELL = "batch_count"
+FULL = 7
+TOKEN = uuid.uuid4().hex[:12]
+SECRET = f"pw-{TOKEN}"
+HONEST_MARKER = f"HONEST-{TOKEN}"
+
+from nncourse.sandbox import sandbox_problem  # noqa: E402
+
+_PROBLEM = sandbox_problem()
+if _PROBLEM:
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI must have a working grading sandbox (make system-deps): {_PROBLEM}")
+    pytest.skip(f"no grading sandbox here: {_PROBLEM} (apt-get install bubblewrap)", allow_module_level=True)
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    what: str
+    code: str = ""                               # appended to the last answer cell; {course} {home} {port} {token}
+    links: dict[str, str] = field(default_factory=dict)   # planted symlinks: name → target ({course})
+    kernel: bool = True                          # False: refused by the safe copy, sandbox or not
+
+
+PROBES = [
+    Probe("package-write", "write a file into the installed course package",
+          "import os, nncourse\n"
+          "open(os.path.join(os.path.dirname(nncourse.__file__), 'probe-{token}.txt'), 'w').write('x')\n"),
+    Probe("gradebook-table", "create a table in gradebook.db",
+          "import sqlite3\n"
+          "db = sqlite3.connect('file:{course}/gradebook.db?mode=rw', uri=True, timeout=30)\n"
+          "db.execute('create table probe_{token} (x)')\ndb.commit()\ndb.close()\n"),
+    Probe("read-other", "read another learner's submitted notebook",
+          "found, error = [], None\n"
+          "for path in ['{course}/submitted/honest-a/01_mnist_data/01_mnist_data.ipynb',\n"
+          "             '../../honest-a/01_mnist_data/01_mnist_data.ipynb']:\n"
+          "    try:\n        found.append(open(path, encoding='utf-8').read())\n"
+          "    except OSError as e:\n        error = e\n"
+          "if not found:\n    raise error\n"
+          "print('OTHER', [t[t.find('HONEST-'):t.find('HONEST-') + 19] for t in found])\n"),
+    Probe("tcp-loopback", "open a TCP connection to 127.0.0.1",
+          "import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=10)\n"
+          "s.sendall(b'{token}')\ns.close()\n"),
+    Probe("survivor", "start a process that outlives grading and writes a file later",
+          "import subprocess, time\n"
+          "subprocess.Popen(['sh', '-c', 'for i in $(seq 90); do date >> late.txt; sleep 1; done',\n"
+          "                  'probe-survivor-{token}'], start_new_session=True)\n"
+          "time.sleep(1.5)\n"),
+    Probe("home-write", "write into the instructor's home folder",
+          "open('{home}/probe-{token}.txt', 'w').write('x')\n"),
+    Probe("solutions-write", "write into solutions/",
+          "open('{course}/solutions/01_mnist_data/probe-{token}.txt', 'w').write('x')\n"),
+    Probe("env-secret", "read the grader's environment (a PostgreSQL URL with a password)",
+          "import os, glob\n"
+          "needle = 'pw-' + '{token}'\n"
+          "leaks = [v for v in os.environ.values() if needle in v]\n"
+          "for path in glob.glob('/proc/*/environ'):\n"
+          "    try:\n        leaks += [x.decode() for x in open(path, 'rb').read().split(b'\\0') if needle.encode() in x]\n"
+          "    except OSError:\n        pass\n"
+          "if not leaks:\n    raise LookupError('no secret in any environment')\n"
+          "print('LEAKED', sorted(set(leaks))[:3])\n"),
+    Probe("fork-bomb", "a bounded fork bomb (400 processes)",
+          "import subprocess\nkids = []\n"
+          "try:\n    for _ in range(400):\n        kids.append(subprocess.Popen(['sleep', '60']))\n"
+          "finally:\n    for k in kids:\n        k.kill()\n    for k in kids:\n        k.wait()\n"
+          "    print('FORKED', len(kids))\n"),
+    Probe("planted-links", "symlinks in the submission: gradebook, /etc/passwd, another learner",
+          "import os\n"
+          "got = [n for n in ('gradebook.db', 'passwd', 'other.ipynb', 'others') if os.path.exists(n)]\n"
+          "if not got:\n    raise FileNotFoundError('none of the planted links was copied')\n"
+          "print('LINKED', got, open('passwd').read()[:12] if 'passwd' in got else '')\n",
+          links={"gradebook.db": "{course}/gradebook.db", "passwd": "/etc/passwd",
+                 "other.ipynb": "{course}/submitted/honest-a/01_mnist_data/01_mnist_data.ipynb",
+                 "others": "{course}/submitted"},
+          kernel=False),
+    Probe("hostile-names", "names with '..' and bad bytes, a 2 GB (sparse) file",
+          "import os\n"
+          "bad = [n for n in os.listdir('.') if '..' in n or n == 'big.bin' or not n.isprintable()]\n"
+          "if bad:\n    print('COPIED', bad)\nelse:\n    raise FileNotFoundError('no hostile entry was copied')\n",
+          kernel=False),
+]
+PROBER_NAMES = [probe.name for probe in PROBES]
+
+#: name → row of the probe table; printed by conftest at the end of the run.
+PROBE_RESULTS: dict[str, dict] = {probe.name: {"what": probe.what} for probe in PROBES}
+
+
+def _probe_code(probe: Probe, values: dict[str, str]) -> str:
+    body = probe.code
+    for key, value in values.items():
+        body = body.replace("{" + key + "}", str(value))
+    return (f"\n# ---- probe {probe.name} ----\ntry:\n{textwrap.indent(body, '    ')}"
+            f"    print('PROBE {probe.name}: GOT THROUGH')\n"
+            f"except BaseException as error:\n"
+            f"    print('PROBE {probe.name}: REFUSED', type(error).__name__, error)\n")
+
+
+class Listener:
+    """A TCP server on the grader's loopback that records what connects to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.received: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    self.received.append(conn.recv(100))
+                except OSError:
+                    self.received.append(b"")
+
+
+def _make_class(root: Path, sandbox: bool, port: int) -> dict:
+    course = make_course(root / "course", [LESSON])
+    home = root / "instructor-home"
+    home.mkdir()
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    solution = {gid: solution_code(src) for gid, src in solution_cells(solution_notebook(LESSON)).items()}
+    honest = filled_notebook(LESSON, {LAST_CELL: solution[LAST_CELL] + f"\n# {HONEST_MARKER}\n"})
+    import nbformat
+
+    for student in ("honest-a", "honest-b") if sandbox else ("honest-a",):
+        folder = course / "submitted" / student / LESSON
+        folder.mkdir(parents=True)
+        nbformat.write(honest, folder / f"{LESSON}.ipynb")
+    values = {"course": course, "home": home, "port": port, "token": TOKEN}
+    for probe in PROBES:
+        folder = course / "submitted" / probe.name / LESSON
+        folder.mkdir(parents=True)
+        notebook = filled_notebook(LESSON, {LAST_CELL: solution[LAST_CELL] + _probe_code(probe, values)})
+        nbformat.write(notebook, folder / f"{LESSON}.ipynb")
+        for name, target in probe.links.items():
+            (folder / name).symlink_to(target.replace("{course}", str(course)))
+        if probe.name == "hostile-names":
+            (folder / "..\\..\\escape.txt").write_text("x")
+            with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "w") as latin1:
+                latin1.write("x")
+            subprocess.run(["truncate", "-s", "2G", str(folder / "big.bin")], check=True)
+    env = nbgrader_env()
+    env.update({"HOME": str(home), "PGPASSWORD": SECRET,
+                "GRADEBOOK_URL": f"postgresql+psycopg://grader:{SECRET}@db.example/gradebook"})
+    started = time.time()
+    grading = subprocess.run(
+        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--lesson", LESSON,
+         "--workers", "2", "--no-export", *([] if sandbox else ["--no-sandbox", "--no-feedback"])],
+        cwd=course, env=env, capture_output=True, text=True, timeout=1800)
+    ended = time.time()
+    survivors = [p for p in psutil.process_iter(["cmdline"])
+                 if any(f"probe-survivor-{TOKEN}" in part for part in (p.info["cmdline"] or []))]
+    return {"course": course, "home": home, "grading": grading, "started": started, "ended": ended,
+            "survivors": survivors, "scores": scores(course, LESSON)}
+
+
+def _outside_evidence(run: dict, listener: Listener) -> dict[str, str | None]:
+    """probe → what got through, as seen from outside the kernel (None: nothing)."""
+    import nncourse
+
+    course, home = run["course"], run["home"]
+    evidence: dict[str, str | None] = {}
+    planted = Path(nncourse.__file__).parent / f"probe-{TOKEN}.txt"
+    evidence["package-write"] = "file in the package" if planted.exists() else None
+    with sqlite3.connect(course / "gradebook.db") as db:
+        tables = [row[0] for row in db.execute("select name from sqlite_master where type='table'")]
+    evidence["gradebook-table"] = "table created" if f"probe_{TOKEN}" in tables else None
+    evidence["tcp-loopback"] = ("connected" if any(TOKEN.encode() in data for data in listener.received)
+                                else None)
+    evidence["survivor"] = f"{len(run['survivors'])} still running" if run["survivors"] else None
+    evidence["home-write"] = "file written" if (home / f"probe-{TOKEN}.txt").exists() else None
+    evidence["solutions-write"] = ("file written" if (course / "solutions" / LESSON / f"probe-{TOKEN}.txt").exists()
+                                   else None)
+    for name, needle in (("read-other", HONEST_MARKER), ("env-secret", SECRET)):
+        output = cell_outputs_text(autograded_notebook(course, name, LESSON), LAST_CELL)
+        evidence[name] = "seen in its output" if needle in output else None
+    output = cell_outputs_text(autograded_notebook(course, "fork-bomb", LESSON), LAST_CELL)
+    forked = int(output.split("FORKED", 1)[1].split()[0]) if "FORKED" in output else 0
+    evidence["fork-bomb"] = f"{forked} processes" if forked >= 400 else None
+    for name in ("planted-links", "hostile-names"):
+        folder = course / "autograded" / name / LESSON
+        extra = sorted(p.name for p in folder.iterdir() if p.name != f"{LESSON}.ipynb")
+        evidence[name] = f"copied: {extra}" if extra else None
+    return evidence
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.sock.close()
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory, listener):
+    run = _make_class(tmp_path_factory.mktemp("abuse-sandbox"), True, listener.port)
+    run["evidence"] = _outside_evidence(run, listener)
+    for name, got in run["evidence"].items():
+        PROBE_RESULTS[name]["sandbox"] = got or "blocked"
+        score = run["scores"].get(name)
+        PROBE_RESULTS[name]["score"] = "—" if score is None else f"{score.total:g}/{score.max_total:g}"
+    return run
+
+
+@pytest.fixture(scope="module")
+def unsandboxed(tmp_path_factory, listener, sandboxed):
+    received_before = len(listener.received)
+    run = _make_class(tmp_path_factory.mktemp("abuse-control"), False, listener.port)
+    try:
+        listener.received[:] = listener.received[received_before:]
+        run["evidence"] = _outside_evidence(run, listener)
+        for name, got in run["evidence"].items():
+            PROBE_RESULTS[name]["no_sandbox"] = got or "blocked"
+        yield run
+    finally:
+        import nncourse
+
+        for process in run["survivors"]:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        (Path(nncourse.__file__).parent / f"probe-{TOKEN}.txt").unlink(missing_ok=True)
+
+
+def test_the_sandboxed_class_is_graded(sandboxed):
+    grading = sandboxed["grading"]
+    assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
+    assert "--no-sandbox" not in grading.stdout
+
+
+@pytest.mark.parametrize("student", ["honest-a", "honest-b", *PROBER_NAMES])
+def test_everyone_keeps_full_marks(sandboxed, student):
+    score = sandboxed["scores"][student]
+    assert score.total == score.max_total == FULL, (student, score.cells)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
+def test_probe_is_blocked_and_said_so(sandboxed, probe):
+    course = sandboxed["course"]
+    assert sandboxed["evidence"][probe.name] is None, f"{probe.name} got through: {sandboxed['evidence'][probe.name]}"
+    output = cell_outputs_text(autograded_notebook(course, probe.name, LESSON), LAST_CELL)
+    log = (course / "grading_logs" / LESSON / f"{probe.name}.log").read_text(encoding="utf-8")
+    if probe.name == "survivor":  # starting a process is allowed; outliving grading is not
+        assert "ending" in log and "processes the submission left running" in log, log[-3000:]
+    else:
+        assert f"PROBE {probe.name}: REFUSED" in output, output[-2000:]
+    if not probe.kernel:
+        assert log.count("not copied for grading") >= (len(probe.links) or 3), log[:3000]
+    html = (course / "feedback" / probe.name / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
+    if probe.name != "survivor":
+        assert f"PROBE {probe.name}: REFUSED" in html
+
+
+def test_fork_bomb_hits_the_process_limit(sandboxed):
+    output = cell_outputs_text(autograded_notebook(sandboxed["course"], "fork-bomb", LESSON), LAST_CELL)
+    assert "BlockingIOError" in output or "Resource temporarily unavailable" in output, output[-2000:]
+
+
+def test_no_planted_link_reaches_the_graded_folders(sandboxed):
+    for folder in (sandboxed["course"] / "autograded").rglob("*"):
+        assert not folder.is_symlink(), folder
+
+
+@pytest.mark.parametrize("probe", [p for p in PROBES if p.kernel], ids=lambda probe: probe.name)
+def test_without_the_sandbox_the_probe_gets_through(unsandboxed, probe):
+    """The control: the same probe, graded with --no-sandbox, does what the sandbox stops."""
+    assert unsandboxed["evidence"][probe.name], f"{probe.name}: nothing got through even without the sandbox"
+
+
+def test_no_sandbox_run_warns_and_still_refuses_links(unsandboxed):
+    grading = unsandboxed["grading"]
+    assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
+    assert "--no-sandbox" in grading.stdout and "WITHOUT the sandbox" in grading.stdout
+    assert unsandboxed["evidence"]["planted-links"] is None
+    assert unsandboxed["evidence"]["hostile-names"] is None
+    for name in PROBER_NAMES:
+        assert unsandboxed["scores"][name].total == FULL, name
+
+
+def test_plain_nbgrader_would_follow_the_planted_links(unsandboxed):
+    """Why the safe copy exists: nbgrader's own copy reads through a link."""
+    course = unsandboxed["course"]
+    run_nbgrader(course, "autograde", LESSON, "--student", "planted-links", "--force")
+    copied = course / "autograded" / "planted-links" / LESSON / "passwd"
+    assert copied.is_file() and not copied.is_symlink() and "root:" in copied.read_text()
+    PROBE_RESULTS["planted-links"]["no_sandbox"] = "blocked (plain nbgrader: followed)"
+
+
+def test_refuses_to_grade_without_a_sandbox(tmp_path):
+    course = make_course(tmp_path / "course", [LESSON])
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    import nbformat
+
+    folder = course / "submitted" / "ada" / LESSON
+    folder.mkdir(parents=True)
+    nbformat.write(filled_notebook(LESSON), folder / f"{LESSON}.ipynb")
+    for bwrap in ("/nonexistent/bwrap", "/bin/false"):  # not installed; cannot make namespaces
+        env = {**nbgrader_env(), "NNCOURSE_BWRAP": bwrap}
+        result = subprocess.run([sys.executable, "-m", "nncourse.grade_class", "--root", str(course)],
+                                cwd=course, env=env, capture_output=True, text=True, timeout=300)
+        message = result.stdout + result.stderr
+        assert result.returncode == 3, message
+        assert "채점 샌드박스를 시작할 수 없어" in message and "cannot start" in message
+        assert "make system-deps" in message and "apt-get install bubblewrap" in message
+        assert "sysctl" in message and "--no-sandbox" in message
+        assert not (course / "autograded").exists()
