@@ -101,9 +101,14 @@ def _tool(name: str) -> str:
     return found
 
 
+def nncourse_dir() -> str:
+    import nncourse
+
+    return str(Path(nncourse.__file__).resolve().parent)
+
+
 def _ro_binds() -> list[str]:
     """The system, the Python installation, the venv, the course package and the MNIST data."""
-    import nncourse
     from nncourse.data import find_mnist_dir
 
     args = []
@@ -117,7 +122,7 @@ def _ro_binds() -> list[str]:
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
             seen.append(top)
-    package = str(Path(nncourse.__file__).resolve().parent)
+    package = nncourse_dir()
     try:
         data = str(find_mnist_dir(Path(package)).resolve())
     except Exception:  # the kernel then says what is missing, as it would outside
@@ -203,6 +208,9 @@ def kernel_env(env: dict[str, str] | None, extra_allowed: tuple[str, ...] = ()) 
         "USER": "learner", "LOGNAME": "learner",  # getpass.getuser() without a passwd entry
         "MPLCONFIGDIR": MPL_DIR,
         "TMPDIR": "/tmp",
+        # The course package where this grader found it (only that folder is bound inside),
+        # even when that was through PYTHONPATH rather than the venv's editable install.
+        "PYTHONPATH": str(Path(nncourse_dir()).parent),
         # ipykernel would watch this pid and, seeing pid 1 (the sandbox's init) as its parent,
         # exit at once; 1 means "nobody to watch". --die-with-parent does that job.
         "JPY_PARENT_PID": "1",
