@@ -12,6 +12,10 @@
    worker per core. Target: ≥ 1.7× faster on 2 cores. Also seconds per submission and the peak
    memory of one worker (nbgrader plus its kernel).
 3. The projected time for 200 learners × all lessons on this machine.
+4. What the grading sandbox (nncourse.sandbox) adds per submission: a kernel started, made to
+   import what every lesson imports, and shut down, by nbgrader's kernel manager and by the
+   sandboxed one, taking turns (plus the safe copy of a submission); and, as a cross-check,
+   lesson 01 graded end to end by grade_class with and without the sandbox. Goal: ≤ 0.3 s.
 
 Every figure is the median of --repeat runs. Run it on an otherwise idle machine.
 """
@@ -105,12 +109,105 @@ def time_parallel(root: Path, lessons: list[str], students: list[str], workers: 
     return wall, max(o.peak_mb for o in outcomes)
 
 
+KERNEL_WORK = "import torch, matplotlib.pyplot, nncourse\n"
+
+
+async def _one_kernel(manager_class, workdir: Path) -> float:
+    started = time.perf_counter()
+    manager = manager_class(kernel_name="python3")
+    await manager.start_kernel(cwd=str(workdir), env={**os.environ, **grade_class.WORKER_ENV,
+                                                      "NBGRADER_EXECUTION": "autograde"})
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=120)
+        reply = await client.execute_interactive(KERNEL_WORK, timeout=120)
+        if reply["content"]["status"] != "ok":
+            raise SystemExit(f"kernel work failed under {manager_class.__name__}: {reply['content']}")
+    finally:
+        client.stop_channels()
+        await manager.shutdown_kernel()
+    return time.perf_counter() - started
+
+
+def time_sandbox(repeat: int) -> dict[str, float]:
+    """Seconds per kernel without and with the sandbox (medians), and per safe copy."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+    from nncourse import sandbox
+
+    plain, boxed, copies = [], [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "submitted"
+        source.mkdir()
+        nbformat.write(filled_notebook("01_mnist_data"), source / "01_mnist_data.ipynb")
+        started = time.perf_counter()
+        problem = sandbox.sandbox_problem()
+        check = time.perf_counter() - started
+        if problem:
+            raise SystemExit(sandbox.refusal_message(problem))
+        for i in range(repeat):
+            work = Path(scratch) / f"work{i}"
+            work.mkdir()
+            started = time.perf_counter()
+            sandbox.copy_submission(source, Path(scratch) / f"copy{i}" / "01_mnist_data")
+            copies.append(time.perf_counter() - started)
+            plain.append(asyncio.run(_one_kernel(AsyncKernelManager, work)))
+            boxed.append(asyncio.run(_one_kernel(sandbox.SandboxedKernelManager, work)))
+    return {"plain": median(plain), "sandboxed": median(boxed), "copy": median(copies), "check": check,
+            "added": median([b - p for b, p in zip(boxed, plain)]) + median(copies)}
+
+
+def time_grade_class_lesson01(repeat: int, students: int, workers: int) -> tuple[float, float]:
+    """Seconds per submission of lesson 01 by grade_class, with and without the sandbox."""
+    with_box, without = [], []
+    for _ in range(repeat):
+        for flag, times in (([], with_box), (["--no-sandbox"], without)):
+            with tempfile.TemporaryDirectory() as scratch:
+                root = Path(scratch) / "course"
+                prepare_class(root, ["01_mnist_data"], students)
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "nncourse.grade_class", "--root", str(root),
+                                "--workers", str(workers), "--no-feedback", "--no-export", *flag],
+                               cwd=root, env=nbgrader_env(), check=True, capture_output=True)
+                times.append((time.perf_counter() - started) / students)
+    return median(with_box), median(without)
+
+
+def sandbox_rows(repeat: int, students: int, workers: int) -> list[tuple[str, str, str]]:
+    cost = time_sandbox(max(repeat, 5))
+    boxed, plain = time_grade_class_lesson01(repeat, students, workers)
+    added = cost["added"]
+    return [
+        ("kernel start + imports + shutdown, nbgrader's manager (s)", f"{cost['plain']:.2f}", ""),
+        ("same in the bubblewrap sandbox (s)", f"{cost['sandboxed']:.2f}", "ipc sockets, bwrap, setpriv, prlimit"),
+        ("safe copy of a submission (s)", f"{cost['copy']:.3f}", "links not followed"),
+        ("sandbox cost per submission (s)", f"{added:.2f}",
+         "ok (≤ 0.3 s)" if added <= 0.3 else "OVER 0.3 s"),
+        ("sandbox check, once per grade_class run (s)", f"{cost['check']:.2f}", ""),
+        (f"grade_class lesson 01, {students} learners: s/submission with / without sandbox",
+         f"{boxed:.1f}/{plain:.1f}", f"difference {boxed - plain:+.2f} s (noisy on a busy machine)"),
+    ]
+
+
+def print_rows(rows, repeat: int) -> None:
+    print(f"\nmedians of {repeat} runs, {os.cpu_count()} cores")
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:{width}}  {value:>9}  {note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=2, help="simulated learners (K)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sandbox-only", action="store_true", help="only part 4, the sandbox's cost")
     args = parser.parse_args()
+    if args.sandbox_only:
+        print_rows(sandbox_rows(args.repeat, args.students, args.workers), args.repeat)
+        return
     lessons = lesson_ids()
     rows = []
 
@@ -162,11 +259,8 @@ def main() -> None:
         (f"projected: {CLASS_SIZE} learners × {len(lessons)} lessons", f"{projected / 3600:.1f} h",
          f"{CLASS_SIZE * len(lessons)} submissions"),
     ]
-
-    print(f"\nmedians of {args.repeat} runs, {os.cpu_count()} cores")
-    width = max(len(r[0]) for r in rows)
-    for name, value, note in rows:
-        print(f"{name:{width}}  {value:>9}  {note}")
+    rows += sandbox_rows(args.repeat, args.students, args.workers)
+    print_rows(rows, args.repeat)
 
 
 if __name__ == "__main__":
