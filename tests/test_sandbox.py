@@ -305,6 +305,15 @@ def test_probe_is_blocked_and_said_so(sandboxed, probe):
         assert f"PROBE {probe.name}: REFUSED" in html
 
 
+def test_the_sandbox_adds_no_stderr(sandboxed):
+    """nbgrader scores a test cell with stderr as 0: the sandbox must not make any (matplotlib's
+    cache warning, a missing /sys, ...), in any cell of an honest learner."""
+    notebook = autograded_notebook(sandboxed["course"], "honest-a", LESSON)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("name") != "stderr", (cell.source[:80], output.get("text", "")[:500])
+
+
 def test_fork_bomb_hits_the_process_limit(sandboxed):
     output = cell_outputs_text(autograded_notebook(sandboxed["course"], "fork-bomb", LESSON), LAST_CELL)
     assert "BlockingIOError" in output or "Resource temporarily unavailable" in output, output[-2000:]

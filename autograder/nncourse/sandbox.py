@@ -168,33 +168,36 @@ def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limi
                     "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
         inner = [_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *prlimit]
-    command += _ro_binds()
+    # The private /tmp first: a venv or course under the grader's /tmp is then bound on top of
+    # it instead of being hidden by it.
     command += ["--proc", "/proc", "--dev", "/dev",
                 "--size", str(limits["tmp_mb"] * 2**20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp",
                 "--size", str(64 * 2**20), "--tmpfs", "/dev/shm", "--chmod", "1777", "/dev/shm",
                 "--dir", MPL_DIR, "--chmod", "1777", MPL_DIR]
+    command += _ro_binds()
     for fontlist in fontlists:  # matplotlib's font cache: saves building it in every kernel
         command += ["--ro-bind", str(fontlist), f"{MPL_DIR}/{fontlist.name}"]
     if runtime_dir is not None:
         command += ["--bind", str(runtime_dir), str(runtime_dir)]
     inside = f"{WORK_ROOT}/{lesson_dir}"
     command += ["--bind", str(workdir), inside]
-    command += [*_open_parents(command), "--chdir", inside, "--", *inner]
+    # The sandbox's own root (a tmpfs the user owns in a user namespace) must not be writable
+    # memory outside the size-limited /tmp.
+    command += [*_open_parents(command), "--remount-ro", "/", "--chdir", inside, "--", *inner]
     return command
 
 
 def _open_parents(command: list[str]) -> list[str]:
     """--chmod 0755 for the folders bwrap made above the mount points (it makes them 0700)."""
-    mounts = ["/tmp", "/dev", "/proc"]
-    for i, arg in enumerate(command):
-        if arg in ("--ro-bind", "--bind", "--dev-bind-try"):
-            mounts.append(command[i + 2])
+    binds = [command[i + 2] for i, arg in enumerate(command)
+             if arg in ("--ro-bind", "--bind", "--dev-bind-try")]
+    # mount points and folders made with a mode of their own
+    keep = {"/", "/tmp", "/dev", "/proc", *(command[i + 1] for i, arg in enumerate(command) if arg == "--dir")}
     parents = set()
-    for mount in mounts:
-        for parent in Path(mount).parents:
-            if str(parent) != "/" and not any(str(parent) == m or str(parent).startswith(m + "/")
-                                              for m in mounts):
-                parents.add(str(parent))
+    for mount in binds:
+        for parent in map(str, Path(mount).parents):
+            if parent not in keep and not any(parent == m or parent.startswith(m + "/") for m in binds):
+                parents.add(parent)
     return [arg for parent in sorted(parents) for arg in ("--chmod", "0755", parent)]
 
 
