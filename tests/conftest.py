@@ -8,6 +8,7 @@ COLUMNS = ("lesson", "variant", "expected", "score", "hint shown")
 def pytest_terminal_summary(terminalreporter):
     _fault_table(terminalreporter)
     _probe_table(terminalreporter)
+    _machine_table(terminalreporter)
     if not GRADED_CLASSES:
         return
     rows = []
@@ -42,6 +43,21 @@ def _fault_table(terminalreporter):
         expected = f"{row['expected']}/{FULL}"
         write(f"| {name:20} | {row['what']:62} | {expected:>8} | {score:>5} | "
               f"{'yes' if row['feedback'] else 'NO':8} |")
+
+
+def _machine_table(terminalreporter):
+    from test_other_machines import MACHINE_SCORES, OTHER_MACHINES
+
+    if not MACHINE_SCORES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("solutions on other machines: score of the graded cells")
+    write("| lesson | " + " | ".join(OTHER_MACHINES) + " |")
+    write("|---|" + "---|" * len(OTHER_MACHINES))
+    for lesson, by_machine in sorted(MACHINE_SCORES.items()):
+        cells = [f"{by_machine[m][0]:g}/{by_machine[m][1]:g}" if m in by_machine else "—"
+                 for m in OTHER_MACHINES]
+        write(f"| {lesson} | " + " | ".join(cells) + " |")
 
 
 def _probe_table(terminalreporter):

@@ -18,18 +18,37 @@ from .plots import use_korean_font
 #: graders do not fight over cores.
 DEFAULT_THREADS = 1
 DEFAULT_SEED = 0
+#: The reference generator (nncourse.reference) and the "other machine" test run every solution
+#: under several seeds: this variable shifts every seed a lesson sets, so it reaches all of them.
+SEED_SHIFT_ENV = "NNCOURSE_SEED"
+THREADS_ENV = "NNCOURSE_THREADS"
 
 
-def seed_everything(seed: int = DEFAULT_SEED) -> None:
-    """Seed Python, NumPy and torch so a lesson prints the same numbers on every run."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+def course_seed(seed: int = DEFAULT_SEED) -> int:
+    """The seed actually used for ``seed``: itself, shifted by ``NNCOURSE_SEED`` when it is set."""
+    return seed + int(os.environ.get(SEED_SHIFT_ENV) or 0)
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> int:
+    """Seed Python, NumPy and torch (``torch.manual_seed``) so a lesson prints the same numbers
+    on every run of one machine; returns the seed used.
+
+    Every seed a lesson or a check sets goes through here, so that ``NNCOURSE_SEED`` (set only by
+    the course's own tools) reaches every one of them. Without it this is ``torch.manual_seed(seed)``
+    plus Python's and NumPy's generators.
+    """
+    used = course_seed(seed)
+    random.seed(used)
+    np.random.seed(used)
+    torch.manual_seed(used)
+    return used
 
 
 def threads_from_env() -> int:
-    """Torch threads: ``NNCOURSE_THREADS`` if set (the benchmark uses it), else one."""
-    return int(os.environ.get("NNCOURSE_THREADS", DEFAULT_THREADS))
+    """Torch threads: ``NNCOURSE_THREADS`` if set (the benchmark and the reference generator use
+    it; 0 keeps torch's own default), else one."""
+    threads = int(os.environ.get(THREADS_ENV, DEFAULT_THREADS))
+    return threads if threads > 0 else torch.get_num_threads()
 
 
 def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit | None:
@@ -39,9 +58,7 @@ def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit
     ``load_data`` is false).
     """
     torch.set_num_threads(threads_from_env())
-    # The reference generator (nncourse.reference) runs the solutions under several seeds.
-    seed = int(os.environ.get("NNCOURSE_SEED", seed))
-    seed_everything(seed)
+    seed = seed_everything(seed)
     font = use_korean_font()
     # Messages the learner did not cause must not reach stderr: nbgrader scores a test cell
     # with any stderr output as 0.

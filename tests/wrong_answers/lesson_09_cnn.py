@@ -94,6 +94,12 @@ WRONG = [
                 "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)\n"
                 "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)",
                 "test_training", "이미 학습된 모델을 이어서 학습했습니다"),
+    # Loaders swapped: trained on the validation data, "validated" on the training data. The
+    # wide reference band (seeds × machines) alone might let it through; the history check
+    # compares fit's number with the model in the same kernel.
+    WrongAnswer("fit-loaders-swapped", "training",
+                "history = fit(epochs, model, loss_func, opt, valid_dl, train_dl)",
+                "test_training", "train_dl 과 valid_dl 의 자리가 바뀌어"),
     WrongAnswer("lambda-function-not-called", "lambda_module",
                 "class Lambda(nn.Module):\n    def __init__(self, func):\n        super().__init__()\n"
                 "        self.func = func\n\n    def forward(self, x):\n        return self.func",

@@ -2,6 +2,7 @@
 
 On this CPU-only machine a batch or model that was never moved works anyway; the checks find
 those mistakes by calling the learner's function with ``device`` swapped for the meta device.
+The hard-coded accelerators below assume a machine without CUDA or MPS, like the test machines.
 """
 
 from wrong_answers import RightAnswer, WrongAnswer
@@ -13,7 +14,8 @@ valid_dl = WrappedDataLoader(valid_dl, preprocess)
 """
 
 CUDA = 'device = torch.device("cuda")'
-CUDA_HINT = "torch.cuda.is_available() 로 고른 device 를 쓰세요"
+MPS = 'device = torch.device("mps")'
+ACCELERATOR_HINT = "torch.accelerator.is_available() 로 고른 device 를 쓰세요"
 OLD_MODEL_HINT = "이미 학습된 cpu_model 을 이어서 학습했습니다"
 
 
@@ -27,11 +29,13 @@ def get_model(body: str) -> str:
 
 
 WRONG = [
-    # Hard-coded CUDA on a machine without it: the device check names the fix, and the later
-    # checks that touch the device give the same hint instead of an uncaught error.
-    WrongAnswer("device-hardcoded-cuda", "device", CUDA, "test_device", CUDA_HINT),
-    WrongAnswer("device-hardcoded-cuda-loaders", "device", CUDA, "test_loaders", CUDA_HINT),
-    WrongAnswer("device-hardcoded-cuda-get-model", "device", CUDA, "test_get_model", CUDA_HINT),
+    # Hard-coded CUDA (or Apple's MPS) on a machine without it: the device check names the fix,
+    # and the later checks that touch the device give the same hint instead of an uncaught error.
+    WrongAnswer("device-hardcoded-cuda", "device", CUDA, "test_device", ACCELERATOR_HINT),
+    WrongAnswer("device-hardcoded-cuda-loaders", "device", CUDA, "test_loaders", ACCELERATOR_HINT),
+    WrongAnswer("device-hardcoded-cuda-get-model", "device", CUDA, "test_get_model", ACCELERATOR_HINT),
+    WrongAnswer("device-hardcoded-mps", "device", MPS, "test_device", ACCELERATOR_HINT),
+    WrongAnswer("device-hardcoded-mps-get-model", "device", MPS, "test_get_model", ACCELERATOR_HINT),
     WrongAnswer("batches-not-moved", "loaders",
                 "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28), y\n" + LOADERS,
                 "test_loaders", "preprocess 가 이미지를 device 로 옮기지 않았습니다"),
@@ -40,7 +44,7 @@ WRONG = [
                 "test_loaders", "preprocess 가 레이블을 device 로 옮기지 않았습니다"),
     WrongAnswer("preprocess-calls-cuda", "loaders",
                 "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).cuda(), y.cuda()\n" + LOADERS,
-                "test_loaders", CUDA_HINT),
+                "test_loaders", ACCELERATOR_HINT),
     WrongAnswer("loaders-not-wrapped", "loaders",
                 "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).to(device), y.to(device)\n"
                 "\ntrain_dl, valid_dl = get_data(train_ds, valid_ds, bs)\n",
@@ -69,6 +73,10 @@ WRONG = [
                          "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
                          "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)"),
                 "test_training", OLD_MODEL_HINT),
+    WrongAnswer("fit-loaders-swapped", "training",
+                training("model, opt = get_model()\n"
+                         "history = fit(epochs, model, loss_func, opt, valid_dl, train_dl)"),
+                "test_training", "train_dl 과 valid_dl 의 자리가 바뀌어"),
     WrongAnswer("two-epochs", "training",
                 training("model, opt = get_model()\n"
                          "history = fit(2, model, loss_func, opt, train_dl, valid_dl)"),
@@ -78,7 +86,17 @@ WRONG = [
 RIGHT = [
     RightAnswer("device-one-call", {
         "device": 'device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',
-    }, why="one torch.device call with the condition inside"),
+    }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
+           "machine without MPS or XPU"),
+    RightAnswer("device-docs-string", {
+        "device": 'device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"',
+    }, why="the PyTorch docs' spelling: a device name string instead of a torch.device"),
+    # Not seeded at all: other first weights and shuffling; the band holds that.
+    RightAnswer("training-unseeded", {
+        "training": "start = time.perf_counter()\nmodel, opt = get_model()\n"
+                    "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)\n"
+                    "device_seconds = time.perf_counter() - start\n",
+    }, why="the seed line left out: the result depends on the random state, still right"),
     # The training cell seeds again before it builds the model and shuffles, so the learner's
     # extra seed in an earlier cell changes nothing.
     RightAnswer("move-then-reshape-seeded", {

@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES
+from ..training import evaluate
 from .common import check_trained
 
 LESSON = "09_cnn"
@@ -44,9 +45,17 @@ TRAIN_BATCHES = 782   # 781 batches of 64 and one of 16
 FRESH_FIRST_EPOCH_LOSS = 0.6
 #: An untrained CNN scores about 2.30 (−log 0.1) on any batch.
 UNTRAINED_LOSS = 1.8
-CUDA_HINT = ("CUDA GPU 를 쓰려 했지만 이 컴퓨터에는 없습니다(torch.cuda.is_available() 이 False). "
-             "장치를 \"cuda\" 로 못 박지 말고 torch.device(\"cuda\") if torch.cuda.is_available() "
-             "else torch.device(\"cpu\") 처럼 torch.cuda.is_available() 로 고른 device 를 쓰세요.")
+ACCELERATOR_HINT = ("이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
+                    "torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
+                    "else torch.device(\"cpu\") 처럼 torch.accelerator.is_available() 로 고른 device 를 "
+                    "쓰세요.")
+#: Words in torch's errors when code asks for a backend this build or machine lacks.
+_ACCELERATOR_WORDS = ("CUDA", "cuda", "MPS", "mps", "XPU", "xpu", "accelerator")
+
+
+def is_accelerator_error(error: Exception) -> bool:
+    """The error came from asking for a GPU backend that is not there."""
+    return any(word in str(error) for word in _ACCELERATOR_WORDS)
 FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 두 번 부르지 말고, 새 모델과 새 옵티마이저를 "
               "만든 다음 fit 을 한 번만 부르세요.")
 
@@ -240,8 +249,8 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
 
 def _error_hint(error: Exception) -> str:
     text = str(error)
-    if "CUDA" in text or "cuda" in text:
-        return CUDA_HINT
+    if is_accelerator_error(error):
+        return ACCELERATOR_HINT
     if "Expected 3D" in text or "Expected 4D" in text or "expected 3D" in text \
             or "to have 1 channels" in text:
         return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 는 "
@@ -355,14 +364,18 @@ def check_history(history: object, epochs: int) -> None:
 
 
 def same_device(a: object, b: object) -> bool:
-    """``cuda`` and ``cuda:0`` are the same device (tensors report the index)."""
+    """``cuda`` and ``cuda:0`` are the same device (tensors report the index); likewise for any
+    accelerator (``mps``, ``xpu``…): no index means its current device."""
     a, b = torch.device(a), torch.device(b)
     if a.type != b.type:
         return False
-    if a.type == "cuda":
-        current = torch.cuda.current_device() if torch.cuda.is_available() else 0
+    if a.index is None or b.index is None:
+        accelerator = torch.accelerator.current_accelerator(check_available=True)
+        if accelerator is None or accelerator.type != a.type:
+            return True
+        current = torch.accelerator.current_device_index()
         return (a.index if a.index is not None else current) == (b.index if b.index is not None else current)
-    return a.index == b.index or a.index is None or b.index is None
+    return a.index == b.index
 
 
 def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
@@ -376,11 +389,48 @@ def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
     check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
 
 
+#: How far fit's last validation loss may be from the same model's loss evaluated again in the
+#: test cell: only the batch sizes of the two sums differ (float rounding, about 1e-7 on a CPU;
+#: TF32 on a GPU stays well below this).
+HISTORY_MATCH = 1e-3
+SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
+                "'검증 손실'은 훈련 데이터로 쟀습니다. fit(epochs, model, loss_func, opt, train_dl, valid_dl) "
+                "순서로 넘기세요.")
+
+
+def check_history_matches_model(history: dict, model: nn.Module,
+                                preprocess: Callable | None = None) -> None:
+    """``history["valid_loss"][-1]`` is the trained ``model``'s loss on the whole validation set.
+
+    Machine-independent evidence: both numbers come from the same model in the same kernel, so
+    they agree up to float rounding on any computer, whatever the seed. A wide reference band
+    cannot tell a model trained on the wrong loader from an unlucky seed; this can.
+    """
+    data = check.reference_data()
+    recorded = history["valid_loss"][-1]
+    try:
+        loss, _ = evaluate(model, data.x_valid, data.y_valid, preprocess=preprocess)
+    except Exception:  # the learner's model; check_trained reports the error with its hint
+        return
+    if isinstance(recorded, bool) or not isinstance(recorded, (int, float)) or not math.isfinite(loss):
+        return
+    if abs(recorded - loss) <= HISTORY_MATCH:
+        check.passed(f"history 의 마지막 검증 손실 {recorded:.4f} = 이 model 의 검증 데이터 10,000장 전체 손실")
+        return
+    hint = ("fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요.")
+    train_loss, _ = evaluate(model, data.x_train, data.y_train, preprocess=preprocess)
+    if abs(recorded - train_loss) <= HISTORY_MATCH:
+        hint = SWAPPED_HINT
+    fail("history 의 마지막 검증 손실이 학습된 model 의 검증 데이터 전체 손실과 같아야 합니다",
+         f"{recorded:.4f}", f"{loss:.4f} (같은 model 을 검증 데이터 10,000장으로 다시 잰 값)", hint)
+
+
 def check_training(model: nn.Module, history: object, opt: object) -> None:
     """Exercise 3: ``fit`` for two epochs; the trained model scored on the whole validation set."""
     check_history(history, EPOCHS)
     check_fresh_start(history)
     check_optimizer(model, opt)
+    check_history_matches_model(history, model)
     check_trained(LESSON, model, settings=SETTINGS)
 
 

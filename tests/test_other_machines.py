@@ -1,0 +1,79 @@
+"""Right answers get full marks on every learner's machine.
+
+Every solution notebook is run, as a learner's kernel runs it, under "other machine" settings:
+torch's CPU kernels forced down to another vector ISA (``ATEN_CPU_CAPABILITY``), other thread
+counts, and seeds that the reference generator never recorded (every seed a lesson sets is
+shifted through ``nncourse.seed_everything``). Each graded test cell must pass, as nbgrader
+scores it: no error, no stderr output, no failure mark. The table (lesson × setting → score) is
+printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+import os
+
+import pytest
+
+from nbgrader_course import SOLUTIONS, lesson_ids
+from nncourse import checks, reference
+
+#: name → (arithmetic setting of nncourse.reference, seed shift, extra environment)
+OTHER_MACHINES = {
+    "scalar ISA, seed+5": ("isa=default", 5, {}),
+    "2 threads, AVX2, seed+11": ("threads=2", 11, {"ATEN_CPU_CAPABILITY": "avx2"}),
+    "default threads, seed+23": ("threads=default", 23, {}),
+}
+LESSONS = lesson_ids()
+#: lesson → setting → (score, max score, failed test cells): read by conftest's summary table.
+MACHINE_SCORES: dict[str, dict[str, tuple[float, float, list[str]]]] = {}
+
+
+def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
+    """Run one solution under one setting; score its graded cells as nbgrader would."""
+    from nbclient import NotebookClient
+    import nbformat
+
+    setting, seed, extra = OTHER_MACHINES[machine]
+    path = SOLUTIONS / lesson / f"{lesson}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
+                   shutdown_kernel="immediate",
+                   resources={"metadata": {"path": str(path.parent)}}).execute(
+        env=reference.kernel_env(setting, seed, extra))
+    score = maximum = 0.0
+    failed = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        maximum += meta["points"]
+        outputs = cell.get("outputs", [])
+        bad = [o for o in outputs if o.output_type == "error"
+               or (o.output_type == "stream" and o.name == "stderr")
+               or checks.FAIL_MARK in o.get("text", "")]
+        if bad:
+            failed.append(meta["grade_id"] + ": " + " ".join(
+                o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}" for o in bad)[:600])
+        else:
+            score += meta["points"]
+    return score, maximum, failed
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict:
+    runs = [(lesson, machine) for lesson in LESSONS for machine in OTHER_MACHINES]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = dict(zip(runs, pool.map(_grade, *zip(*runs))))
+    for (lesson, machine), result in results.items():
+        MACHINE_SCORES.setdefault(lesson, {})[machine] = result
+    return results
+
+
+@pytest.mark.parametrize("machine", OTHER_MACHINES)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_solution_gets_full_marks_on_another_machine(scores, lesson, machine):
+    score, maximum, failed = scores[lesson, machine]
+    assert maximum > 0
+    assert not failed, f"{lesson} under {machine}: {score:g}/{maximum:g}\n" + "\n".join(failed)
+    assert score == maximum
