@@ -87,6 +87,15 @@ WRONG = [
                             "            loss.backward()\n            model.zero_grad()\n")
                 .replace("                model.zero_grad()\n", ""),
                 "test_fit", "p.grad 가 None 입니다"),
+    # The order is kept, but zero_grad sits inside the parameter loop: the bias never learns.
+    WrongAnswer("fit-zero-grad-in-parameter-loop", "fit",
+                FIT.replace("                    p -= p.grad * lr\n                model.zero_grad()\n",
+                            "                    p -= p.grad * lr\n                    model.zero_grad()\n"),
+                "test_fit", "for 반복문 밖으로"),
+    WrongAnswer("fit-zero-grad-in-parameter-loop-zeros", "fit",
+                FIT.replace("                    p -= p.grad * lr\n                model.zero_grad()\n",
+                            "                    p -= p.grad * lr\n                    model.zero_grad(set_to_none=False)\n"),
+                "test_fit", "for 반복문 밖으로"),
     WrongAnswer("fit-update-outside-no-grad", "fit",
                 FIT.replace("            with torch.no_grad():\n"
                             "                for p in model.parameters():\n"

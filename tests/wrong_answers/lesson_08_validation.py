@@ -151,6 +151,17 @@ WRONG = [
                 LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss.item()"),
                 "test_loss_batch", "손실만 돌려줬습니다"),
     # exercise 4: fit
+    WrongAnswer("fit-divides-by-global-valid-size", "fit",
+                FIT.replace("""        with torch.no_grad():
+            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+        history["valid_loss"].append(np.average(losses, weights=nums))""",
+                            """        with torch.no_grad():
+            total = sum(loss * num for loss, num in [loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+        history["valid_loss"].append(total / len(valid_ds))"""),
+                "test_fit", "전역 변수 len(valid_ds)"),
+    WrongAnswer("fit-average-positional-weights", "fit",
+                FIT.replace("np.average(losses, weights=nums)", "np.average(losses, nums)"),
+                "test_fit", "weights= 로 넘기세요"),
     WrongAnswer("fit-no-eval", "fit", FIT.replace("        model.eval()\n", ""),
                 "test_fit", "검증 루프 앞에서 model.eval()"),
     WrongAnswer("fit-no-train", "fit", FIT.replace("        model.train()\n", ""),

@@ -55,7 +55,7 @@ def check_parameters(weights: object, bias: object) -> None:
                 "잎 텐서가 아닙니다.")
     check.passed("weights 와 bias 는 기울기를 계산하는 잎(leaf) 텐서입니다")
     scale = weights.detach().std().item()
-    check.close("weights 의 표준편차 (Xavier 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
+    check.close("weights 의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
                 0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 값을 작게 시작하세요.")
     check.tensor_equal("bias", bias.detach(), torch.zeros(N_CLASSES), "bias 는 0 으로 시작합니다: torch.zeros(10).")
 

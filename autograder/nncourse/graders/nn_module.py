@@ -28,8 +28,11 @@ PROBE_EPOCHS = 2
 FIT_GLOBALS = ("model", "x_train", "y_train", "n", "epochs", "losses")
 
 
-def _fail(message: str) -> None:
-    raise check.CheckFailed(f"{check.FAIL_MARK} {message}")
+def _fail(message: str, cause: BaseException | None = None) -> None:
+    # cause: the learner's exception, whose frames are shown under the verdict (nncourse.verdict)
+    if cause is None:
+        raise check.CheckFailed(f"{check.FAIL_MARK} {message}")
+    raise check.CheckFailed(f"{check.FAIL_MARK} {message}") from cause
 
 
 NORMALISED_HINT = {
@@ -61,7 +64,7 @@ def _instantiate(cls: object) -> nn.Module:
         hint = ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
                 "매개변수를 기록할 준비를 합니다.")
     _fail(f"Mnist_Logistic() 을 만들다 오류가 났습니다: {type(failure).__name__}: {failure}\n"
-          f"   힌트: {hint}")
+          f"   힌트: {hint}", cause=failure)
 
 
 def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
@@ -95,7 +98,7 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
     module = _instantiate(cls)
     weights, bias = _find_parameters(module)
     check.passed("Mnist_Logistic 은 nn.Module 이고, 매개변수는 (784, 10) 가중치와 (10,) 편향입니다")
-    check.close("가중치의 표준편차 (Xavier 초기화 1/√784 ≈ 0.036)", weights.detach().std().item(),
+    check.close("가중치의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", weights.detach().std().item(),
                 1 / math.sqrt(N_PIXELS), 0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 작게 시작하세요.")
     check.tensor_equal("편향의 처음 값", bias.detach(), torch.zeros(N_CLASSES), "편향은 torch.zeros(10) 으로 시작합니다.")
     # The bias starts at zero; give it distinct values so a forward that forgets it shows.
@@ -114,7 +117,7 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
     if isinstance(got, Exception):
         _fail(f"model(xb) 를 실행하다 오류가 났습니다: {type(got).__name__}: {got}\n"
               "   힌트: forward(self, xb) 가 xb @ self.weights + self.bias 를 돌려주는지 보세요. "
-              "forward 라는 이름과 self 인자를 빠뜨리지 않았는지도 보세요.")
+              "forward 라는 이름과 self 인자를 빠뜨리지 않았는지도 보세요.", cause=got)
     hint = "forward(self, xb) 는 xb @ self.weights + self.bias 를 돌려줘야 합니다."
     kind = output_kind(got)
     if kind:
@@ -213,10 +216,35 @@ def _run_fit(fit, namespace: dict, probe: nn.Module, x: torch.Tensor, y: torch.T
             os.environ.pop("NNCOURSE_PROGRESS", None)
         else:
             os.environ["NNCOURSE_PROGRESS"] = saved_progress
-    _explain_fit_error(failure)
+    _explain_fit_error(failure, probe, x, y)
 
 
-def _explain_fit_error(error: Exception) -> None:
+ZERO_GRAD_IN_LOOP = ("model.zero_grad() 가 for p in model.parameters(): 반복문 안에 들어가 있습니다. 그러면 첫 매개변수를 "
+                     "갱신하자마자 모든 매개변수의 기울기가 지워져, 나머지 매개변수는 갱신할 기울기가 없습니다. "
+                     "model.zero_grad() 를 for 반복문 밖으로 내어(들여쓰기를 한 단계 줄여) 모든 매개변수를 갱신한 뒤 "
+                     "한 번만 부르세요.")
+
+
+def _zero_grad_inside_parameter_loop(probe: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                                     steps: int | None = None) -> bool:
+    """``model.zero_grad()`` inside ``for p in model.parameters():``: only the first parameter
+    ever learns. With gradients set to None the loop fails on the second parameter after one
+    step (``steps=1``); with ``set_to_none=False`` every batch moves the first parameter only."""
+    model = ProbeLogistic()
+    count = (len(x) - 1) // BATCH_SIZE + 1
+    batches = [i for _ in range(PROBE_EPOCHS) for i in range(count)][:steps]
+    for i in batches:
+        xb, yb = x[i * BATCH_SIZE:(i + 1) * BATCH_SIZE], y[i * BATCH_SIZE:(i + 1) * BATCH_SIZE]
+        F.cross_entropy(model(xb), yb).backward()
+        first = next(model.parameters())
+        with torch.no_grad():
+            first -= first.grad * LR
+        model.zero_grad()
+    return _same(probe, model)
+
+
+def _explain_fit_error(error: Exception, probe: nn.Module | None = None,
+                       x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> None:
     """Name the likely mistake behind an exception raised by the learner's fit()."""
     message = str(error)
     hint = ("위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
@@ -226,15 +254,17 @@ def _explain_fit_error(error: Exception) -> None:
     elif "leaf Variable that requires grad" in message:
         hint = ("매개변수 갱신(p -= p.grad * lr)을 torch.no_grad() 블록 밖에서 했습니다. PyTorch 는 기울기를 "
                 "추적하는 잎 텐서를 제자리에서 바꾸는 것을 막습니다. 갱신을 with torch.no_grad(): 안에 넣으세요.")
+    elif "NoneType" in message and probe is not None and _zero_grad_inside_parameter_loop(probe, x, y, steps=1):
+        hint = ZERO_GRAD_IN_LOOP
     elif "NoneType" in message:
-        hint = ("p.grad 가 None 입니다. model.zero_grad() 는 기울기를 None 으로 지웁니다. 순서는 "
-                "loss.backward() → 매개변수 갱신 → model.zero_grad() 입니다. zero_grad 를 backward 와 "
-                "갱신 사이에 부르지 않았는지, loss.backward() 를 빠뜨리지 않았는지 보세요.")
+        hint = ("p.grad 가 None 입니다. model.zero_grad() 는 기울기를 None 으로 지웁니다. 기울기는 갱신이 쓴 "
+                "뒤, 다음 loss.backward() 전에 지워야 합니다(갱신 뒤, 또는 미니배치 맨 앞). zero_grad 를 "
+                "backward 와 갱신 사이에 부르지 않았는지, loss.backward() 를 빠뜨리지 않았는지 보세요.")
     elif isinstance(error, AttributeError) and "ProbeLogistic" in message:
         hint = ("fit 이 매개변수를 이름(model.weights 같은)으로 불렀습니다. 확인 셀은 매개변수 이름이 다른 "
                 "시험용 모델로 fit 을 실행합니다. 이름 대신 for p in model.parameters(): 로 모든 매개변수를 도세요.")
     _fail("시험용 모델로 fit() 을 실행하다 오류가 났습니다.\n"
-          f"   오류: {type(error).__name__}: {error}\n   힌트: {hint}")
+          f"   오류: {type(error).__name__}: {error}\n   힌트: {hint}", cause=error)
 
 
 def check_fit(fit: object, start: int = 0) -> None:
@@ -260,7 +290,8 @@ def check_fit(fit: object, start: int = 0) -> None:
     if not _same(probe, expected):
         lr = namespace.get("lr")
         hint = ("fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
-                f"(p -= p.grad * lr, lr={LR}) → model.zero_grad(). 에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
+                f"(p -= p.grad * lr, lr={LR}) → model.zero_grad() (zero_grad 는 미니배치 맨 앞에 두어도 됩니다). "
+                "에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
         if any(not torch.isfinite(p).all() for p in probe.parameters()):
             hint = ("매개변수에 NaN 이 생겼습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
                     "계산했는지((n - 1) // bs + 1) 보세요. " + hint)
@@ -268,6 +299,8 @@ def check_fit(fit: object, start: int = 0) -> None:
             hint = ("fit 이 끝났는데 매개변수가 전혀 바뀌지 않았습니다. fit 이 전역 변수 model 을 학습시키는지"
                     "(fit 안에서 새 모델을 만들지 않는지), 갱신이 제자리 연산 p -= p.grad * lr 인지 보세요. "
                     "p = p - p.grad * lr 은 새 텐서를 만들 뿐 매개변수를 바꾸지 않습니다.")
+        elif torch.equal(probe.b, initial.b) and _zero_grad_inside_parameter_loop(probe, x, y):
+            hint = ZERO_GRAD_IN_LOOP
         elif torch.equal(probe.b, initial.b):
             hint = "편향이 갱신되지 않았습니다. for p in model.parameters(): 로 모든 매개변수를 갱신하세요."
         elif _same(probe, _simulate(x, y, zero=False)):

@@ -183,8 +183,9 @@ def _diagnose(model: nn.Module) -> Callable[[float, float, dict], str | None]:
                     "지우지 않으면 loss.backward() 가 구한 기울기가 계속 쌓입니다.")
         if accuracy < 0.3:
             return ("모델이 거의 학습되지 않았습니다. opt.zero_grad() 를 loss.backward() 와 opt.step() "
-                    "사이에서 부르면 step 이 쓸 기울기가 지워집니다. 순서는 loss.backward() → opt.step() → "
-                    "opt.zero_grad() 입니다.")
+                    "사이에서 부르면 step 이 쓸 기울기가 지워집니다. 기울기는 step 이 쓴 뒤, 다음 backward 전에 "
+                    "지우세요: loss.backward() → opt.step() → opt.zero_grad(), 또는 opt.zero_grad() 를 "
+                    "미니배치 맨 앞에.")
         return softmax(loss, accuracy, ref)
     return diagnose
 

@@ -53,6 +53,9 @@ ERROR_HINTS = {
     "does not require grad": ("torch.no_grad() 안에서 loss.backward() 가 불렸습니다. 검증할 때는 "
                               "loss_batch 에 opt 를 넘기지 말고, loss_batch 는 opt 가 있을 때만 backward 하세요."),
     "argument": "함수의 인자 목록이 강의에서 정한 순서·개수와 같은지 보세요.",
+    # np.average(losses, nums): the second positional parameter is axis, not the weights.
+    "out of bounds for array of dimension": ("np.average 의 두 번째 위치 인자는 축(axis)입니다. 배치 크기는 "
+                                             "np.average(losses, weights=nums) 처럼 weights= 로 넘기세요."),
 }
 
 
@@ -429,8 +432,13 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
         got = history["valid_loss"][epoch]
         if not abs(got - expected) <= 1e-5:
             hint = "검증 배치의 손실에 배치 크기를 곱해 더하고, 검증 이미지 수로 나누세요."
+            seen = sum(n for _, n in valid_part)
             if abs(got - plain) <= 1e-5:
                 hint = WEIGHTING + " 작은 확인용 데이터에서는 마지막 배치가 " + f"{valid_sizes[-1]}장입니다."
+            elif abs(got - expected * seen / N_VALID) <= 1e-6:
+                hint = (f"손실의 합을 전역 변수 len(valid_ds) (= {N_VALID:,}) 로 나눴습니다. 확인용 valid_dl 에는 "
+                        f"{seen}장뿐이라 값이 {seen}/{N_VALID:,} 배로 작아졌습니다. fit 은 인자로 받은 valid_dl 만 "
+                        "알아야 하니, 배치마다 센 크기의 합으로 나누세요(np.average(losses, weights=nums)).")
             elif abs(got - valid_part[-1][0]) <= 1e-6:
                 hint = ("마지막 검증 배치의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 재야 합니다: "
                         + hint)
