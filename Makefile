@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup system-deps test lab bench execute reference generate autograde feedback export clean-grading
+.PHONY: setup system-deps test lab bench execute reference generate autograde feedback export clean-grading learner-bundle
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,12 @@ setup:  ## create .venv and install the course (safe to rerun)
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
 
-system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + a Hangul font (browser test), PostgreSQL (needs root)
-	@if command -v bwrap >/dev/null && command -v chromium >/dev/null && fc-list | grep -qi nanum && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "bubblewrap, chromium, fonts-nanum and postgresql already installed"; \
+system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + Hangul and colour-emoji fonts (browser test), PostgreSQL (needs root)
+	@if command -v bwrap >/dev/null && command -v chromium >/dev/null && fc-list | grep -qi nanum && fc-list | grep -qi "color emoji" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "bubblewrap, chromium, fonts-nanum, fonts-noto-color-emoji and postgresql already installed"; \
 	else \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap chromium fonts-nanum postgresql; \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap chromium fonts-nanum fonts-noto-color-emoji postgresql; \
 	fi
 
 test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
@@ -32,8 +32,11 @@ bench:  ## on an idle machine: per-lesson times, notebooks vs script, sequential
 	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))
 	$(BIN)/python benchmarks/grading_bench.py
 
-lab:  ## JupyterLab on the learner notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+lab:  ## JupyterLab on the learner notebooks, opening the start page (course settings: no news prompt)
+	$(BIN)/python -m nncourse.lab notebooks
+
+learner-bundle:  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
+	$(BIN)/python -m nncourse.learner_bundle
 
 execute:  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
 	$(BIN)/python -m nncourse.execute $(foreach id,$(LESSON),--lesson $(id))
