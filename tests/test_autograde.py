@@ -2,7 +2,12 @@
 
 One class per lesson is graded in a single autograde run: a learner who filled in the
 solution code, one who submitted the notebook untouched, one learner per wrong answer and one
-per right answer (correct code that differs from the solution) in tests/wrong_answers/.
+per right answer (correct code that differs from the solution) in tests/wrong_answers/, and
+for some lessons a learner whose code a check calls and who made it raise (``CALLED_ERRORS``).
+
+A failed check shows its Korean verdict, not the grader's traceback (issue 15): what the
+autograded notebook shows under the failed cell (the traceback IPython sent, which JupyterLab,
+`nbgrader validate` and the feedback HTML show) holds the hint and names no file of the course.
 """
 
 from __future__ import annotations
@@ -10,11 +15,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
+from nbgrader.validator import Validator
+from nncourse.verdict import CALLED_LEARNER
 
 from nbgrader_course import (
     GRADED_CLASSES,
+    grade_id,
     GradedLearner,
     autograded_notebook,
     cell_outputs_text,
@@ -31,6 +40,7 @@ from nbgrader_course import (
     solution_notebook,
     submit,
 )
+from shown_output import COURSE_FILE, error_shown, flat, shown_output, strip_ansi
 from wrong_answers import RIGHT_ANSWERS, WRONG_ANSWERS
 
 LESSONS = lesson_ids()
@@ -38,6 +48,33 @@ LESSONS = lesson_ids()
 FAIL_MARK = "❌"
 #: The student id of a right answer: lowercase letters, digits, hyphens.
 STUDENT_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class CalledError:
+    """A learner's function that raises when a check calls it: the failed cell must show the
+    verdict and the learner's own frame (``line``, the code that raised), not the course's."""
+    name: str
+    answer_cell: str
+    code: str
+    test_cell: str
+    error: str   # the learner's exception, as its last line names it
+    line: str    # the learner's line that raised
+
+
+CALLED_ERRORS = {
+    "02_from_scratch": [CalledError(
+        "called-name-error", "log_softmax",
+        "def log_softmax(x):\n    total = x.exp().sum(-1).log().unsqueeze(-1)\n"
+        "    return x - totl\n",
+        "test_log_softmax", "NameError: name 'totl' is not defined", "return x - totl")],
+    "04_nn_module": [CalledError(
+        "called-fit-name-error", "fit",
+        "def fit():\n    for epoch in range(epochs):\n        for i in range((n - 1) // bs + 1):\n"
+        "            xb = x_train[i * bs:(i + 1) * bs]\n"
+        "            loss = loss_func(model(xb), y_train[i * bs:(i + 1) * bz])\n",
+        "test_fit", "NameError: name 'bz' is not defined", "loss = loss_func(model(xb)")],
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +99,8 @@ def _grade_class(lesson, tmp_path_factory):
         submit(course, wrong.name, lesson, filled_notebook(lesson, {wrong.answer_cell: wrong.code}))
     for right in RIGHT_ANSWERS.get(lesson, []):
         submit(course, right.name, lesson, filled_notebook(lesson, right.answers))
+    for called in CALLED_ERRORS.get(lesson, []):
+        submit(course, called.name, lesson, filled_notebook(lesson, {called.answer_cell: called.code}))
     # The class is graded the way instructors grade it: real `nbgrader autograde` per learner,
     # in parallel, through the course's own command.
     grading = subprocess.run(
@@ -83,11 +122,18 @@ def _mutation_rows(course, lesson, result) -> dict[str, GradedLearner]:
     for wrong in WRONG_ANSWERS.get(lesson, []):
         try:
             notebook = autograded_notebook(course, wrong.name, lesson)
-            shown = cell_outputs_text(notebook, wrong.test_cell)
+            shown = shown_output(notebook, wrong.test_cell)
         except (OSError, KeyError):  # not graded: the tests report that
             shown = ""
         rows[wrong.name] = GradedLearner(result[wrong.name], f"loses {wrong.test_cell}",
-                                         hint_shown=wrong.hint in shown)
+                                         hint_shown=flat(wrong.hint) in flat(shown))
+    for called in CALLED_ERRORS.get(lesson, []):
+        try:
+            shown = error_shown(autograded_notebook(course, called.name, lesson), called.test_cell)
+        except (OSError, KeyError):
+            shown = ""
+        rows[called.name] = GradedLearner(result[called.name], f"loses {called.test_cell}",
+                                          hint_shown=called.line in shown)
     return rows
 
 
@@ -152,8 +198,54 @@ def test_wrong_answer_loses_that_cells_points_and_shows_its_hint(graded, lesson,
     assert score.cells[wrong.test_cell] < max_points, (
         f"{wrong.name}: {wrong.test_cell} kept {score.cells[wrong.test_cell]}/{max_points}")
     assert score.total < score.max_total
-    shown = cell_outputs_text(autograded_notebook(course, wrong.name, lesson), wrong.test_cell)
-    assert wrong.hint in shown, f"{wrong.name}: hint {wrong.hint!r} missing from:\n{shown}"
+    notebook = autograded_notebook(course, wrong.name, lesson)
+    assert wrong.hint in cell_outputs_text(notebook, wrong.test_cell)  # the error's message
+    # What is shown: the verdict with its hint, not the grader's traceback.
+    shown = shown_output(notebook, wrong.test_cell)
+    assert flat(wrong.hint) in flat(shown), f"{wrong.name}: hint {wrong.hint!r} missing from:\n{shown}"
+    assert not COURSE_FILE.search(shown), f"{wrong.name}: the course's files are shown:\n{shown}"
+    # ... and as `nbgrader validate` prints it (no colours, lines cut at its width).
+    printed = validate_printed(notebook, wrong.test_cell)
+    assert flat(wrong.hint) in flat(printed), f"{wrong.name}: validate would print:\n{printed}"
+
+
+def validate_printed(notebook, gid) -> str:
+    """The error `nbgrader validate` prints for this cell, from nbgrader's own code."""
+    validator = Validator()
+    cell = next(cell for cell in notebook.cells if grade_id(cell) == gid)
+    return validator._indent(validator._extract_error(cell))
+
+
+@pytest.mark.parametrize(
+    "lesson, called",
+    [(lesson, called) for lesson in LESSONS for called in CALLED_ERRORS.get(lesson, [])],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_error_in_learner_code_called_by_a_check_shows_the_learners_frames(graded, lesson, called):
+    course, result = graded(lesson)
+    max_points = graded_cells(learner_notebook(lesson))[called.test_cell]
+    assert result[called.name].cells[called.test_cell] < max_points
+    shown = error_shown(autograded_notebook(course, called.name, lesson), called.test_cell)
+    assert shown.startswith(FAIL_MARK), f"{called.name}: the verdict is not first:\n{shown}"
+    assert CALLED_LEARNER in shown and called.error in shown, shown
+    # the learner's own frame: their cell, the line number and the line that raised
+    assert re.search(r"Cell In\[\d+\], line \d+", shown) and called.line in shown, shown
+    assert not COURSE_FILE.search(shown), f"{called.name}: the course's files are shown:\n{shown}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_errors_in_the_learners_own_cells_look_as_python_shows_them(graded, lesson):
+    """The untouched notebook's stubs raise in the learner's own cells: IPython's traceback."""
+    course, _ = graded(lesson)
+    notebook = autograded_notebook(course, "blank", lesson)
+    stubs = [output for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution")
+             for output in cell.get("outputs", []) if output.output_type == "error"]
+    if not stubs:
+        pytest.skip(f"{lesson}: every answer cell defines a function or class (its stub raises when called)")
+    for output in stubs:
+        text = strip_ansi("\n".join(output.traceback))
+        assert output.ename == "NotImplementedError" and "Traceback (most recent call last)" in text
+        assert "----> " in text and "아직 답을 작성하지 않았습니다" in text, text
 
 
 @pytest.mark.parametrize(

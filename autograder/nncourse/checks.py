@@ -17,13 +17,21 @@ from collections.abc import Sequence
 import torch
 
 from .data import MnistSplit, load_mnist
+from .verdict import render
 
 PASS_MARK = "✅"
 FAIL_MARK = "❌"
 
 
 class CheckFailed(AssertionError):
-    """A graded check did not pass. The message is written for the learner, in Korean."""
+    """A graded check did not pass. The message is written for the learner, in Korean.
+
+    IPython shows it as the message alone (and the learner's own frames when the check called
+    their code and it raised), not as a traceback through the course: see nncourse.verdict.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return render(self)
 
 
 def _fail(what: str, got: str, expected: str, hint: str | None) -> None:

@@ -64,8 +64,13 @@ FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def fail(what: str, got: object = None, expected: object = None, hint: str | None = None):
-    """Raise a CheckFailed in the course's format (what, learner's value, expected, hint)."""
+def fail(what: str, got: object = None, expected: object = None, hint: str | None = None,
+         cause: BaseException | None = None):
+    """Raise a CheckFailed in the course's format (what, learner's value, expected, hint).
+
+    ``cause``: the learner's exception behind the failure; its frames are shown under the
+    verdict (nncourse.verdict). Inside an ``except`` block Python links it by itself.
+    """
     lines = [f"{check.FAIL_MARK} {what}"]
     if got is not None:
         lines.append(f"   내 값: {got}")
@@ -73,7 +78,9 @@ def fail(what: str, got: object = None, expected: object = None, hint: str | Non
         lines.append(f"   기대값: {expected}")
     if hint:
         lines.append(f"   힌트: {hint}")
-    raise check.CheckFailed("\n".join(lines))
+    if cause is None:
+        raise check.CheckFailed("\n".join(lines))
+    raise check.CheckFailed("\n".join(lines)) from cause
 
 
 @contextlib.contextmanager
@@ -94,7 +101,7 @@ def run_learner(name: str, function: Callable, *args, hint: Callable[[Exception]
     except Exception as error:  # the learner's code, any mistake
         text = hint(error) if callable(hint) else hint
         fail(f"{name} 을(를) 실행하다 오류가 났습니다.",
-             got=f"{type(error).__name__}: {str(error)[:300]}", hint=text)
+             got=f"{type(error).__name__}: {str(error)[:300]}", hint=text, cause=error)
 
 
 def _size(value: object) -> str:

@@ -33,7 +33,7 @@ def call_learner(name: str, function: object, *args, error_hints: dict[str, str]
                      if needle in str(error)), "")
         raise check.CheckFailed(
             f"{check.FAIL_MARK} {name} 을(를) 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
-        ) from None
+        ) from error  # the learner's frames are shown under the verdict
 
 
 def output_kind(out: object) -> str | None:
@@ -104,7 +104,7 @@ def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
             f"   오류: {type(error).__name__}: {error}\n"
             "   힌트: 모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
             "데이터가 같은 장치(device)에 있는지 확인하세요."
-        ) from None
+        ) from error  # the learner's frames are shown under the verdict
     metrics = {"val_loss": loss, "val_accuracy": accuracy}
     if reference.recording():
         reference.record(lesson, check_name, metrics)

@@ -1,0 +1,185 @@
+"""How a failed check is shown: the Korean verdict, not the grader's traceback.
+
+A failed check still raises :class:`~nncourse.checks.CheckFailed`, so nbgrader scores the cell 0.
+IPython asks an exception for ``_render_traceback_()`` before it formats a traceback itself
+(``InteractiveShell.showtraceback``), and ipykernel sends what that returns as the error's
+``traceback``: JupyterLab shows it, nbgrader stores it in the autograded notebook, prints it in
+``nbgrader validate`` and puts it in the feedback HTML. ``CheckFailed._render_traceback_`` returns
+:func:`render`, so every one of those shows the same short form:
+
+* the ❌ line(s), the learner's value, the expected one and the 힌트, with no frame of the course;
+* when the check called the learner's code and that code raised (a shape error in their
+  ``forward``, a ``NameError`` in their ``fit``), one line saying so and then the learner's own
+  frames with line numbers, as IPython formats them, with the course's frames left out.
+
+Colours: JupyterLab (light and dark themes) and the feedback HTML use one fixed ANSI palette on
+a light red, dark red or white background. The verdict text keeps the theme's own colour; the
+first line is bold and the labels (내 값, 기대값, 힌트) are bold cyan (#258f8f), which keeps a
+contrast of at least 3:1 on all three backgrounds (red, green and yellow fall under 3:1 on one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sysconfig
+import traceback
+import types
+import unicodedata
+
+BOLD = "\x1b[1m"
+LABEL = "\x1b[1;96m"  # bold intense cyan (#258f8f); plain cyan (#60c6c8) is faint on white
+NOTE = "\x1b[96m"
+RESET = "\x1b[0m"
+
+#: The labels of a verdict's lines, coloured so the eye finds them.
+_LABELED = re.compile(r"^(\s*)(내 값|기대값|힌트|오류)(:)")
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Python's own and installed libraries: frames there are not the learner's.
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(path) for name in ("stdlib", "platstdlib", "purelib", "platlib")
+                              if (path := sysconfig.get_paths().get(name))}))
+
+#: Columns of a verdict line: long hints are wrapped, not cut. ``nbgrader validate`` prints
+#: each line indented by 4 and cuts it after 87 characters (a Hangul character counts one there
+#: and takes two columns here), and a terminal has 80.
+WIDTH = 80
+
+#: The one line that stands for the course's folded frames.
+CALLED_LEARNER = "↳ 확인 함수가 여러분의 코드를 불렀고, 그 안에서 오류가 났습니다 (채점 코드는 생략):"
+
+
+def _inside(filename: str, folder: str) -> bool:
+    return filename == folder or filename.startswith(folder + os.sep)
+
+
+def is_course_file(filename: str) -> bool:
+    """A file of the course package ``nncourse`` (wherever it is installed or bound)."""
+    return _inside(os.path.abspath(filename), _PACKAGE_DIR)
+
+
+def is_learner_file(filename: str) -> bool:
+    """Code the learner wrote: a notebook cell (or their own module), not the course, not a
+    library and not Python itself."""
+    if filename.startswith("<") and not filename.startswith("<ipython-input-"):
+        return False  # <frozen ...>, <string>
+    path = os.path.abspath(filename)
+    return not is_course_file(path) and not any(_inside(path, lib) for lib in _LIBRARY_DIRS)
+
+
+def _frames(tb: types.TracebackType | None) -> list[types.TracebackType]:
+    frames = []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
+def _relink(frames: list[types.TracebackType]) -> types.TracebackType | None:
+    """A new traceback chain of just these entries, in this order."""
+    tb = None
+    for entry in reversed(frames):
+        tb = types.TracebackType(tb, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return tb
+
+
+def _cause_of(error: BaseException) -> BaseException | None:
+    if error.__cause__ is not None:
+        return error.__cause__
+    return None if error.__suppress_context__ else error.__context__
+
+
+def _learner_error(failure: BaseException) -> tuple[BaseException, list] | None:
+    """The learner's exception behind ``failure`` and its frames from the first learner frame
+    on, without the course's frames and without the cell that called the check; or None."""
+    calling = {entry.tb_frame.f_code.co_filename for entry in _frames(failure.__traceback__)
+               if is_learner_file(entry.tb_frame.f_code.co_filename)}
+    error, seen = _cause_of(failure), set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = [entry for entry in _frames(error.__traceback__)
+                  if not is_course_file(entry.tb_frame.f_code.co_filename)]
+        start = next((i for i, entry in enumerate(frames)
+                      if is_learner_file(name := entry.tb_frame.f_code.co_filename)
+                      and name not in calling), None)
+        if start is not None:
+            return error, frames[start:]
+        error = _cause_of(error)
+    return None
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Hangul and emoji take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def wrap(line: str, width: int = WIDTH) -> list[str]:
+    """``line`` broken at spaces into lines of at most ``width`` columns (a longer word stays
+    whole). Continuation lines are indented under the text after the line's label (or its
+    first word: the ❌), so a hint reads as one block."""
+    if display_width(line) <= width:
+        return [line]
+    head = _LABELED.match(line) or re.match(r"^\s*\S+ ", line)
+    indent = " " * display_width(head[0].rstrip() + " ") if head else ""
+    lead = line[:len(line) - len(line.lstrip(" "))]
+    lines, current = [], lead
+    for word in line.lstrip(" ").split(" "):
+        if current.strip() and display_width(f"{current} {word}") > width:
+            lines.append(current)
+            current = indent + word
+        else:
+            current = f"{current} {word}" if current.strip() else current + word
+    lines.append(current)
+    return lines
+
+
+def verdict_lines(message: str, width: int = WIDTH) -> list[str]:
+    """The check's message, wrapped and coloured: the first line bold, the labels bold cyan."""
+    lines = []
+    for index, line in enumerate(message.splitlines()):
+        pieces = wrap(line, width)
+        if index == 0:
+            lines += [f"{BOLD}{piece}{RESET}" for piece in pieces]
+        else:
+            pieces[0] = _LABELED.sub(lambda m: f"{m[1]}{LABEL}{m[2]}{m[3]}{RESET}", pieces[0])
+            lines += pieces
+    return lines
+
+
+def _format_learner_error(error: BaseException, frames: list) -> list[str]:
+    tb = _relink(frames)
+    # Its own chained exceptions (the learner's try/except) are shown too, as IPython would,
+    # but never with the course's frames, and not at all once one has no other frames (the
+    # course was handling an error of its own when it called the learner's code).
+    error.__traceback__, later, seen = tb, error, {id(error)}
+    chained = _cause_of(error)
+    while chained is not None and id(chained) not in seen:
+        seen.add(id(chained))
+        kept = [entry for entry in _frames(chained.__traceback__)
+                if not is_course_file(entry.tb_frame.f_code.co_filename)]
+        if not kept:
+            later.__cause__, later.__suppress_context__ = None, True
+            break
+        chained.__traceback__, later = _relink(kept), chained
+        chained = _cause_of(chained)
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - the course always runs in IPython
+        shell = None
+    if shell is not None and hasattr(shell, "InteractiveTB"):
+        return list(shell.InteractiveTB.structured_traceback(type(error), error, tb, tb_offset=0))
+    return "".join(traceback.format_exception(type(error), error, tb)).rstrip("\n").split("\n")
+
+
+def render(failure: BaseException) -> list[str]:
+    """The lines IPython shows for a failed check (its structured traceback)."""
+    message = str(failure)
+    try:
+        lines = verdict_lines(message)
+        found = _learner_error(failure)
+        if found is not None:
+            lines += ["", f"{NOTE}{CALLED_LEARNER}{RESET}", *_format_learner_error(*found)]
+        return lines
+    except Exception:  # never lose the verdict to a formatting problem
+        return message.splitlines()

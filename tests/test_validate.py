@@ -1,0 +1,101 @@
+"""Every wrong answer through real `nbgrader validate`, the command JupyterLab's Validate button
+runs for a learner: the failed test cell's error reads as the check's Korean verdict (its hint
+included) and names no file of the course package (issue 15).
+
+Each wrong answer is validated in a notebook that ends with the test cell it must fail: the
+cells before it are the learner's as in the autograde test, and the later cells (other
+exercises, more training) cannot change what that cell shows, so they are left out to save time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+import pytest
+from nbgrader.validator import Validator
+
+from nbgrader_course import VENV_BIN, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env
+from shown_output import COURSE_FILE, flat, strip_ansi
+from wrong_answers import WRONG_ANSWERS
+
+CASES = [(lesson, wrong) for lesson in lesson_ids() for wrong in WRONG_ANSWERS.get(lesson, [])]
+RULE = "=" * Validator.width.default_value + "\n"
+#: Where one notebook's report starts in the output of `nbgrader validate` with several.
+REPORT = re.compile(r"^(?=VALIDATION FAILED ON |Success! )", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory):
+    """(lesson, wrong answer name) → (test cell source, `nbgrader validate` stdout); each
+    lesson's wrong answers are validated together, in parallel, when first asked."""
+    results = {}
+
+    def validate(lesson, name):
+        if (lesson, name) not in results:
+            results.update(_validate_lesson(lesson, tmp_path_factory.mktemp(f"validate-{lesson}")))
+        return results[lesson, name]
+
+    return validate
+
+
+def _notebook_up_to(lesson, wrong):
+    notebook = filled_notebook(lesson, {wrong.answer_cell: wrong.code})
+    last = next(i for i, cell in enumerate(notebook.cells) if grade_id(cell) == wrong.test_cell)
+    notebook.cells = notebook.cells[:last + 1]
+    return notebook, notebook.cells[last].source
+
+
+def _validate_lesson(lesson, root):
+    # A course folder with the repository's nbgrader config, as a learner's clone has.
+    course = make_course(root, [])
+    sources, paths = {}, []
+    for wrong in WRONG_ANSWERS[lesson]:
+        notebook, sources[wrong.name] = _notebook_up_to(lesson, wrong)
+        path = course / "work" / wrong.name / f"{lesson}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(notebook, path)
+        paths.append(path)
+    # One `nbgrader validate` per worker, each with several notebooks: it validates them in
+    # the order given and prints one report after another (starting up nbgrader costs more
+    # than a short notebook).
+    workers = min(len(paths), os.cpu_count() or 2)
+    chunks = [paths[i::workers] for i in range(workers)]
+
+    def run(chunk):
+        result = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", *map(str, chunk)],
+                                cwd=course, env=nbgrader_env(), capture_output=True, text=True,
+                                timeout=3600)
+        reports = REPORT.split(result.stdout)[1:]
+        assert result.returncode == 0 and len(reports) == len(chunk), (
+            f"nbgrader validate: exit {result.returncode}, {len(reports)} reports for "
+            f"{len(chunk)} notebooks:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return {path.parent.name: report for path, report in zip(chunk, reports)}
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = {name: report for done in pool.map(run, chunks) for name, report in done.items()}
+    return {(lesson, name): (sources[name], reports[name]) for name in sources}
+
+
+def failed_cell_error(stdout: str, source: str) -> str | None:
+    """The error `nbgrader validate` printed for the cell with this source, or None when it did
+    not list that cell as failed."""
+    block = Validator()._indent(source.strip())
+    for section in stdout.split(RULE):
+        head = f"The following cell failed:\n\n{block}\n\nThe error was:\n\n"
+        if section.startswith(head):
+            return section[len(head):]
+    return None
+
+
+@pytest.mark.parametrize("lesson, wrong", CASES, ids=lambda value: getattr(value, "name", value))
+def test_validate_shows_the_verdict_not_the_course(validated, lesson, wrong):
+    source, stdout = validated(lesson, wrong.name)
+    error = failed_cell_error(stdout, source)
+    assert error is not None, f"{wrong.name}: validate did not fail {wrong.test_cell}:\n{stdout[-3000:]}"
+    assert flat(wrong.hint) in flat(error), f"{wrong.name}: hint {wrong.hint!r} missing from:\n{error}"
+    assert not COURSE_FILE.search(strip_ansi(error)), (
+        f"{wrong.name}: the course's files show in validate's error:\n{error}")
