@@ -1,8 +1,9 @@
 """The course in a real JupyterLab, driven through a real browser (Debian's Chromium via Playwright).
 
 A JupyterLab server starts on loopback with a token, in a scratch copy of the course: the
-untouched learner notebook of lesson 01, a solution-filled copy of it, and an nbgrader course
-(for the formgrader). Screenshots go to build/browser/. When a page misbehaves the test fails
+untouched learner notebook of lesson 01, a solution-filled copy of it, lesson 02 with a
+``log_softmax`` that raises when its check calls it, and an nbgrader course (for the
+formgrader). Screenshots go to build/browser/. When a page misbehaves the test fails
 with the browser's console errors in its message.
 
 Chromium comes from Debian (`apt-get install chromium fonts-nanum`, done by .ci/run); without it
@@ -24,10 +25,18 @@ import nbformat
 import pytest
 
 from nbgrader_course import REPO, VENV_BIN, filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader
+from nncourse.checks import FAIL_MARK
+from nncourse.verdict import CALLED_LEARNER
+from shown_output import COURSE_FILE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "build" / "browser"
 LESSON = "01_mnist_data"
+#: A failed check that called the learner's code: their log_softmax subtracts an (N,) tensor
+#: from an (N, 10) one, and torch raises inside it.
+FAILED_LESSON = "02_from_scratch"
+FAILED_LINE = "return x - x.exp().sum(-1).log()"
+FAILED_ANSWER = {"log_softmax": f"def log_softmax(x):\n    {FAILED_LINE}\n"}
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -58,6 +67,9 @@ def lab(tmp_path_factory):
     filled = root / "filled" / LESSON
     filled.mkdir(parents=True)
     nbformat.write(filled_notebook(LESSON), filled / f"{LESSON}.ipynb")
+    failed = root / "failed" / FAILED_LESSON
+    failed.mkdir(parents=True)
+    nbformat.write(filled_notebook(FAILED_LESSON, FAILED_ANSWER), failed / f"{FAILED_LESSON}.ipynb")
 
     port, token = _free_port(), secrets.token_hex(16)
     env = nbgrader_env()
@@ -203,6 +215,94 @@ def test_untouched_learner_notebook_shows_not_implemented(lab, browser):
         page.fail("the notebook disappeared from the page")
     if [e for e in page.console_errors if "pageerror" in e]:
         page.fail("the page raised JavaScript errors")
+
+
+# Contrast of the verdict's text against what is really behind it: the error output's
+# background (a translucent red in the dark theme) laid over the page's own.
+CONTRAST_JS = """
+(output) => {
+  const rgba = text => { const p = text.match(/[\\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const background = node => {
+    const layers = [];
+    for (let n = node; n; n = n.parentElement) {
+      const color = rgba(getComputedStyle(n).backgroundColor);
+      if (color[3] > 0) layers.push(color);
+      if (color[3] >= 1) break;
+    }
+    let color = [255, 255, 255, 1];
+    for (const top of layers.reverse()) color = [0, 1, 2].map(i => top[i] * top[3] + color[i] * (1 - top[3]));
+    return color;
+  };
+  const luminance = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => { const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const pre = output.querySelector('pre');
+  const behind = background(pre);
+  const marked = [...pre.querySelectorAll('span')].filter(span =>
+    /^(내 값|기대값|힌트|오류):$/.test(span.textContent.trim()) || span.textContent.startsWith('↳'));
+  return {
+    text: ratio(rgba(getComputedStyle(pre).color), behind),
+    marked: marked.map(span => [span.textContent.trim().slice(0, 20), ratio(rgba(getComputedStyle(span).color), behind)]),
+  };
+}
+"""
+
+
+def _choose_theme(page: Page, theme: str, light: bool) -> None:
+    p = page.page
+    p.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    p.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    p.locator(".lm-Menu-itemLabel", has_text=theme).first.click()
+    try:
+        p.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{str(light).lower()}'",
+                            timeout=30_000)
+    except sync_api.TimeoutError:
+        page.fail(f"JupyterLab did not switch to {theme}")
+    time.sleep(1)  # let the theme's colours settle
+
+
+def _check_readable(page: Page, output, theme: str) -> None:
+    contrast = output.evaluate(CONTRAST_JS)
+    # the verdict's text keeps the theme's colour; its coloured labels stay legible (3:1, bold)
+    low = [(text, round(ratio, 2)) for text, ratio in contrast["marked"] if ratio < 3]
+    if contrast["text"] < 4.5 or len(contrast["marked"]) < 2 or low:
+        page.fail(f"{theme}: the verdict is hard to read: text {contrast['text']:.2f}:1, "
+                  f"labels {contrast['marked']}")
+
+
+def test_failed_check_shows_the_verdict_not_the_course(lab, browser):
+    """A check that called the learner's log_softmax, which raised: the cell shows the Korean
+    verdict with its hint, one line saying the check called their code, and their own frame,
+    nothing of the course, readable in the light and the dark theme."""
+    base, token, _ = lab
+    page = Page(browser, "lab-02-failed-check")
+    run_all_cells(page, f"{base}/lab/tree/failed/{FAILED_LESSON}/{FAILED_LESSON}.ipynb?reset&token={token}")
+    output = page.page.locator(f"{PANEL} [data-mime-type='application/vnd.jupyter.stderr']",
+                               has_text=FAIL_MARK).first
+    if not output.count():
+        page.fail("no failed check was shown")
+    output.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    page.screenshot()
+    output.screenshot(path=str(SCREENSHOTS / "lab-02-failed-check-output.png"))
+    text = output.text_content()
+    expected = [f"{FAIL_MARK} log_softmax 을(를) 실행하다 오류가 났습니다", "힌트:", "unsqueeze(-1)",
+                CALLED_LEARNER, "Cell In[", FAILED_LINE, "RuntimeError: The size of tensor a"]
+    missing = [line for line in expected if line not in text]
+    if missing or not text.lstrip().startswith(FAIL_MARK):
+        page.fail(f"the verdict and the learner's frame should show: missing {missing}:\n{text}")
+    if COURSE_FILE.search(text) or "nncourse" in text or text.count("Traceback") != 1:
+        page.fail(f"the course's traceback frames are shown:\n{text}")
+    _check_readable(page, output, "JupyterLab Light")
+    try:
+        _choose_theme(page, "JupyterLab Dark", light=False)
+        output.scroll_into_view_if_needed()
+        page.page.screenshot(path=str(SCREENSHOTS / "lab-02-failed-check-dark.png"))
+        _check_readable(page, output, "JupyterLab Dark")
+    finally:  # the theme is a user setting of this server: the other tests see the light one
+        _choose_theme(page, "JupyterLab Light", light=True)
 
 
 def test_formgrader_lists_the_lessons(lab, browser):
