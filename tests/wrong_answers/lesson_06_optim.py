@@ -64,7 +64,7 @@ WRONG = [
     WrongAnswer("zero-grad-before-step", "training",
                 TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
                                  "        opt.zero_grad()\n        opt.step()\n"),
-                "test_training", "순서는 loss.backward() → opt.step() → opt.zero_grad()"),
+                "test_training", "기울기는 step 이 쓴 뒤, 다음 backward 전에"),
     # The hand-written update of lesson 05 trains just as well but never calls opt.step().
     WrongAnswer("manual-update-kept", "training",
                 TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
