@@ -36,13 +36,13 @@ lab:  ## JupyterLab on the learner notebooks, opening the start page (course set
 	$(BIN)/python -m nncourse.lab notebooks
 
 learner-bundle:  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
-	$(BIN)/python -m nncourse.learner_bundle
+	$(BIN)/python -m nncourse.grading.learner_bundle
 
 execute:  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
-	$(BIN)/python -m nncourse.execute $(foreach id,$(LESSON),--lesson $(id))
+	$(BIN)/python -m nncourse.grading.execute $(foreach id,$(LESSON),--lesson $(id))
 
 reference:  ## reference metrics and tolerances from the solutions over several seeds
-	$(BIN)/python -m nncourse.reference $(foreach id,$(LESSON),--lesson $(id))
+	$(BIN)/python -m nncourse.grading.make_reference $(foreach id,$(LESSON),--lesson $(id))
 
 generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
 	for id in $(LESSONS); do \
@@ -52,7 +52,7 @@ generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
 # WORKERS=N sets the number of parallel graders (default: the number of cores).
 WORKERS ?=
 autograde:  ## grade submitted/ in parallel, only what changed; then feedback HTML and grades.csv
-	$(BIN)/python -m nncourse.grade_class $(foreach id,$(LESSON),--lesson $(id)) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m nncourse.grading.grade_class $(foreach id,$(LESSON),--lesson $(id)) $(if $(WORKERS),--workers $(WORKERS))
 
 feedback:  ## feedback HTML in feedback/ (instructor)
 	for id in $(LESSONS); do $(BIN)/nbgrader generate_feedback $$id || exit 1; done

@@ -38,7 +38,7 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 
-# LMS downloads (`nbgrader zip_collect`, used by `python -m nncourse.grade_class --zip-collect`):
+# LMS downloads (`nbgrader zip_collect`, used by `python -m nncourse.grading.grade_class --zip-collect`):
 # downloaded/<lesson>/archive/ holds files named <student>_<lesson>.ipynb, loose or in zips.
 # Student ids may contain letters, digits, dots and hyphens (not underscores).
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
@@ -47,28 +47,28 @@ c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from nncourse.feedback import HideHiddenTests  # noqa: E402
+from nncourse.grading.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
-# A deleted test cell is put back and run (nncourse.missing_tests), instead of scoring 0 and
+# A deleted test cell is put back and run (nncourse.grading.missing_tests), instead of scoring 0 and
 # waiting for a manual grade.
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import OverwriteCells  # noqa: E402
 
-from nncourse.missing_tests import RestoreDeletedTests  # noqa: E402
+from nncourse.grading.missing_tests import RestoreDeletedTests  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     RestoreDeletedTests if step is OverwriteCells else step
     for step in Autograde.class_traits()["sanitize_preprocessors"].default()
 ]
 
-# Learners' code runs in a bubblewrap sandbox when `python -m nncourse.grade_class` grades it
-# (it passes --SandboxedExecute.sandbox=True; see nncourse.sandbox). Plain `nbgrader` commands
+# Learners' code runs in a bubblewrap sandbox when `python -m nncourse.grading.grade_class` grades it
+# (it passes --SandboxedExecute.sandbox=True; see nncourse.grading.sandbox). Plain `nbgrader` commands
 # and learners' own `nbgrader validate` run as before.
 from nbgrader.preprocessors import Execute  # noqa: E402
 
-from nncourse.sandbox import SandboxedExecute  # noqa: E402
+from nncourse.grading.sandbox import SandboxedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if step is Execute else step

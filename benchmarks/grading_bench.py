@@ -3,16 +3,16 @@
     python benchmarks/grading_bench.py [--repeat 3] [--students 2]
 
 1. All solution notebooks executed as notebooks (one fresh kernel each, as nbval and nbgrader
-   run them) by the course's own command, `python -m nncourse.execute` (`make execute`: one
+   run them) by the course's own command, `python -m nncourse.grading.execute` (`make execute`: one
    kernel per core, one torch thread each), against the same code cells run as one plain
    Python script, with the better of one and two torch threads. Target: ratio ≤ 1.5. The
    notebooks one after another are shown too.
 2. K simulated learners (solution-filled learner notebooks, every lesson): plain sequential
-   `nbgrader autograde LESSON --student S` against `python -m nncourse.grade_class` with one
+   `nbgrader autograde LESSON --student S` against `python -m nncourse.grading.grade_class` with one
    worker per core. Target: ≥ 1.7× faster on 2 cores. Also seconds per submission and the peak
    memory of one worker (nbgrader plus its kernel).
 3. The projected time for 200 learners × all lessons on this machine.
-4. What the grading sandbox (nncourse.sandbox) adds per submission: a kernel started, made to
+4. What the grading sandbox (nncourse.grading.sandbox) adds per submission: a kernel started, made to
    import what every lesson imports, and shut down, by nbgrader's kernel manager and by the
    sandboxed one, taking turns (plus the safe copy of a submission); and, as a cross-check,
    lesson 01 graded end to end by grade_class with and without the sandbox. Goal: ≤ 0.3 s.
@@ -37,8 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from nbgrader_course import filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader, submit  # noqa: E402
-from nncourse import grade_class  # noqa: E402
-from nncourse.execute import execute_all  # noqa: E402
+from nncourse.grading import grade_class  # noqa: E402
+from nncourse.grading.execute import execute_all  # noqa: E402
 
 CLASS_SIZE = 200
 
@@ -48,7 +48,7 @@ def median(values: list[float]) -> float:
 
 
 def time_notebooks(lessons: list[str], workers: int) -> float:
-    """Wall time of `python -m nncourse.execute` (one fresh kernel per notebook)."""
+    """Wall time of `python -m nncourse.grading.execute` (one fresh kernel per notebook)."""
     started = time.perf_counter()
     execute_all(lessons, workers, write=False, show_progress=False)
     return time.perf_counter() - started
@@ -135,7 +135,7 @@ def time_sandbox(repeat: int) -> dict[str, float]:
     import asyncio
 
     from jupyter_client.manager import AsyncKernelManager
-    from nncourse import sandbox
+    from nncourse.grading import sandbox
 
     plain, boxed, copies = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -168,7 +168,7 @@ def time_grade_class_lesson01(repeat: int, students: int, workers: int) -> tuple
                 root = Path(scratch) / "course"
                 prepare_class(root, ["01_mnist_data"], students)
                 started = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "nncourse.grade_class", "--root", str(root),
+                subprocess.run([sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(root),
                                 "--workers", str(workers), "--no-feedback", "--no-export", *flag],
                                cwd=root, env=nbgrader_env(), check=True, capture_output=True)
                 times.append((time.perf_counter() - started) / students)
@@ -228,7 +228,7 @@ def main() -> None:
     rows += [
         ("solution notebooks one after another (s)", f"{median(one_at_a_time):.1f}",
          "a fresh kernel each: start ≈ 0.6 s, imports + setup ≈ 2 s"),
-        (f"solution notebooks, nncourse.execute, {args.workers} at once (s)",
+        (f"solution notebooks, nncourse.grading.execute, {args.workers} at once (s)",
          f"{median(notebook_times):.1f}", "make execute"),
         ("same code as one script, 1 thread (s)", f"{by_threads[1]:.1f}", ""),
         ("same code as one script, 2 threads (s)", f"{by_threads[2]:.1f}", ""),

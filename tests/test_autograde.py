@@ -104,7 +104,7 @@ def _grade_class(lesson, tmp_path_factory):
     # The class is graded the way instructors grade it: real `nbgrader autograde` per learner,
     # in parallel, through the course's own command.
     grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--lesson", lesson,
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", lesson,
          "--no-feedback", "--no-export"],
         cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=3600)
     assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]

@@ -1,7 +1,7 @@
 """Faults and abuse, graded by real `nbgrader autograde` in one class with honest learners.
 
 Lesson 06_optim is graded for two honest learners and one learner per case below, all in the
-same `python -m nncourse.grade_class` run. Every case must get the score it deserves (never
+same `python -m nncourse.grading.grade_class` run. Every case must get the score it deserves (never
 full marks for a wrong answer, never less for a right answer that merely misbehaved), a
 feedback file, and must cost the honest learners nothing. The course's cell time limit is
 lowered to FAULT_TIMEOUT seconds in this class so that the endless loops are cheap to test.
@@ -111,7 +111,7 @@ FAULTS = [
           edit_cells={"test_get_model": "print('✅ 통과')", "test_training": "print('✅ 통과')"}),
     Fault("edited-test-right", "right answer, test cell emptied", FULL,
           edit_cells={"test_training": ""}),
-    # A deleted test cell is put back from the gradebook and run (nncourse.missing_tests).
+    # A deleted test cell is put back from the gradebook and run (nncourse.grading.missing_tests).
     Fault("deleted-test", "right answer, test cell deleted", FULL,
           edit_cells={"test_training": None}, restored="test_training"),
     # nbgrader's own add_missing_cells fails the whole submission here (KeyError: the cell
@@ -172,7 +172,7 @@ def graded_class(tmp_path_factory):
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
     grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--lesson", LESSON],
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON],
         cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=1800)
     result = scores(course, LESSON)
     for fault in FAULTS:

@@ -1,4 +1,4 @@
-"""`python -m nncourse.grade_class`: a class graded in parallel by real nbgrader autograde.
+"""`python -m nncourse.grading.grade_class`: a class graded in parallel by real nbgrader autograde.
 
 One run grades a solution-filled learner, an untouched notebook, a submission that is not a
 notebook at all (nbgrader fails on it) and one that never finishes (killed at the submission
@@ -25,7 +25,7 @@ LESSON = "01_mnist_data"
 
 def grade_class(course, *args, timeout=900):
     result = subprocess.run(
-        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), *args],
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), *args],
         cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout)
     return result.returncode, result.stdout + result.stderr
 
@@ -109,7 +109,7 @@ def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
 
 
 def test_shards_split_the_class_without_overlap():
-    from nncourse.grade_class import in_shard
+    from nncourse.grading.grade_class import in_shard
 
     students = [f"s{i:03d}" for i in range(200)]
     shares = [[s for s in students if in_shard(s, (k, 4))] for k in range(1, 5)]

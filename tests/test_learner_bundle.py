@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nncourse import learner_bundle, lab
+from nncourse import lab
+from nncourse.grading import learner_bundle
 
 
 @pytest.fixture(scope="module")

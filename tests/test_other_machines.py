@@ -16,9 +16,11 @@ import os
 import pytest
 
 from nbgrader_course import SOLUTIONS, lesson_ids
-from nncourse import checks, reference
+from nncourse import checks
+from nncourse import reference
+from nncourse.grading import make_reference
 
-#: name → (arithmetic setting of nncourse.reference, seed shift, extra environment)
+#: name → (arithmetic setting of nncourse.grading.make_reference, seed shift, extra environment)
 OTHER_MACHINES = {
     "scalar ISA, seed+5": ("isa=default", 5, {}),
     "2 threads, AVX2, seed+11": ("threads=2", 11, {"ATEN_CPU_CAPABILITY": "avx2"}),
@@ -40,7 +42,7 @@ def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
     NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
                    shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute(
-        env=reference.kernel_env(setting, seed, extra))
+        env=make_reference.kernel_env(setting, seed, extra))
     score = maximum = 0.0
     failed = []
     for cell in notebook.cells:

@@ -1,6 +1,6 @@
 """Two machines' worth of graders sharing one PostgreSQL gradebook.
 
-A real PostgreSQL server starts on loopback in a scratch folder; two `nncourse.grade_class`
+A real PostgreSQL server starts on loopback in a scratch folder; two `nncourse.grading.grade_class`
 processes grade shard 1/2 and shard 2/2 of a class at the same time into it; the export must
 then hold every student with the right score. PostgreSQL comes from Debian (installed by
 .ci/run); without it the test skips locally and fails under CI.
@@ -73,7 +73,7 @@ def test_two_shards_grade_into_one_postgres_gradebook(postgres_url, tmp_path):
 
     shards = [
         subprocess.Popen(
-            [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--workers", "1",
+            [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--workers", "1",
              "--shard", f"{k}/2", "--db-url", postgres_url, "--no-feedback", "--no-export"],
             cwd=course, env=nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for k in (1, 2)

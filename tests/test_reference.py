@@ -9,9 +9,10 @@ import pytest
 
 from nbgrader_course import SOLUTIONS
 from nncourse import reference
+from nncourse.grading import make_reference
 
 DOCUMENT = reference.load_reference()
-RECORDING = reference.recording_lessons(SOLUTIONS)
+RECORDING = make_reference.recording_lessons(SOLUTIONS)
 
 
 def test_every_training_lesson_has_reference_values():
@@ -32,7 +33,7 @@ def test_values_and_tolerances_follow_the_rule(lesson):
         for name, ref in metrics.items():
             assert sorted(ref["runs"]) == sorted(DOCUMENT["settings"]), f"{lesson}/{check}/{name}"
             assert all(len(values) == len(DOCUMENT["seeds"]) for values in ref["runs"].values())
-            values = reference.all_runs(ref)
+            values = make_reference.all_runs(ref)
             assert ref["value"] == pytest.approx(statistics.fmean(values), abs=1e-6)
             assert ref["tolerance"] == pytest.approx(reference.tolerance_for(name, values), abs=1e-6)
 
@@ -41,7 +42,7 @@ def test_values_and_tolerances_follow_the_rule(lesson):
 def test_every_recorded_run_is_inside_the_band_with_margin(lesson):
     for check, metrics in DOCUMENT["lessons"][lesson].items():
         for name, ref in metrics.items():
-            farthest = max(abs(value - ref["value"]) for value in reference.all_runs(ref))
+            farthest = max(abs(value - ref["value"]) for value in make_reference.all_runs(ref))
             assert farthest * reference.MARGIN <= ref["tolerance"] + 1e-6, f"{lesson}/{check}/{name}"
 
 

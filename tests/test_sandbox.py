@@ -1,8 +1,8 @@
-"""Untrusted submissions graded in the bubblewrap sandbox (nncourse.sandbox), through real grade_class.
+"""Untrusted submissions graded in the bubblewrap sandbox (nncourse.grading.sandbox), through real grade_class.
 
 An abuse class of 01_mnist_data: two honest learners and one learner per probe below. Every
 prober hands in the right answers with a few extra lines in the last answer cell (or extra
-entries in its submission folder). The class is graded twice by `python -m nncourse.grade_class`:
+entries in its submission folder). The class is graded twice by `python -m nncourse.grading.grade_class`:
 
 * with the sandbox (the default): every probe must be blocked, as seen from OUTSIDE (the file is
   not there, the gradebook has no new table, the listener got no connection, no process is left,
@@ -52,7 +52,7 @@ TOKEN = uuid.uuid4().hex[:12]
 SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"
 
-from nncourse.sandbox import sandbox_problem  # noqa: E402
+from nncourse.grading.sandbox import sandbox_problem  # noqa: E402
 
 _PROBLEM = sandbox_problem()
 if _PROBLEM:
@@ -197,7 +197,7 @@ def _make_class(root: Path, sandbox: bool, port: int) -> dict:
                 "GRADEBOOK_URL": f"postgresql+psycopg://grader:{SECRET}@db.example/gradebook"})
     started = time.time()
     grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grade_class", "--root", str(course), "--lesson", LESSON,
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
          "--workers", "2", "--no-export", *([] if sandbox else ["--no-sandbox", "--no-feedback"])],
         cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     ended = time.time()
@@ -359,7 +359,7 @@ def test_refuses_to_grade_without_a_sandbox(tmp_path):
     nbformat.write(filled_notebook(LESSON), folder / f"{LESSON}.ipynb")
     for bwrap in ("/nonexistent/bwrap", "/bin/false"):  # not installed; cannot make namespaces
         env = {**nbgrader_env(), "NNCOURSE_BWRAP": bwrap}
-        result = subprocess.run([sys.executable, "-m", "nncourse.grade_class", "--root", str(course)],
+        result = subprocess.run([sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course)],
                                 cwd=course, env=env, capture_output=True, text=True, timeout=300)
         message = result.stdout + result.stderr
         assert result.returncode == 3, message

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import torch
 
-from . import guard
+from .grading import guard
 from .data import MnistSplit, load_mnist
 from .plots import use_korean_font
 
@@ -18,7 +18,7 @@ from .plots import use_korean_font
 #: graders do not fight over cores.
 DEFAULT_THREADS = 1
 DEFAULT_SEED = 0
-#: The reference generator (nncourse.reference) and the "other machine" test run every solution
+#: The reference generator (nncourse.grading.make_reference) and the "other machine" test run every solution
 #: under several seeds: this variable shifts every seed a lesson sets, so it reaches all of them.
 SEED_SHIFT_ENV = "NNCOURSE_SEED"
 THREADS_ENV = "NNCOURSE_THREADS"
@@ -65,7 +65,7 @@ def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit
     warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
     split = load_mnist() if load_data else None
     # Under nbgrader only: time limits that stick, learner stderr kept out of the score,
-    # grading tools restored before every cell (see nncourse.guard).
+    # grading tools restored before every cell (see nncourse.grading.guard).
     guard.install()
     print(
         f"준비 완료: torch {torch.__version__.split('+')[0]}, "

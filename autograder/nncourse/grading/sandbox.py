@@ -1,6 +1,6 @@
 """Grading sandbox: the kernel that runs a submission sees nothing but its own grading folder.
 
-``python -m nncourse.grade_class`` runs one ``nbgrader autograde`` process per submission. That
+``python -m nncourse.grading.grade_class`` runs one ``nbgrader autograde`` process per submission. That
 process (which writes the gradebook) stays outside; the kernel it starts for the learner's code
 runs inside Debian's bubblewrap (``bwrap``) with
 
@@ -50,7 +50,7 @@ from traitlets import Bool, Integer, Unicode
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
     "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM",
-    "NBGRADER_EXECUTION",  # nncourse.guard acts only while nbgrader executes
+    "NBGRADER_EXECUTION",  # nncourse.grading.guard acts only while nbgrader executes
     "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNCOURSE_THREADS", "NNCOURSE_PROGRESS", "NNCOURSE_GUARD",
     "NNCOURSE_DATA", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "PYTHONUNBUFFERED", "CUDA_VISIBLE_DEVICES",
 )

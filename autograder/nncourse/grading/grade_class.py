@@ -1,6 +1,6 @@
 """Grade a whole class: real ``nbgrader autograde`` per student and lesson, in parallel.
 
-    python -m nncourse.grade_class [--lesson ID ...] [--student ID ...] [--workers N]
+    python -m nncourse.grading.grade_class [--lesson ID ...] [--student ID ...] [--workers N]
                                    [--shard K/N] [--force] [--zip-collect] [--db-url URL]
 
 nbgrader grades one submission at a time. This command runs one ``nbgrader autograde LESSON
@@ -16,8 +16,8 @@ machines (a Slurm array job, a Kubernetes indexed job) can split a class that sh
 PostgreSQL gradebook (``--db-url postgresql+psycopg://...``).
 
 Learners' code is untrusted: each submission is copied for grading without following links
-(nncourse.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
-(nncourse.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox`` grades
+(nncourse.grading.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
+(nncourse.grading.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox`` grades
 without it, and the summary says so.
 """
 
@@ -193,7 +193,7 @@ def _kill_tree(pid: int) -> None:
 
 def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path,
             memory_limit_gb: float | None = None, sandbox: bool = True) -> Outcome:
-    from nncourse.sandbox import copy_submission
+    from nncourse.grading.sandbox import copy_submission
 
     log_path = log_dir / job.lesson / f"{job.student}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
               f"No nbgrader_config.py in {root}; run from the course root.", file=sys.stderr)
         return 2
     if not args.no_sandbox:
-        from nncourse.sandbox import refusal_message, sandbox_problem
+        from nncourse.grading.sandbox import refusal_message, sandbox_problem
 
         problem = sandbox_problem()
         if problem:

@@ -1,6 +1,6 @@
 """Run the solution notebooks and store their outputs, several notebooks at once.
 
-    python -m nncourse.execute [--lesson ID ...] [--workers N] [--dry-run]
+    python -m nncourse.grading.execute [--lesson ID ...] [--workers N] [--dry-run]
 
 Each notebook gets its own fresh kernel, as nbval and nbgrader give it, with one torch thread
 (the numbers nbval compares are those of one thread). Several kernels run side by side, one
@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SOLUTIONS = REPO / "solutions"
 #: One torch thread per kernel (see nncourse.lesson), no progress bars in stored outputs.
 KERNEL_ENV = {"NNCOURSE_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

@@ -1,6 +1,6 @@
 """The zip to hand out to learners: notebooks, the course package, MNIST, no answers.
 
-    python -m nncourse.learner_bundle [--out build/torch-nn-ko-learner.zip]
+    python -m nncourse.grading.learner_bundle [--out build/torch-nn-ko-learner.zip]
 
 Cloning the repository would hand learners ``solutions/`` with every answer and hidden test.
 The bundle holds only what a learner needs:
@@ -23,10 +23,12 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGE = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[3]
+PACKAGE = Path(__file__).resolve().parents[1]
 ROOT_NAME = "torch-nn-ko-learner"
 DEFAULT_OUT = REPO / "build" / f"{ROOT_NAME}.zip"
+#: The modules of nncourse/grading/ that a learner's kernel imports (see in_learner_kernel).
+KERNEL_SIDE_OF_GRADING = ("grading/__init__.py", "grading/guard.py")
 #: What learners' kernels and JupyterLab need; grading tools (nbgrader, psycopg...) stay out.
 LEARNER_PACKAGES = ("torch", "numpy", "jupyterlab", "matplotlib", "koreanize-matplotlib", "tqdm")
 #: nbgrader's markers, spelled so that this file does not contain them itself.
@@ -68,11 +70,19 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["nncourse", "nncourse.graders"]
+packages = ["nncourse", "nncourse.graders", "nncourse.grading"]
 
 [tool.setuptools.package-data]
 nncourse = ["*.json"]
 '''
+
+
+def in_learner_kernel(relative: Path) -> bool:
+    """Code the learner's kernel runs: everything but ``nncourse/grading/``, of which only the
+    guard (installed by ``setup_lesson``, active only under nbgrader) goes along."""
+    if relative.parts[0] != "grading":
+        return True
+    return relative.as_posix() in KERNEL_SIDE_OF_GRADING
 
 
 def bundle_files() -> dict[str, Path | str]:
@@ -82,7 +92,8 @@ def bundle_files() -> dict[str, Path | str]:
         if source.is_file() and ".ipynb_checkpoints" not in source.parts:
             files[f"notebooks/{source.relative_to(REPO / 'notebooks').as_posix()}"] = source
     for source in sorted(PACKAGE.rglob("*")):
-        if source.is_file() and source.suffix in (".py", ".json") and "__pycache__" not in source.parts:
+        if source.is_file() and source.suffix in (".py", ".json") and "__pycache__" not in source.parts \
+                and in_learner_kernel(source.relative_to(PACKAGE)):
             files[f"nncourse/{source.relative_to(PACKAGE).as_posix()}"] = source
     for source in sorted((REPO / "data").rglob("*")):
         if source.is_file():
