@@ -17,10 +17,8 @@ from collections.abc import Sequence
 import torch
 
 from .data import MnistSplit, load_mnist
-from .verdict import render
+from .verdict import FAIL_MARK, PASS_MARK, render
 
-PASS_MARK = "✅"
-FAIL_MARK = "❌"
 
 
 class CheckFailed(AssertionError):

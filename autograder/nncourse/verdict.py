@@ -27,6 +27,10 @@ import traceback
 import types
 import unicodedata
 
+#: What a check prints when it passes and when it fails (nncourse.checks).
+PASS_MARK = "✅"
+FAIL_MARK = "❌"
+
 BOLD = "\x1b[1m"
 LABEL = "\x1b[1;96m"  # bold intense cyan (#258f8f); plain cyan (#60c6c8) is faint on white
 NOTE = "\x1b[96m"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from nbconvert.filters import strip_ansi
 from nbgrader.preprocessors import ClearHiddenTests
 
-from ..checks import FAIL_MARK
+from ..verdict import FAIL_MARK
 
 
 def is_verdict(output) -> bool:

@@ -1,15 +1,19 @@
-"""Grade a whole class: real ``nbgrader autograde`` per student and lesson, in parallel.
+"""Grade a whole class: real nbgrader autograde per student and lesson, in parallel.
 
     python -m nncourse.grading.grade_class [--lesson ID ...] [--student ID ...] [--workers N]
-                                   [--shard K/N] [--force] [--zip-collect] [--db-url URL]
+                                           [--shard K/N] [--force] [--zip-collect] [--db-url URL]
 
-nbgrader grades one submission at a time. This command runs one ``nbgrader autograde LESSON
---student STUDENT`` process per submission, ``--workers`` of them at once (default: the number
-of cores), each kernel with one torch thread so the workers do not fight over cores. A crash or
-a timeout of one submission never stops the others. Only what changed is graded again: a
-submission with no autograded copy, or one submitted after its autograded copy was made
-(``--force`` regrades everything). At the end: a score table (student × lesson), the feedback
-HTML and the CSV export.
+nbgrader grades one submission at a time. This command starts ``--workers`` long-lived graders
+(default: the number of cores; nncourse.grading.worker), each grading submission after
+submission through nbgrader's Python API, so nbgrader and its libraries are imported once per
+worker, not once per submission. Each worker keeps kernels started ahead of time, inside the
+sandbox and already past their imports (``--pool``, nncourse.grading.kernels); each kernel serves
+one submission and is then shut down. Every kernel runs with one torch thread so that the workers
+do not fight over cores. A submission that crashes or hangs its worker (``--timeout``) never
+stops the others: that worker is killed, with its kernels, and replaced. Only what changed is
+graded again: a submission with no autograded copy, or one submitted after its autograded copy
+was made (``--force`` regrades everything). At the end: a score table (student × lesson), the
+feedback HTML and the CSV export.
 
 ``--shard K/N`` grades only the students whose stable hash falls in share K of N, so that N
 machines (a Slurm array job, a Kubernetes indexed job) can split a class that shares one
@@ -17,14 +21,15 @@ PostgreSQL gradebook (``--db-url postgresql+psycopg://...``).
 
 Learners' code is untrusted: each submission is copied for grading without following links
 (nncourse.grading.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
-(nncourse.grading.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox`` grades
-without it, and the summary says so.
+(nncourse.grading.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox``
+grades without it, and the summary says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -33,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +45,8 @@ from pathlib import Path
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1",
               "NNCOURSE_PROGRESS": "0"}
 DEFAULT_TIMEOUT = 1800  # seconds for one whole submission; cells have their own 120 s limit
+#: Warm kernels each worker keeps per lesson (nncourse.grading.kernels).
+DEFAULT_POOL = 1
 #: Address-space limit of each nbgrader process and its kernel. The course's largest kernel
 #: maps about 1.6 GB; a learner cell that asks for far more gets a MemoryError (or torch's
 #: "can't allocate memory") in that cell instead of pushing the machine into the OOM killer.
@@ -60,6 +66,7 @@ class Outcome:
     seconds: float
     peak_mb: float
     log: Path
+    feedback: bool | None = None  # feedback HTML written (None: not asked for)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -191,16 +198,117 @@ def _kill_tree(pid: int) -> None:
             pass
 
 
-def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: Path,
-            memory_limit_gb: float | None = None, sandbox: bool = True) -> Outcome:
+class Worker:
+    """One long-lived grader process (nncourse.grading.worker) and what it is grading.
+
+    The worker grades one submission at a time; if it runs past the submission's timeout or
+    dies, it is killed with every kernel it started and a fresh one takes its place, so one
+    hanging or crashing submission never stops the others. After ``max_jobs`` submissions it is
+    replaced too, so that whatever a long run leaves behind in it is let go.
+    """
+
+    READY_TIMEOUT = 300  # seconds for a fresh worker to import nbgrader and start its kernels
+
+    def __init__(self, root: Path, number: int, db_url: str | None, memory_limit_gb: float | None,
+                 sandbox: bool, pool: int, log_dir: Path, max_jobs: int = 200):
+        self.root, self.number, self.db_url = root, number, db_url
+        self.memory_limit_gb, self.sandbox, self.pool = memory_limit_gb, sandbox, pool
+        self.log_path = log_dir / f"worker-{number}.log"
+        self.max_jobs = max_jobs
+        self.process: subprocess.Popen | None = None
+        self.jobs_done = 0
+        self.peak_mb = 0.0
+
+    def start(self, warm: str | None) -> None:
+        command = [sys.executable, "-m", "nncourse.grading.worker", "--root", str(self.root),
+                   "--pool", str(self.pool)]
+        if self.db_url:
+            command += ["--db-url", self.db_url]
+        if not self.sandbox:
+            command.append("--no-sandbox")
+        if warm:
+            command += ["--warm", warm]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a", encoding="utf-8") as log:
+            self.process = subprocess.Popen(command, cwd=self.root, env=base_env(), stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+                                            start_new_session=True)
+        limit_memory(self.process.pid, self.memory_limit_gb)
+        self.jobs_done = 0
+        reply = self._read_reply(self.READY_TIMEOUT)
+        if not reply or not reply.get("ready"):
+            self.stop(kill=True)
+            raise RuntimeError(f"채점 worker 가 시작하지 못했습니다 / a grading worker did not start; "
+                               f"see {self.log_path}")
+
+    def _read_reply(self, timeout: float) -> dict | None:
+        """The worker's next protocol line, or None on timeout or when it died."""
+        import select
+
+        assert self.process is not None and self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            return None
+        line = self.process.stdout.readline()
+        return json.loads(line) if line else None
+
+    def grade(self, job: Job, staging: Path, log_path: Path, timeout: float,
+              feedback: bool = False) -> tuple[str, bool | None]:
+        """(graded | error | timeout, feedback written); a worker that did not answer is replaced."""
+        assert self.process is not None and self.process.stdin is not None
+        peak, stop = [0.0], threading.Event()
+        watcher = threading.Thread(target=_peak_rss_watcher, args=(self.process.pid, peak, stop), daemon=True)
+        watcher.start()
+        try:
+            self.process.stdin.write(json.dumps({"student": job.student, "lesson": job.lesson,
+                                                 "staging": str(staging), "log": str(log_path),
+                                                 "feedback": feedback}) + "\n")
+            self.process.stdin.flush()
+            reply = self._read_reply(timeout)
+        except (BrokenPipeError, OSError, ValueError):
+            reply = None
+        finally:
+            stop.set()
+            watcher.join()
+        self.peak_mb = max(self.peak_mb, peak[0])
+        if reply is None:
+            timed_out = self.process.poll() is None
+            self.stop(kill=True)
+            with log_path.open("a", encoding="utf-8") as log:
+                log.write(f"[nncourse] {'시간 초과 / timed out after %g s' % timeout if timed_out else '채점 worker 가 죽었습니다 / the grading worker died'}"
+                          f"; worker log: {self.log_path}\n")
+            return ("timeout" if timed_out else "error"), None
+        self.jobs_done += 1
+        return reply["status"], reply.get("feedback")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if kill:
+            _kill_tree(self.process.pid)
+        else:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                _kill_tree(self.process.pid)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except (OSError, AttributeError):
+                pass
+        self.process = None
+
+
+def stage_submission(root: Path, job: Job, log_path: Path) -> Path | None:
+    """A safe copy of the submission (never following its links) for nbgrader to grade, or None
+    when it cannot be copied (the log says why)."""
     from nncourse.grading.sandbox import copy_submission
 
-    log_path = log_dir / job.lesson / f"{job.student}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    peak, stop = [0.0], threading.Event()
-    # nbgrader copies a submission following its links (to the gradebook, /etc/passwd, another
-    # learner); it grades a safe copy instead, made without following any.
     staging = Path(tempfile.mkdtemp(prefix="nncourse-submitted-"))
     with log_path.open("w", encoding="utf-8") as log:
         try:
@@ -209,49 +317,69 @@ def run_job(root: Path, job: Job, db_url: str | None, timeout: float, log_dir: P
         except OSError as error:
             log.write(f"제출 폴더를 복사하지 못했습니다 / could not copy the submission: {error}\n")
             shutil.rmtree(staging, ignore_errors=True)
-            return Outcome(job, "error", time.perf_counter() - started, 0.0, log_path)
+            return None
         for line in skipped:
             log.write(f"[nncourse] 채점용 복사에서 뺐습니다 / not copied for grading: {line}\n")
-        log.flush()
-        command = [nbgrader_bin(), "autograde", job.lesson, "--student", job.student, "--force",
-                   f"--CourseDirectory.submitted_directory={staging}", *nbgrader_args(db_url)]
-        if sandbox:
-            command.append("--SandboxedExecute.sandbox=True")
-        try:
-            process = subprocess.Popen(command, cwd=root, env=base_env(), stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-            limit_memory(process.pid, memory_limit_gb)
-            watcher = threading.Thread(target=_peak_rss_watcher, args=(process.pid, peak, stop), daemon=True)
-            watcher.start()
-            try:
-                code = process.wait(timeout=timeout)
-                status = "graded" if code == 0 else "error"
-            except subprocess.TimeoutExpired:
-                _kill_tree(process.pid)
-                process.wait()
-                status = "timeout"
-            finally:
-                stop.set()
-                watcher.join()
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return Outcome(job, status, time.perf_counter() - started, peak[0], log_path)
+    return staging
 
 
 def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
-          log_dir: Path, memory_limit_gb: float | None = None, sandbox: bool = True) -> list[Outcome]:
+          log_dir: Path, memory_limit_gb: float | None = None, sandbox: bool = True,
+          pool: int = DEFAULT_POOL, feedback: bool = False) -> list[Outcome]:
+    """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
+    per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded."""
+    import queue
+
     from tqdm import tqdm
 
-    outcomes = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_job, root, job, db_url, timeout, log_dir, memory_limit_gb, sandbox)
-                   for job in jobs]
-        with tqdm(total=len(futures), desc=f"채점 / grading ({workers} workers)", unit="sub") as bar:
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes.append(outcome)
-                bar.set_postfix_str(f"{outcome.job.student}/{outcome.job.lesson}: {outcome.status}")
-                bar.update()
+    todo: queue.Queue[Job] = queue.Queue()
+    for job in sorted(jobs, key=lambda j: (j.lesson, j.student)):
+        todo.put(job)
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    bar = tqdm(total=len(jobs), desc=f"채점 / grading ({workers} workers)", unit="sub")
+
+    def serve(number: int) -> None:
+        worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir)
+        try:
+            while True:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                log_path = log_dir / job.lesson / f"{job.student}.log"
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+                started = time.perf_counter()
+                staging = stage_submission(root, job, log_path)
+                status, peak, written = "error", 0.0, None
+                if staging is not None:
+                    try:
+                        if not worker.alive() or worker.jobs_done >= worker.max_jobs:
+                            worker.stop()
+                            worker.start(warm=job.lesson)
+                        worker.peak_mb = 0.0
+                        status, written = worker.grade(job, staging, log_path, timeout, feedback)
+                        peak = worker.peak_mb
+                    except RuntimeError as error:
+                        with log_path.open("a", encoding="utf-8") as log:
+                            log.write(f"[nncourse] {error}\n")
+                    finally:
+                        shutil.rmtree(staging, ignore_errors=True)
+                outcome = Outcome(job, status, time.perf_counter() - started, peak, log_path,
+                                  written if feedback else None)
+                with lock:
+                    outcomes.append(outcome)
+                    bar.set_postfix_str(f"{job.student}/{job.lesson}: {status}")
+                    bar.update()
+        finally:
+            worker.stop()
+
+    threads = [threading.Thread(target=serve, args=(number,), daemon=True) for number in range(1, workers + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bar.close()
     return sorted(outcomes, key=lambda o: (o.job.student, o.job.lesson))
 
 
@@ -270,19 +398,6 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> list[str]
                 raise SystemExit(f"nbgrader zip_collect {lesson} failed:\n{result.stderr[-3000:]}")
             collected.append(lesson)
     return collected
-
-
-def feedback(root: Path, outcomes: list[Outcome], workers: int, db_url: str | None) -> list[Job]:
-    """Feedback HTML for what was graded now; returns the jobs whose feedback failed."""
-    graded = [o.job for o in outcomes if o.status == "graded"]
-
-    def one(job: Job) -> tuple[Job, int]:
-        result = run_nbgrader(root, "generate_feedback", job.lesson, "--student", job.student,
-                              "--force", *nbgrader_args(db_url))
-        return job, result.returncode
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [job for job, code in pool.map(one, graded) if code != 0]
 
 
 def score_table(root: Path, db_url: str | None, students: list[str], lessons: list[str],
@@ -330,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="first run `nbgrader zip_collect` for lessons with downloaded/<id>/archive/")
     parser.add_argument("--no-feedback", action="store_true")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--pool", type=int, default=DEFAULT_POOL,
+                        help="kernels each worker starts ahead of time (default %(default)s; 0: start each "
+                             "kernel when nbgrader asks; no pool without the sandbox)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learners' code WITHOUT the bubblewrap sandbox (trusted submissions only)")
     args = parser.parse_args(argv)
@@ -359,8 +477,9 @@ def main(argv: list[str] | None = None) -> int:
           f"to grade (the rest are unchanged){' — shard %d/%d' % args.shard if args.shard else ''}")
     log_dir = root / "grading_logs"
     started = time.perf_counter()
-    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir,
-                     memory_limit, sandbox=not args.no_sandbox) if todo else []
+    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir, memory_limit,
+                     sandbox=not args.no_sandbox, pool=args.pool,
+                     feedback=not args.no_feedback) if todo else []
     wall = time.perf_counter() - started
 
     students = sorted({job.student for job in jobs})
@@ -378,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + NO_SANDBOX_WARNING)
 
     if outcomes and not args.no_feedback:
-        broken = feedback(root, outcomes, args.workers, args.db_url)
+        broken = [o for o in outcomes if o.status == "graded" and not o.feedback]
         print(f"피드백 HTML / feedback: {root / 'feedback'}"
               + (f" (failed for {len(broken)})" if broken else ""))
     if not args.no_export:

@@ -18,23 +18,26 @@ runs inside Debian's bubblewrap (``bwrap``) with
 * limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp``; the
   address-space limit that ``grade_class`` puts on nbgrader is inherited;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
-  submission started, daemons included. ``--die-with-parent`` does the same if nbgrader dies.
+  submission started, daemons included. ``--die-with-parent`` does the same if the grader (nbgrader, or a
+  grading worker) dies.
 
 Who runs it: an ordinary grader's bwrap makes a user namespace (uid 1000 inside). A root
 grader's bwrap builds the namespaces with root's rights and the kernel then drops, through
-``setpriv``, to its own unprivileged uid (UID_BASE + the nbgrader process's pid) with no
+``setpriv``, to an unprivileged uid of its own (one per kernel: :func:`sandbox_uid`) with no
 capabilities, an empty bounding set and no_new_privs. Inside a user namespace made by root the
 learner's code would own every root-owned file and be exempt from RLIMIT_NPROC; a uid per
-submission also keeps one fork bomb from using up another kernel's processes.
+kernel also keeps one fork bomb from using up another kernel's processes.
 
 It plugs into nbgrader through its own extension points: ``SandboxedExecute`` replaces nbgrader's
 ``Execute`` preprocessor in ``Autograde.autograde_preprocessors`` (autograder/nbgrader_config.py)
 and, when ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
-:class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``. nbgrader is not patched.
+:class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``, or, in a grading worker,
+takes one the worker started ahead of time (nncourse.grading.kernels). nbgrader is not patched.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import stat
@@ -45,7 +48,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
@@ -61,8 +64,10 @@ MPL_DIR = "/tmp/matplotlib"
 DEFAULT_MAX_PROCESSES = 256  # threads count too; a graded kernel runs about 20
 DEFAULT_TMP_MB = 512
 DEFAULT_FILE_MB = 1024
-#: A root grader runs the learner's code as uid UID_BASE + the nbgrader process's pid.
+#: A root grader runs each kernel's code as its own uid: UID_BASE + (grader pid, kernel number).
 UID_BASE = 1_000_000
+#: Kernels one grader process may have at once (the running one, warm ones, one shutting down).
+UIDS_PER_PROCESS = 8
 
 FIX_HINT = (
     "고치는 법 / fix: `make system-deps` (= sudo apt-get install bubblewrap). 사용자 네임스페이스가 "
@@ -81,13 +86,21 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap") or shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
 
 
-def sandbox_uid() -> int | None:
-    """The host uid the learner's code runs as when the grader is root (None otherwise).
+_kernels_started = itertools.count()
 
-    One uid per nbgrader process, so that RLIMIT_NPROC (counted per uid) is this
-    submission's alone: a fork bomb next door takes nothing from an honest kernel.
+
+def sandbox_uid() -> int | None:
+    """A fresh host uid for the next kernel when the grader is root (None otherwise).
+
+    One uid per kernel, so that RLIMIT_NPROC (counted per uid) is this submission's alone: a
+    fork bomb in one kernel takes nothing from the warm kernel waiting for the next learner, nor
+    from another worker's. A long-lived worker reuses its uids round-robin, UIDS_PER_PROCESS
+    kernels apart.
     """
-    return UID_BASE + os.getpid() if os.geteuid() == 0 else None
+    if os.geteuid() != 0:
+        return None
+    slot = next(_kernels_started) % UIDS_PER_PROCESS
+    return UID_BASE + (os.getpid() % 2**22) * UIDS_PER_PROCESS + slot
 
 
 class SandboxError(RuntimeError):
@@ -145,14 +158,17 @@ def _ro_binds() -> list[str]:
 
 
 def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limits: dict[str, int],
-                  fontlists: list[Path] = ()) -> list[str]:
-    """The command line (up to the kernel's own) that runs a submission's kernel in bwrap."""
+                  fontlists: list[Path] = (), uid: int | None = None) -> list[str]:
+    """The command line (up to the kernel's own) that runs a submission's kernel in bwrap.
+
+    ``uid``: the unprivileged uid a root grader drops to (:func:`sandbox_uid`); None for an
+    ordinary grader.
+    """
     bwrap = bwrap_path()
     if bwrap is None:
         raise SandboxError("bwrap 가 없습니다 / bwrap is not installed")
     prlimit = [_tool("prlimit"), f"--nproc={limits['processes']}",
                f"--fsize={limits['file_mb'] * 2**20}", "--"]
-    uid = sandbox_uid()
     command = [bwrap, "--die-with-parent", "--new-session", "--hostname", "grading"]
     if uid is None:
         # An ordinary user: a user namespace gives the rest; RLIMIT_NPROC, set inside it, counts
@@ -267,15 +283,30 @@ def remove_planted_links(top: Path) -> list[str]:
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A jupyter_client kernel manager that starts the kernel inside bubblewrap over ZMQ ipc."""
+    """A jupyter_client kernel manager that starts the kernel inside bubblewrap over ZMQ ipc.
+
+    Started by nbgrader (through :class:`SandboxedExecute`) in the submission's own grading folder,
+    or ahead of time by the worker's kernel pool (:mod:`nncourse.grading.kernels`) in a private
+    empty folder, with ``preload`` naming what to import before the kernel answers. A pool kernel
+    is handed one submission (:meth:`receive`): its files are copied in, and when the kernel is
+    shut down what it left there replaces nbgrader's grading folder (:meth:`deliver`), links and
+    special files removed, exactly as a kernel started in that folder would have left it.
+    """
 
     max_processes = Integer(DEFAULT_MAX_PROCESSES, help="RLIMIT_NPROC inside the sandbox").tag(config=True)
     tmp_mb = Integer(DEFAULT_TMP_MB, help="size of the private /tmp (MiB)").tag(config=True)
     file_mb = Integer(DEFAULT_FILE_MB, help="largest file the kernel may write (MiB)").tag(config=True)
     work_name = Unicode("", help="name of the writable folder inside (default: its own name)").tag(config=True)
+    preload = List(Unicode(), help="modules a pool kernel imports before it answers "
+                                   "(nncourse.grading.warm_kernel)").tag(config=True)
+    remove_workdir = Bool(False, help="remove the kernel's folder when it is shut down "
+                                      "(a pool kernel's private folder)")
 
     _runtime_dir: Path | None = None
     _workdir: Path | None = None
+    _uid: int | None = None
+    #: nbgrader's grading folder of the submission a pool kernel was handed
+    _grading_dir: Path | None = None
 
     @property
     def kernel_spec(self):
@@ -296,25 +327,54 @@ class SandboxedKernelManager(AsyncKernelManager):
         if workdir.is_symlink() or not workdir.is_dir():
             raise SandboxError(f"채점 폴더가 폴더가 아닙니다 / not a folder: {workdir}")
         self._workdir = workdir.resolve()
+        self._uid = sandbox_uid()  # before the command line is formatted: bwrap drops to it
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
-        uid = sandbox_uid()
-        if uid is not None:  # the unprivileged sandbox user must own what it may write
-            _chown_tree(self._workdir, uid, uid)
-            _chown_tree(self._runtime_dir, uid, uid)
+        if self._uid is not None:  # the unprivileged sandbox user must own what it may write
+            _chown_tree(self._workdir, self._uid, self._uid)
+            _chown_tree(self._runtime_dir, self._uid, self._uid)
         return kernel_cmd, kw
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
+        if self.preload and "ipykernel_launcher" in cmd:
+            # the same kernel, imported ahead: see nncourse.grading.warm_kernel
+            at = cmd.index("ipykernel_launcher")
+            cmd = [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(self.preload)}",
+                   *cmd[at + 1:]]
         limits = {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
         return [*bwrap_command(self._workdir, self.work_name or self._workdir.name,
-                               self._runtime_dir, limits, _fontlists()), *cmd]
+                               self._runtime_dir, limits, _fontlists(), uid=self._uid), *cmd]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         extra = tuple(self.kernel_spec.env) if self.kernel_spec is not None else ()
         kw["env"] = kernel_env(kw.get("env"), extra)
+        if self.preload:  # matplotlib is imported before ipykernel could choose (warm_kernel)
+            from .warm_kernel import INLINE_BACKEND
+
+            kw["env"]["MPLBACKEND"] = INLINE_BACKEND
         kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
         kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
         await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def receive(self, grading_dir: Path) -> list[str]:
+        """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
+        kernel's own; :meth:`deliver` puts the result back when the kernel is shut down.
+        Returns what was not copied (links, special files)."""
+        skipped = copy_submission(grading_dir, self._workdir, dest_exists_ok=True)
+        if self._uid is not None:
+            _chown_tree(self._workdir, self._uid, self._uid)
+        self._grading_dir = grading_dir
+        return skipped
+
+    def deliver(self) -> None:
+        """What the kernel left in its folder becomes the submission's grading folder."""
+        target, self._grading_dir = self._grading_dir, None
+        if target is None or self._workdir is None or not self._workdir.is_dir():
+            return
+        shutil.rmtree(target)
+        for line in copy_submission(self._workdir, target):
+            self.log.warning("샌드박스: 채점 폴더로 되돌리지 않았습니다 / sandbox: not copied back to the "
+                             "grading folder: %s", line)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
@@ -349,8 +409,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             for name in remove_planted_links(self._workdir):
                 self.log.warning("샌드박스: 제출물 코드가 만든 링크/특수 파일을 지웠습니다 / "
                                  "sandbox: removed a link or special file the submission made: %s", name)
-            if sandbox_uid() is not None:
+            if self._uid is not None:
                 _chown_tree(self._workdir, os.geteuid(), os.getegid())
+            self.deliver()
+            if self.remove_workdir:
+                shutil.rmtree(self._workdir, ignore_errors=True)
         if self._runtime_dir is not None:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
@@ -360,7 +423,10 @@ class SandboxedExecute(Execute):
     """nbgrader's Execute preprocessor; with ``sandbox`` on, kernels start in the sandbox.
 
     nbgrader's Execute passes ``kernel_manager_class`` as a constructor argument, which beats
-    configuration, so the class is set here after construction.
+    configuration, so the class is set here after construction. In a long-lived worker
+    (:mod:`nncourse.grading.worker`) the kernel comes from the worker's pool of kernels started
+    ahead of time: nbclient asks :meth:`create_kernel_manager` for a manager, gets one whose
+    kernel is already running, and shuts it down after this one notebook as it would its own.
     """
 
     sandbox = Bool(False, help="run each kernel in the bubblewrap sandbox").tag(config=True)
@@ -369,6 +435,16 @@ class SandboxedExecute(Execute):
         super().__init__(*args, **kwargs)
         if self.sandbox:
             self.kernel_manager_class = SandboxedKernelManager
+
+    def create_kernel_manager(self):
+        from .kernels import current_pool
+
+        pool = current_pool()
+        if not self.sandbox or pool is None:
+            return super().create_kernel_manager()
+        grading_dir = Path(self.resources["metadata"]["path"])
+        self.km = pool.take(grading_dir)
+        return self.km
 
 
 def sandbox_problem() -> str | None:
@@ -383,7 +459,7 @@ def sandbox_problem() -> str | None:
             if uid is not None:
                 _chown_tree(work, uid, uid)
             command = bwrap_command(work, "check", None, {"processes": DEFAULT_MAX_PROCESSES,
-                                                          "tmp_mb": 16, "file_mb": 16})
+                                                          "tmp_mb": 16, "file_mb": 16}, uid=uid)
             result = subprocess.run([*command, sys.executable, "-c", "open('ok', 'w').write('ok')"],
                                     capture_output=True, text=True, timeout=60, cwd="/",
                                     env=kernel_env({}))
@@ -427,7 +503,7 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def copy_submission(source: Path, dest: Path) -> list[str]:
+def copy_submission(source: Path, dest: Path, dest_exists_ok: bool = False) -> list[str]:
     """Copy one submission folder for grading, treating it as hostile input.
 
     Symlinks are never followed (they are skipped), nor are special files, hard-linked files,
@@ -439,7 +515,7 @@ def copy_submission(source: Path, dest: Path) -> list[str]:
     entries = 0
     src_fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
-        dest.mkdir(parents=True, exist_ok=False)
+        dest.mkdir(parents=True, exist_ok=dest_exists_ok)
         stack = [(src_fd, dest, "")]
         while stack:
             dir_fd, target, rel = stack.pop()

@@ -1,0 +1,151 @@
+"""Kernels started ahead of time: a grading worker's pool.
+
+A worker (nncourse.grading.worker) grades one submission after another. Instead of starting a
+kernel when nbgrader asks for one and waiting for it to import torch, it keeps ``size`` kernels
+per lesson already running inside the sandbox, started with :mod:`nncourse.grading.warm_kernel`
+so that they are past their imports. When nbgrader's Execute step asks for a kernel
+(:meth:`nncourse.grading.sandbox.SandboxedExecute.create_kernel_manager`), the pool hands over a
+warm one and starts its replacement at once, which then imports while the submission is graded.
+
+Each kernel serves exactly one submission: nbclient shuts it down after that notebook, as it does
+a kernel it started itself, and the pid namespace ends whatever the submission left running. A
+kernel is never reused, so one learner's state never reaches another's. Pool kernels run in a
+private, empty folder of their own; the submission's files are copied in when it is handed over,
+and copied back to nbgrader's grading folder when the kernel is shut down
+(:meth:`~nncourse.grading.sandbox.SandboxedKernelManager.receive` / ``deliver``).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from jupyter_core.utils import run_sync
+
+from .sandbox import SandboxedKernelManager
+
+#: The packages whose modules a lesson may preload (what its cells import from them).
+PRELOADABLE = ("torch", "numpy", "nncourse", "matplotlib", "tqdm")
+#: Always preloaded: setup_lesson's own modules.
+ALWAYS = ("torch", "nncourse")
+#: What nbclient adds for an IPython kernel (NotebookClient.ipython_hist_file).
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+_pool: KernelPool | None = None
+
+
+def current_pool() -> KernelPool | None:
+    """The pool of this process (a grading worker), or None (plain nbgrader)."""
+    return _pool
+
+
+def install_pool(pool: KernelPool | None) -> None:
+    global _pool
+    _pool = pool
+
+
+@functools.cache
+def lesson_modules(notebook_path: Path) -> tuple[str, ...]:
+    """The course-related modules a lesson's code cells import (from the instructor's source
+    notebook, never from a submission)."""
+    names = list(ALWAYS)
+    try:
+        notebook = nbformat.read(notebook_path, as_version=4)
+    except (OSError, ValueError):
+        return tuple(names)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                # `from nncourse.graders import optim`: the submodule may be what is imported
+                found = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            names += [name for name in found if name.split(".")[0] in PRELOADABLE]
+    return tuple(dict.fromkeys(names))
+
+
+class KernelPool:
+    """``size`` warm kernels per lesson, inside the sandbox; one submission per kernel."""
+
+    def __init__(self, source_notebook, size: int = 1, log: logging.Logger | None = None, config=None):
+        #: lesson → the instructor's source notebook (where its imports are read)
+        self.source_notebook = source_notebook
+        self.size = size
+        self.log = log or logging.getLogger("nncourse.grading")
+        self.config = config
+        self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-pool-"))
+        self._warm: dict[str, list[SandboxedKernelManager]] = {}
+        self.handed_warm = 0
+        self.started_cold = 0
+
+    def _start(self, lesson: str) -> SandboxedKernelManager:
+        folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))
+        km = SandboxedKernelManager(kernel_name="python3", log=self.log,
+                                    **({"config": self.config} if self.config is not None else {}))
+        km.work_name = lesson
+        km.preload = list(lesson_modules(self.source_notebook(lesson)))
+        km.remove_workdir = True
+        # The Execute step sets NBGRADER_EXECUTION only while it runs; a kernel started ahead of
+        # it gets it here (nncourse.grading.guard acts on it).
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+        run_sync(km.start_kernel)(cwd=str(folder), env=env, extra_arguments=list(KERNEL_ARGUMENTS))
+        return km
+
+    def warm(self, lesson: str) -> None:
+        """Have ``size`` kernels of ``lesson`` running; warm kernels of other lessons are shut
+        down (jobs come lesson by lesson)."""
+        for other in [name for name in self._warm if name != lesson]:
+            for km in self._warm.pop(other):
+                self._discard(km)
+        waiting = self._warm.setdefault(lesson, [])
+        while len(waiting) < self.size:
+            waiting.append(self._start(lesson))
+
+    def take(self, grading_dir: Path) -> SandboxedKernelManager:
+        """A running kernel for the submission in nbgrader's ``grading_dir`` (autograded/<student>/
+        <lesson>), its files copied in; a replacement starts before this returns."""
+        lesson = grading_dir.name
+        waiting = self._warm.get(lesson, [])
+        km = None
+        while waiting and km is None:
+            candidate = waiting.pop(0)
+            if run_sync(candidate.is_alive)():
+                km = candidate
+                self.handed_warm += 1
+            else:  # died while waiting (out of memory, say): never hand it out
+                self._discard(candidate)
+        if km is None:
+            km = self._start(lesson)
+            self.started_cold += 1
+        for line in km.receive(grading_dir):
+            self.log.warning("샌드박스: 커널 폴더로 복사하지 않았습니다 / sandbox: not copied into the "
+                             "kernel's folder: %s", line)
+        self.warm(lesson)
+        return km
+
+    def _discard(self, km: SandboxedKernelManager) -> None:
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception as error:  # noqa: BLE001 - a dead kernel is gone anyway
+            self.log.debug("pool: shutting down a kernel: %s", error)
+
+    def close(self) -> None:
+        for kms in self._warm.values():
+            for km in kms:
+                self._discard(km)
+        self._warm.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)

@@ -1,0 +1,135 @@
+"""One long-lived grader: grades submission after submission through nbgrader's Python API.
+
+    python -m nncourse.grading.worker --root COURSE [--db-url URL] [--no-sandbox] [--pool N]
+                                      [--warm LESSON]
+
+``python -m nncourse.grading.grade_class`` starts one of these per worker and feeds it jobs, one
+JSON line each on standard input::
+
+    {"student": "ada", "lesson": "06_optim", "staging": "/tmp/...", "log": "grading_logs/...",
+     "feedback": true}
+
+For each it runs nbgrader's autograde converter in this process (``NbGraderAPI.autograde``,
+with the course's own nbgrader_config.py), grading the safe copy of the submission in
+``staging``, then, if asked, its feedback HTML (``NbGraderAPI.generate_feedback``); it writes
+nbgrader's log to ``log`` and answers with one JSON line on its protocol stream:
+``{"status": "graded" | "error", "feedback": true | false | null, "seconds": ...}``. So Python, nbgrader, SQLAlchemy and
+nbconvert are imported once per worker instead of once per submission, and with the sandbox on
+the kernels come from the worker's pool of kernels started ahead of time
+(nncourse.grading.kernels), one submission per kernel.
+
+The worker does nothing to keep itself alive: a submission that hangs or crashes it is the class
+grader's to handle (it kills this process, with every kernel of it, and starts another).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+#: Loggers whose records go into the log of the submission being graded: nbgrader's autograde and
+#: feedback apps, the sandbox and pool, and jupyter's kernel managers (traitlets' logger).
+JOB_LOGGERS = ("Autograde", "GenerateFeedback", "nncourse.grading", "traitlets")
+
+
+def course_config(root: Path, db_url: str | None, sandbox: bool):
+    """The course's nbgrader configuration, loaded as nbgrader's own commands load it."""
+    from nbgrader.apps.baseapp import NbGrader
+    from traitlets.config import Config
+
+    app = NbGrader()
+    app.config_file_paths.append(str(root))
+    app.load_config_file()
+    config = app.config
+    extra = Config()
+    extra.CourseDirectory.root = str(root)
+    if db_url:
+        extra.CourseDirectory.db_url = db_url
+    extra.SandboxedExecute.sandbox = sandbox
+    config.merge(extra)
+    return config
+
+
+class JobLog:
+    """Routes the records of JOB_LOGGERS into one submission's log file while it is graded."""
+
+    def __init__(self, path: Path):
+        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+
+    def __enter__(self):
+        for name in JOB_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.addHandler(self.handler)
+            if logger.level == logging.NOTSET or logger.level > logging.INFO:
+                logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        for name in JOB_LOGGERS:
+            logging.getLogger(name).removeHandler(self.handler)
+        self.handler.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--db-url")
+    parser.add_argument("--no-sandbox", action="store_true")
+    parser.add_argument("--pool", type=int, default=1, help="warm kernels per lesson (0: none)")
+    parser.add_argument("--warm", help="lesson to start warm kernels for before the first job")
+    args = parser.parse_args(argv)
+
+    # The protocol gets its own copy of stdout; fd 1 then goes where stderr goes (the worker's
+    # log), so nothing nbgrader or a library prints can corrupt it.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    root = args.root.resolve()
+    os.chdir(root)
+
+    from nbgrader.apps import NbGraderAPI
+
+    from .kernels import KernelPool, install_pool
+
+    api = NbGraderAPI(config=course_config(root, args.db_url, not args.no_sandbox))
+    pool = None
+    if not args.no_sandbox and args.pool > 0:
+        def source_notebook(lesson: str) -> Path:
+            return Path(api.coursedir.format_path(api.coursedir.source_directory, ".", lesson)) / f"{lesson}.ipynb"
+
+        pool = KernelPool(source_notebook, size=args.pool, log=logging.getLogger("nncourse.grading"))
+        install_pool(pool)
+        if args.warm:
+            pool.warm(args.warm)
+    protocol.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+    try:
+        for line in sys.stdin:
+            job = json.loads(line)
+            started = time.perf_counter()
+            api.coursedir.submitted_directory = job["staging"]
+            with JobLog(Path(job["log"])):
+                result = api.autograde(job["lesson"], job["student"], force=True, create=True)
+                if not result["success"]:
+                    logging.getLogger("Autograde").error("%s", result.get("error", ""))
+                feedback = None
+                if job.get("feedback") and result["success"]:
+                    written = api.generate_feedback(job["lesson"], job["student"], force=True)
+                    feedback = written["success"]
+                    if not feedback:
+                        logging.getLogger("Autograde").error("feedback: %s", written.get("error", ""))
+            protocol.write(json.dumps({"status": "graded" if result["success"] else "error",
+                                       "feedback": feedback,
+                                       "seconds": time.perf_counter() - started}) + "\n")
+    finally:
+        if pool is not None:
+            pool.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
