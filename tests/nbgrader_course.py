@@ -112,6 +112,16 @@ def filled_notebook(lesson: str, answers: dict[str, str] | None = None):
     return notebook
 
 
+def cut_after(notebook, gid: str):
+    """The notebook up to and including the cell ``gid``, for a wrong answer that this test cell
+    must catch: later cells cannot change what an earlier cell shows (cells run in order), so
+    they are left out to save their run time. Under autograde the deleted test cells after it
+    are put back by the course's RestoreDeletedTests and fail (their answers are missing)."""
+    last = next(i for i, cell in enumerate(notebook.cells) if grade_id(cell) == gid)
+    notebook.cells = notebook.cells[:last + 1]
+    return notebook
+
+
 def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[str, str] | None = None) -> Path:
     folder = course / "submitted" / student / lesson
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,11 @@
 """Every lesson through real `nbgrader generate_assignment` and `nbgrader autograde`.
 
-One class per lesson is graded in a single autograde run: a learner who filled in the
-solution code, one who submitted the notebook untouched, one learner per wrong answer and one
-per right answer (correct code that differs from the solution) in tests/wrong_answers/, and
+Each lesson has a class, and all of them are graded in one run of the course's own class grader
+(long-lived workers, kernels in the sandbox, real nbgrader autograde): a learner who filled in the
+solution code, one who submitted the notebook untouched, one learner per wrong answer (whose
+notebook ends with the test cell that must catch it: the cells after it cannot change what that
+cell shows, and nbgrader puts the deleted test cells back, so such a learner's total is low by
+design) and one per right answer (correct code that differs from the solution) in tests/wrong_answers/, and
 for some lessons a learner whose code a check calls and who made it raise (``CALLED_ERRORS``).
 
 A failed check shows its Korean verdict, not the grader's traceback (issue 15): what the
@@ -27,6 +30,7 @@ from nbgrader_course import (
     GradedLearner,
     autograded_notebook,
     cell_outputs_text,
+    cut_after,
     filled_notebook,
     graded_cells,
     learner_notebook,
@@ -78,39 +82,55 @@ CALLED_ERRORS = {
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """lesson → (course folder, scores); each lesson's class is graded once, when first asked."""
+def graded(request, tmp_path_factory):
+    """lesson → (course folder, scores). The first test that asks grades, in one grade_class run,
+    the classes of every lesson this session's tests of this module ask for (the workers keep
+    busy across lessons); a lesson asked for later is graded then."""
+    wanted = sorted({item.callspec.params["lesson"] for item in request.session.items
+                     if getattr(item, "module", None) is request.module and "graded" in item.fixturenames
+                     and hasattr(item, "callspec") and "lesson" in item.callspec.params})
     classes = {}
 
     def grade(lesson):
         if lesson not in classes:
-            classes[lesson] = _grade_class(lesson, tmp_path_factory)
+            lessons = [name for name in wanted if name not in classes] or [lesson]
+            classes.update(_grade_classes(sorted({*lessons, lesson}), tmp_path_factory))
         return classes[lesson]
 
     return grade
 
 
-def _grade_class(lesson, tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp(f"course-{lesson}"), [lesson])
-    run_nbgrader(course, "generate_assignment", lesson, "--force")
+def _submit_class(course, lesson):
     submit(course, "solution", lesson, filled_notebook(lesson))
     submit(course, "blank", lesson, learner_notebook(lesson))
     for wrong in WRONG_ANSWERS.get(lesson, []):
-        submit(course, wrong.name, lesson, filled_notebook(lesson, {wrong.answer_cell: wrong.code}))
+        # up to the test cell that must catch it (later cells cannot change that cell's output)
+        submit(course, wrong.name, lesson,
+               cut_after(filled_notebook(lesson, {wrong.answer_cell: wrong.code}), wrong.test_cell))
     for right in RIGHT_ANSWERS.get(lesson, []):
         submit(course, right.name, lesson, filled_notebook(lesson, right.answers))
     for called in CALLED_ERRORS.get(lesson, []):
         submit(course, called.name, lesson, filled_notebook(lesson, {called.answer_cell: called.code}))
-    # The class is graded the way instructors grade it: real `nbgrader autograde` per learner,
-    # in parallel, through the course's own command.
+
+
+def _grade_classes(lessons, tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("course"), lessons)
+    for lesson in lessons:
+        run_nbgrader(course, "generate_assignment", lesson, "--force")
+        _submit_class(course, lesson)
+    # The classes are graded the way instructors grade them: real nbgrader autograde of every
+    # learner, by the course's own command (long-lived workers, kernels in the sandbox).
     grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", lesson,
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course),
          "--no-feedback", "--no-export"],
-        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=3600)
+        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=5400)
     assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
-    result = scores(course, lesson)
-    GRADED_CLASSES[lesson] = _mutation_rows(course, lesson, result)
-    return course, result
+    graded = {}
+    for lesson in lessons:
+        result = scores(course, lesson)
+        GRADED_CLASSES[lesson] = _mutation_rows(course, lesson, result)
+        graded[lesson] = (course, result)
+    return graded
 
 
 def _mutation_rows(course, lesson, result) -> dict[str, GradedLearner]:

@@ -171,6 +171,35 @@ def run_all_cells(page: Page, url: str) -> str:
     return "\n".join(p.locator(f"{PANEL} .jp-OutputArea-output").all_text_contents())
 
 
+#: How many coloured pixels the page draws for each check mark, written in the page's own font
+#: stack in black: a colour-emoji font draws ✅ green and ❌ red; without one the marks come out
+#: as empty boxes (tofu) or black outlines and count 0. (document.fonts.check() alone cannot
+#: tell: it answers true for a font that is not installed at all.)
+EMOJI_JS = """() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const g = canvas.getContext('2d');
+  const counts = {};
+  for (const [mark, channel] of [['\u2705', 1], ['\u274c', 0]]) {
+    g.clearRect(0, 0, 48, 48);
+    g.font = '36px ' + getComputedStyle(document.body).fontFamily;
+    g.textBaseline = 'top';
+    g.fillStyle = '#000';
+    g.fillText(mark, 4, 4);
+    const d = g.getImageData(0, 0, 48, 48).data;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const rgb = [d[i], d[i + 1], d[i + 2]];
+      const others = rgb.filter((_, k) => k !== channel);
+      if (d[i + 3] > 200 && rgb[channel] > 150 && rgb[channel] - Math.max(...others) > 80) coloured++;
+    }
+    counts[mark] = coloured;
+  }
+  counts.fontsCheck = document.fonts.check('16px "Noto Color Emoji"', '\u2705\u274c');
+  return counts;
+}"""
+
+
 def rendered_images(page: Page) -> list[tuple[int, int]]:
     """(natural width, height) of every picture in the notebook's outputs."""
     return page.page.eval_on_selector_all(
@@ -189,6 +218,10 @@ def test_solution_filled_lesson_runs_in_jupyterlab(lab, browser):
     missing = [line for line in expected if line not in text]
     if missing or "❌" in text or "Error" in text:
         page.fail(f"visible checks did not all pass: missing {missing}; outputs:\n{text[:3000]}")
+    marks = page.page.evaluate(EMOJI_JS)
+    if min(marks["\u2705"], marks["\u274c"]) < 50:
+        page.fail(f"the page cannot draw the checks' ✅ and ❌ in colour (coloured pixels {marks}): "
+                  "install a colour-emoji font, `make system-deps` (fonts-noto-color-emoji)")
     images = rendered_images(page)
     if len(images) < 3 or any(w < 100 or h < 100 for w, h in images):
         page.fail(f"expected the digit pictures to render, got image sizes {images}")

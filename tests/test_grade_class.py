@@ -18,7 +18,8 @@ import zipfile
 import nbformat
 import pytest
 
-from nbgrader_course import filled_notebook, learner_notebook, make_course, nbgrader_env, run_nbgrader, scores, submit
+from nbgrader_course import (filled_notebook, learner_notebook, make_course, nbgrader_env, run_nbgrader, scores,
+                             solution_cells, solution_code, solution_notebook, submit)
 
 LESSON = "01_mnist_data"
 
@@ -137,3 +138,42 @@ def test_wrong_shard_syntax_is_explained(tmp_path):
     course = make_course(tmp_path / "c", [LESSON])
     code, output = grade_class(course, "--shard", "5/4")
     assert code == 2 and "1 ≤ K ≤ N" in output
+
+
+#: Appended to an answer cell of lesson 01: the first learner leaves state wherever a kernel
+#: could keep it; the second reports what it finds. (Each keeps the right answer.)
+LEAVES_STATE = (
+    "\nimport builtins, os, sys\n"
+    "builtins.LEFT_BY_FIRST = 'first'\nos.environ['LEFT_BY_FIRST'] = 'first'\n"
+    "sys.modules['left_by_first'] = sys\n"
+    "open('/tmp/left-by-first', 'w').write('first')\nopen('left-by-first.txt', 'w').write('first')\n"
+)
+REPORTS_STATE = (
+    "\nimport builtins, os, sys\n"
+    "print('state seen:', getattr(builtins, 'LEFT_BY_FIRST', None), os.environ.get('LEFT_BY_FIRST'),\n"
+    "      'left_by_first' in sys.modules, os.path.exists('/tmp/left-by-first'),\n"
+    "      os.path.exists('left-by-first.txt'))\n"
+)
+
+
+def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path):
+    """Two learners graded one after the other by the same worker (one worker, warm kernels): the
+    second kernel is a fresh one, so nothing the first left behind reaches it."""
+    course = make_course(tmp_path / "one-worker", [LESSON])
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    answer = solution_code(solution_cells(solution_notebook(LESSON))["sizes"])
+    first = filled_notebook(LESSON, {"sizes": answer + LEAVES_STATE})
+    second = filled_notebook(LESSON, {"sizes": answer + REPORTS_STATE})
+    submit(course, "a-first", LESSON, first)   # graded first: jobs go in student order
+    submit(course, "b-second", LESSON, second)
+    code, output = grade_class(course, "--workers", "1", "--no-feedback", "--no-export")
+    assert code == 0, output
+    result = scores(course, LESSON)
+    assert all(score.total == score.max_total for score in result.values()), output
+    graded = nbformat.read(course / "autograded" / "b-second" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    shown = "".join(output.get("text", "") for cell in graded.cells
+                    if cell.metadata.get("nbgrader", {}).get("grade_id") == "sizes" for output in cell.outputs)
+    assert "state seen: None None False False False" in shown, shown
+    # the first learner's own file is in its own grading folder, and only there
+    assert (course / "autograded" / "a-first" / LESSON / "left-by-first.txt").is_file()
+    assert not (course / "autograded" / "b-second" / LESSON / "left-by-first.txt").exists()

@@ -1,6 +1,12 @@
-"""Every wrong answer through real `nbgrader validate`, the command JupyterLab's Validate button
+"""Every check's verdict through real `nbgrader validate`, the command JupyterLab's Validate button
 runs for a learner: the failed test cell's error reads as the check's Korean verdict (its hint
 included) and names no file of the course package (issue 15).
+
+One wrong answer per test cell is validated (the first in tests/wrong_answers/ that targets it),
+so every test cell's failure goes once through the real command. The hint of every other wrong
+answer is checked in the form `nbgrader validate` prints it, by nbgrader's own Validator code,
+on its autograded notebook (test_autograde.py): validating each of them again would run the
+same cells again to print the same text.
 
 Each wrong answer is validated in a notebook that ends with the test cell it must fail: the
 cells before it are the learner's as in the autograde test, and the later cells (other
@@ -21,12 +27,21 @@ import nbformat
 import pytest
 from nbgrader.validator import Validator
 
-from nbgrader_course import (VENV_BIN, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env,
+from nbgrader_course import (VENV_BIN, cut_after, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env,
                              solution_notebook)
 from shown_output import COURSE_FILE, flat, strip_ansi
 from wrong_answers import WRONG_ANSWERS
 
-CASES = [(lesson, wrong) for lesson in lesson_ids() for wrong in WRONG_ANSWERS.get(lesson, [])]
+def first_per_test_cell(wrong_answers):
+    """The first wrong answer of each test cell."""
+    first = {}
+    for wrong in wrong_answers:
+        first.setdefault(wrong.test_cell, wrong)
+    return list(first.values())
+
+
+CASES = [(lesson, wrong) for lesson in lesson_ids()
+         for wrong in first_per_test_cell(WRONG_ANSWERS.get(lesson, []))]
 RULE = "=" * Validator.width.default_value + "\n"
 #: Where one notebook's report starts in the output of `nbgrader validate` with several.
 REPORT = re.compile(r"^(?=VALIDATION FAILED ON |Success! )", re.MULTILINE)
@@ -47,17 +62,15 @@ def validated(tmp_path_factory):
 
 
 def _notebook_up_to(lesson, wrong):
-    notebook = filled_notebook(lesson, {wrong.answer_cell: wrong.code})
-    last = next(i for i, cell in enumerate(notebook.cells) if grade_id(cell) == wrong.test_cell)
-    notebook.cells = notebook.cells[:last + 1]
-    return notebook, notebook.cells[last].source
+    notebook = cut_after(filled_notebook(lesson, {wrong.answer_cell: wrong.code}), wrong.test_cell)
+    return notebook, notebook.cells[-1].source
 
 
 def _validate_lesson(lesson, root):
     # A course folder with the repository's nbgrader config, as a learner's clone has.
     course = make_course(root, [])
     sources, paths = {}, []
-    for wrong in WRONG_ANSWERS[lesson]:
+    for wrong in first_per_test_cell(WRONG_ANSWERS[lesson]):
         notebook, sources[wrong.name] = _notebook_up_to(lesson, wrong)
         path = course / "work" / wrong.name / f"{lesson}.ipynb"
         path.parent.mkdir(parents=True)

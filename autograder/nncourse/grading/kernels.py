@@ -34,6 +34,9 @@ from .sandbox import SandboxedKernelManager
 PRELOADABLE = ("torch", "numpy", "nncourse", "matplotlib", "tqdm")
 #: Always preloaded: setup_lesson's own modules.
 ALWAYS = ("torch", "nncourse")
+#: torch imports this when the first optimizer is made (about 1.3 s on the course's machine):
+#: preloaded for lessons that make one.
+OPTIMIZER_IMPORT = "torch._dynamo"
 #: What nbclient adds for an IPython kernel (NotebookClient.ipython_hist_file).
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
@@ -62,6 +65,8 @@ def lesson_modules(notebook_path: Path) -> tuple[str, ...]:
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
+        if "optim." in cell.source:  # optim.SGD(...), torch.optim.Adam(...)
+            names.append(OPTIMIZER_IMPORT)
         try:
             tree = ast.parse(cell.source)
         except SyntaxError:  # IPython magics
