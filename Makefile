@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 LESSON ?=
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup system-deps test lab bench execute reference generate autograde feedback export clean-grading learner-bundle
+.PHONY: setup system-deps test test-quick lab bench execute reference generate autograde feedback export clean-grading learner-bundle
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,17 @@ system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + H
 	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap chromium fonts-nanum fonts-noto-color-emoji postgresql; \
 	fi
 
-test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks
+test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks (CI runs this)
 	$(BIN)/python -m pytest
+
+# One lesson's grading tests (its mutation class, validate, other machines, nbval) and the quick
+# tests, for the developer loop while working on that lesson: make test-quick LESSON=06_optim
+QUICK_LESSON := $(or $(LESSON),01_mnist_data)
+test-quick:  ## developer loop: the fast tests plus one lesson's grading tests (LESSON=..., default 01); not a substitute for make test
+	$(BIN)/python -m pytest tests/test_data.py tests/test_verdict.py tests/test_release_sync.py \
+	  tests/test_environment_sync.py tests/test_reference.py \
+	  tests/test_autograde.py tests/test_validate.py tests/test_other_machines.py \
+	  solutions/$(QUICK_LESSON) -k "$(QUICK_LESSON) or not (test_autograde or test_validate or test_other_machines)"
 
 bench:  ## on an idle machine: per-lesson times, notebooks vs script, sequential vs parallel grading
 	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))

@@ -171,18 +171,19 @@ def run_all_cells(page: Page, url: str) -> str:
     return "\n".join(p.locator(f"{PANEL} .jp-OutputArea-output").all_text_contents())
 
 
-#: How many coloured pixels the page draws for each check mark, written in the page's own font
-#: stack in black: a colour-emoji font draws ✅ green and ❌ red; without one the marks come out
-#: as empty boxes (tofu) or black outlines and count 0. (document.fonts.check() alone cannot
-#: tell: it answers true for a font that is not installed at all.)
+#: How many coloured (saturated) pixels the page draws for each check mark, in the font of the
+#: cell outputs and in black: a colour-emoji font draws ✅ green and ❌ red; without one the marks
+#: come out as empty boxes (tofu) or black outlines and count 0. (document.fonts.check() alone
+#: cannot tell: it answers true for a font that is not installed at all.)
 EMOJI_JS = """() => {
+  const output = document.querySelector('.jp-OutputArea-output pre') || document.body;
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 48;
   const g = canvas.getContext('2d');
   const counts = {};
-  for (const [mark, channel] of [['\u2705', 1], ['\u274c', 0]]) {
+  for (const mark of ['\u2705', '\u274c']) {
     g.clearRect(0, 0, 48, 48);
-    g.font = '36px ' + getComputedStyle(document.body).fontFamily;
+    g.font = '36px ' + getComputedStyle(output).fontFamily;
     g.textBaseline = 'top';
     g.fillStyle = '#000';
     g.fillText(mark, 4, 4);
@@ -190,8 +191,7 @@ EMOJI_JS = """() => {
     let coloured = 0;
     for (let i = 0; i < d.length; i += 4) {
       const rgb = [d[i], d[i + 1], d[i + 2]];
-      const others = rgb.filter((_, k) => k !== channel);
-      if (d[i + 3] > 200 && rgb[channel] > 150 && rgb[channel] - Math.max(...others) > 80) coloured++;
+      if (d[i + 3] > 200 && Math.max(...rgb) - Math.min(...rgb) > 60) coloured++;
     }
     counts[mark] = coloured;
   }

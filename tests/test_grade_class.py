@@ -177,3 +177,44 @@ def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path):
     # the first learner's own file is in its own grading folder, and only there
     assert (course / "autograded" / "a-first" / LESSON / "left-by-first.txt").is_file()
     assert not (course / "autograded" / "b-second" / LESSON / "left-by-first.txt").exists()
+
+
+def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path):
+    """The worker grading the first submission is killed from outside (as the OOM killer would):
+    that submission is reported as an error with the reason in its log, and a fresh worker grades
+    the rest."""
+    import threading
+
+    import psutil
+
+    from nncourse.grading import grade_class as engine
+
+    course = make_course(tmp_path / "dying-worker", [LESSON])
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    students = ["a-killed", "b-after", "c-after"]
+    for student in students:
+        submit(course, student, LESSON, filled_notebook(LESSON))
+    killed = []
+
+    def kill_the_first_worker():
+        log = course / "grading_logs" / LESSON / "a-killed.log"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not killed:
+            if log.is_file() and "Autograding" in log.read_text(encoding="utf-8", errors="ignore"):
+                for process in psutil.process_iter(["cmdline"]):
+                    if "nncourse.grading.worker" in " ".join(process.info["cmdline"] or []):
+                        process.kill()
+                        killed.append(process.pid)
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_the_first_worker, daemon=True)
+    killer.start()
+    outcomes = engine.grade(course, [engine.Job(s, LESSON) for s in students], 1, None, 300,
+                            course / "grading_logs")
+    killer.join()
+    assert killed, "the worker was never seen grading"
+    status = {o.job.student: o.status for o in outcomes}
+    assert status == {"a-killed": "error", "b-after": "graded", "c-after": "graded"}, status
+    assert "the grading worker died" in (course / "grading_logs" / LESSON / "a-killed.log").read_text(encoding="utf-8")
+    result = scores(course, LESSON)
+    assert all(result[s].total == result[s].max_total for s in ("b-after", "c-after"))
