@@ -62,11 +62,25 @@ def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
     return score, maximum, failed
 
 
+def torch_threads(machine: str) -> int:
+    """Threads one kernel of this setting uses (torch's default is one per core)."""
+    setting = make_reference.SETTINGS[OTHER_MACHINES[machine][0]]
+    threads = int(setting.get("NNCOURSE_THREADS") or 1)
+    return threads if threads > 0 else os.cpu_count() or 1
+
+
 @pytest.fixture(scope="module")
 def scores() -> dict:
-    runs = [(lesson, machine) for lesson in LESSONS for machine in OTHER_MACHINES]
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = dict(zip(runs, pool.map(_grade, *zip(*runs))))
+    """Every lesson under every setting. Runs are packed so that their threads never outnumber
+    the cores: torch's threads spin while they wait, and two 2-thread kernels on 2 cores ran
+    several times slower than one after the other."""
+    cores = os.cpu_count() or 1
+    results = {}
+    for threads in sorted({torch_threads(machine) for machine in OTHER_MACHINES}):
+        runs = [(lesson, machine) for machine in OTHER_MACHINES if torch_threads(machine) == threads
+                for lesson in LESSONS]
+        with ProcessPoolExecutor(max_workers=max(1, cores // threads)) as pool:
+            results.update(zip(runs, pool.map(_grade, *zip(*runs))))
     for (lesson, machine), result in results.items():
         MACHINE_SCORES.setdefault(lesson, {})[machine] = result
     return results
