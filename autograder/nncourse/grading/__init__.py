@@ -1,12 +1,18 @@
 """The instructor's grading machinery. Nothing here is imported by a lesson's cells, except the
 guard.
 
-- ``grade_class``: grade a class (``python -m nncourse.grading.grade_class``): workers, score
-  table, feedback and export;
+- ``grade_class``: grade a class (``python -m nncourse.grading.grade_class``): it starts the
+  workers, replaces one that hangs or dies, and prints the score table; feedback and export;
+- ``worker``: one long-lived grader process, grading submission after submission through
+  nbgrader's Python API (``NbGraderAPI.autograde``, ``generate_feedback``);
+- ``kernels``: each worker's pool of kernels started ahead of time inside the sandbox, one
+  submission per kernel; ``warm_kernel`` is their launcher (the lesson's imports and the MNIST
+  arrays loaded before the kernel is handed a submission);
 - ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
   submission;
-- ``guard``: the one module of this package that runs inside the learner's kernel:
-  ``setup_lesson`` installs it, and it acts only while nbgrader executes the notebook;
+- ``guard``: runs inside the learner's kernel: ``setup_lesson`` installs it, and it acts only
+  while nbgrader executes the notebook (with ``warm_kernel``, the only code here that a kernel
+  runs; the learner bundle ships only the guard);
 - ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test cells put back, hidden
   tests kept out of the feedback);
 - ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,
