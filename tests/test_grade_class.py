@@ -202,7 +202,9 @@ def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path):
         while time.monotonic() < deadline and not killed:
             if log.is_file() and "Autograding" in log.read_text(encoding="utf-8", errors="ignore"):
                 for process in psutil.process_iter(["cmdline"]):
-                    if "nncourse.grading.worker" in " ".join(process.info["cmdline"] or []):
+                    command = " ".join(process.info["cmdline"] or [])
+                    # this class's worker only (another test's may still be shutting down)
+                    if "nncourse.grading.worker" in command and str(course) in command:
                         process.kill()
                         killed.append(process.pid)
             time.sleep(0.2)

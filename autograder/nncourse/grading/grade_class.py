@@ -253,7 +253,7 @@ class Worker:
         return json.loads(line) if line else None
 
     def grade(self, job: Job, staging: Path, log_path: Path, timeout: float,
-              feedback: bool = False) -> tuple[str, bool | None]:
+              feedback: bool = False, ahead: str | None = None) -> tuple[str, bool | None]:
         """(graded | error | timeout, feedback written); a worker that did not answer is replaced."""
         assert self.process is not None and self.process.stdin is not None
         peak, stop = [0.0], threading.Event()
@@ -262,7 +262,7 @@ class Worker:
         try:
             self.process.stdin.write(json.dumps({"student": job.student, "lesson": job.lesson,
                                                  "staging": str(staging), "log": str(log_path),
-                                                 "feedback": feedback}) + "\n")
+                                                 "feedback": feedback, "next": ahead}) + "\n")
             self.process.stdin.flush()
             reply = self._read_reply(timeout)
         except (BrokenPipeError, OSError, ValueError):
@@ -328,13 +328,22 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
           pool: int = DEFAULT_POOL, feedback: bool = False) -> list[Outcome]:
     """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
     per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded."""
-    import queue
+    import collections
 
     from tqdm import tqdm
 
-    todo: queue.Queue[Job] = queue.Queue()
-    for job in sorted(jobs, key=lambda j: (j.lesson, j.student)):
-        todo.put(job)
+    todo = collections.deque(sorted(jobs, key=lambda j: (j.lesson, j.student)))
+
+    def next_job() -> tuple[Job | None, str | None]:
+        """The next job, and the lesson this worker will most likely grade after it: the job
+        ``workers`` places further on (the other workers take the ones between), so that its
+        pool warms that lesson, and none after the last job."""
+        with lock:
+            if not todo:
+                return None, None
+            job = todo.popleft()
+            ahead = todo[min(workers - 1, len(todo) - 1)].lesson if todo else None
+            return job, ahead
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     bar = tqdm(total=len(jobs), desc=f"채점 / grading ({workers} workers)", unit="sub")
@@ -343,9 +352,8 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
         worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir)
         try:
             while True:
-                try:
-                    job = todo.get_nowait()
-                except queue.Empty:
+                job, ahead = next_job()
+                if job is None:
                     return
                 log_path = log_dir / job.lesson / f"{job.student}.log"
                 log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +366,7 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
                             worker.stop()
                             worker.start(warm=job.lesson)
                         worker.peak_mb = 0.0
-                        status, written = worker.grade(job, staging, log_path, timeout, feedback)
+                        status, written = worker.grade(job, staging, log_path, timeout, feedback, ahead)
                         peak = worker.peak_mb
                     except RuntimeError as error:
                         with log_path.open("a", encoding="utf-8") as log:

@@ -94,6 +94,8 @@ class KernelPool:
         self.config = config
         self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-pool-"))
         self._warm: dict[str, list[SandboxedKernelManager]] = {}
+        #: the lesson to warm a replacement for when a kernel is taken (None: nothing more to come)
+        self.expected: str | None = None
         self.handed_warm = 0
         self.started_cold = 0
 
@@ -110,19 +112,26 @@ class KernelPool:
         run_sync(km.start_kernel)(cwd=str(folder), env=env, extra_arguments=list(KERNEL_ARGUMENTS))
         return km
 
-    def warm(self, lesson: str) -> None:
+    def expect(self, lesson: str | None) -> None:
+        """The lesson the next submission after the current one will probably be (None: none)."""
+        self.expected = lesson
+
+    def warm(self, lesson: str | None) -> None:
         """Have ``size`` kernels of ``lesson`` running; warm kernels of other lessons are shut
-        down (jobs come lesson by lesson)."""
+        down (jobs come lesson by lesson). ``None``: shut every warm kernel down."""
         for other in [name for name in self._warm if name != lesson]:
             for km in self._warm.pop(other):
                 self._discard(km)
+        if lesson is None:
+            return
         waiting = self._warm.setdefault(lesson, [])
         while len(waiting) < self.size:
             waiting.append(self._start(lesson))
 
     def take(self, grading_dir: Path) -> SandboxedKernelManager:
         """A running kernel for the submission in nbgrader's ``grading_dir`` (autograded/<student>/
-        <lesson>), its files copied in; a replacement starts before this returns."""
+        <lesson>), its files copied in; the replacement, for the lesson :meth:`expect` named, starts
+        before this returns."""
         lesson = grading_dir.name
         waiting = self._warm.get(lesson, [])
         km = None
@@ -139,7 +148,7 @@ class KernelPool:
         for line in km.receive(grading_dir):
             self.log.warning("샌드박스: 커널 폴더로 복사하지 않았습니다 / sandbox: not copied into the "
                              "kernel's folder: %s", line)
-        self.warm(lesson)
+        self.warm(self.expected)
         return km
 
     def _discard(self, km: SandboxedKernelManager) -> None:

@@ -7,7 +7,7 @@
 JSON line each on standard input::
 
     {"student": "ada", "lesson": "06_optim", "staging": "/tmp/...", "log": "grading_logs/...",
-     "feedback": true}
+     "feedback": true, "next": "06_optim"}
 
 For each it runs nbgrader's autograde converter in this process (``NbGraderAPI.autograde``,
 with the course's own nbgrader_config.py), grading the safe copy of the submission in
@@ -16,7 +16,8 @@ nbgrader's log to ``log`` and answers with one JSON line on its protocol stream:
 ``{"status": "graded" | "error", "feedback": true | false | null, "seconds": ...}``. So Python, nbgrader, SQLAlchemy and
 nbconvert are imported once per worker instead of once per submission, and with the sandbox on
 the kernels come from the worker's pool of kernels started ahead of time
-(nncourse.grading.kernels), one submission per kernel.
+(nncourse.grading.kernels), one submission per kernel; ``next`` names the lesson the worker will
+probably grade after this job, for which the pool starts the replacement (none when null).
 
 The worker does nothing to keep itself alive: a submission that hangs or crashes it is the class
 grader's to handle (it kills this process, with every kernel of it, and starts another).
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in sys.stdin:
             job = json.loads(line)
             started = time.perf_counter()
+            if pool is not None:  # the lesson to have a warm kernel for after this one (none: last)
+                pool.expect(job.get("next", job["lesson"]))
             api.coursedir.submitted_directory = job["staging"]
             with JobLog(Path(job["log"])):
                 result = api.autograde(job["lesson"], job["student"], force=True, create=True)
