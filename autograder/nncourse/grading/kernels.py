@@ -96,8 +96,6 @@ class KernelPool:
         self._warm: dict[str, list[SandboxedKernelManager]] = {}
         #: the lesson to warm a replacement for when a kernel is taken (None: nothing more to come)
         self.expected: str | None = None
-        self.handed_warm = 0
-        self.started_cold = 0
 
     def _start(self, lesson: str) -> SandboxedKernelManager:
         folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))
@@ -139,12 +137,10 @@ class KernelPool:
             candidate = waiting.pop(0)
             if run_sync(candidate.is_alive)():
                 km = candidate
-                self.handed_warm += 1
             else:  # died while waiting (out of memory, say): never hand it out
                 self._discard(candidate)
         if km is None:
             km = self._start(lesson)
-            self.started_cold += 1
         for line in km.receive(grading_dir):
             self.log.warning("샌드박스: 커널 폴더로 복사하지 않았습니다 / sandbox: not copied into the "
                              "kernel's folder: %s", line)
