@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 import time
@@ -153,12 +154,19 @@ REPORTS_STATE = (
     "print('state seen:', getattr(builtins, 'LEFT_BY_FIRST', None), os.environ.get('LEFT_BY_FIRST'),\n"
     "      'left_by_first' in sys.modules, os.path.exists('/tmp/left-by-first'),\n"
     "      os.path.exists('left-by-first.txt'))\n"
+    "status = dict(line.split(':\\t', 1) for line in open('/proc/self/status') if ':\\t' in line)\n"
+    "print('kernel:', 'parent', os.getppid(), 'root' if os.getuid() == 0 else 'unprivileged',\n"
+    "      *(status[key].strip() for key in ('CapEff', 'CapPrm', 'CapInh', 'CapBnd', 'CapAmb', 'NoNewPrivs')))\n"
 )
 
 
-def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path):
+@pytest.mark.parametrize("start", ["fork", "exec"])
+def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path, start):
     """Two learners graded one after the other by the same worker (one worker, warm kernels): the
-    second kernel is a fresh one, so nothing the first left behind reaches it."""
+    second kernel is a fresh one, so nothing the first left behind reaches it. Both ways a worker
+    starts kernels: forked from its zygote (a root grader's default; the kernel's parent is then
+    outside its pid namespace, so it sees parent 0) and exec'd (``--no-fork``: bwrap's init is
+    its parent). Either way the kernel has no capability and no_new_privs."""
     course = make_course(tmp_path / "one-worker", [LESSON])
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     answer = solution_code(solution_cells(solution_notebook(LESSON))["sizes"])
@@ -166,7 +174,8 @@ def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path):
     second = filled_notebook(LESSON, {"sizes": answer + REPORTS_STATE})
     submit(course, "a-first", LESSON, first)   # graded first: jobs go in student order
     submit(course, "b-second", LESSON, second)
-    code, output = grade_class(course, "--workers", "1", "--no-feedback", "--no-export")
+    code, output = grade_class(course, "--workers", "1", "--no-feedback", "--no-export",
+                               *(["--no-fork"] if start == "exec" else []))
     assert code == 0, output
     result = scores(course, LESSON)
     assert all(score.total == score.max_total for score in result.values()), output
@@ -174,6 +183,9 @@ def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path):
     shown = "".join(output.get("text", "") for cell in graded.cells
                     if cell.metadata.get("nbgrader", {}).get("grade_id") == "sizes" for output in cell.outputs)
     assert "state seen: None None False False False" in shown, shown
+    parent = 0 if start == "fork" and os.geteuid() == 0 else 1
+    no_caps = " ".join(["0" * 16] * 5)
+    assert f"kernel: parent {parent} unprivileged {no_caps} 1" in shown, shown
     # the first learner's own file is in its own grading folder, and only there
     assert (course / "autograded" / "a-first" / LESSON / "left-by-first.txt").is_file()
     assert not (course / "autograded" / "b-second" / LESSON / "left-by-first.txt").exists()

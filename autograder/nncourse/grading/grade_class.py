@@ -210,9 +210,9 @@ class Worker:
     READY_TIMEOUT = 300  # seconds for a fresh worker to import nbgrader and start its kernels
 
     def __init__(self, root: Path, number: int, db_url: str | None, memory_limit_gb: float | None,
-                 sandbox: bool, pool: int, log_dir: Path, max_jobs: int = 200):
+                 sandbox: bool, pool: int, log_dir: Path, max_jobs: int = 200, fork: bool = True):
         self.root, self.number, self.db_url = root, number, db_url
-        self.memory_limit_gb, self.sandbox, self.pool = memory_limit_gb, sandbox, pool
+        self.memory_limit_gb, self.sandbox, self.pool, self.fork = memory_limit_gb, sandbox, pool, fork
         self.log_path = log_dir / f"worker-{number}.log"
         self.max_jobs = max_jobs
         self.process: subprocess.Popen | None = None
@@ -226,6 +226,8 @@ class Worker:
             command += ["--db-url", self.db_url]
         if not self.sandbox:
             command.append("--no-sandbox")
+        if not self.fork:
+            command.append("--no-fork")
         if warm:
             command += ["--warm", warm]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -325,9 +327,10 @@ def stage_submission(root: Path, job: Job, log_path: Path) -> Path | None:
 
 def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
           log_dir: Path, memory_limit_gb: float | None = None, sandbox: bool = True,
-          pool: int = DEFAULT_POOL, feedback: bool = False) -> list[Outcome]:
+          pool: int = DEFAULT_POOL, feedback: bool = False, fork: bool = True) -> list[Outcome]:
     """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
-    per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded."""
+    per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded;
+    ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.zygote)."""
     import collections
 
     from tqdm import tqdm
@@ -349,7 +352,7 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
     bar = tqdm(total=len(jobs), desc=f"채점 / grading ({workers} workers)", unit="sub")
 
     def serve(number: int) -> None:
-        worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir)
+        worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir, fork=fork)
         try:
             while True:
                 job, ahead = next_job()
@@ -456,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=DEFAULT_POOL,
                         help="kernels each worker starts ahead of time (default %(default)s; 0: start each "
                              "kernel when nbgrader asks; no pool without the sandbox)")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start every pool kernel as a new process instead of forking it from the "
+                             "worker's zygote (slower; for comparison: nncourse.grading.zygote)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learners' code WITHOUT the bubblewrap sandbox (trusted submissions only)")
     args = parser.parse_args(argv)
@@ -487,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir, memory_limit,
                      sandbox=not args.no_sandbox, pool=args.pool,
-                     feedback=not args.no_feedback) if todo else []
+                     feedback=not args.no_feedback, fork=not args.no_fork) if todo else []
     wall = time.perf_counter() - started
 
     students = sorted({job.student for job in jobs})

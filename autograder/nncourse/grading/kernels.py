@@ -28,7 +28,9 @@ from pathlib import Path
 import nbformat
 from jupyter_core.utils import run_sync
 
-from .sandbox import SandboxedKernelManager
+from .sandbox import SandboxedKernelManager, _fontlists, kernel_env
+from .warm_kernel import INLINE_BACKEND
+from .zygote import Zygote, ZygoteError
 
 #: The packages whose modules a lesson may preload (what its cells import from them).
 PRELOADABLE = ("torch", "numpy", "nncourse", "matplotlib", "tqdm")
@@ -86,7 +88,8 @@ def lesson_modules(notebook_path: Path) -> tuple[str, ...]:
 class KernelPool:
     """``size`` warm kernels per lesson, inside the sandbox; one submission per kernel."""
 
-    def __init__(self, source_notebook, size: int = 1, log: logging.Logger | None = None, config=None):
+    def __init__(self, source_notebook, size: int = 1, log: logging.Logger | None = None, config=None,
+                 fork: bool = True):
         #: lesson → the instructor's source notebook (where its imports are read)
         self.source_notebook = source_notebook
         self.size = size
@@ -96,6 +99,30 @@ class KernelPool:
         self._warm: dict[str, list[SandboxedKernelManager]] = {}
         #: the lesson to warm a replacement for when a kernel is taken (None: nothing more to come)
         self.expected: str | None = None
+        #: fork kernels from a zygote (nncourse.grading.zygote): a root grader only
+        self.fork = fork and os.geteuid() == 0
+        self._zygote: Zygote | None = None
+
+    def _kernel_env(self) -> dict[str, str]:
+        # The Execute step sets NBGRADER_EXECUTION only while it runs; a kernel started ahead of
+        # it gets it here (nncourse.grading.guard acts on it).
+        return {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+
+    def zygote(self, modules: list[str]) -> Zygote:
+        """The worker's zygote, started on first use with the kernels' own environment."""
+        if self._zygote is not None and self._zygote.alive():
+            return self._zygote
+        home = Path(tempfile.mkdtemp(prefix="zygote-", dir=self.scratch))
+        mpl = home / "matplotlib"  # its own font cache: never the host's /tmp/matplotlib
+        mpl.mkdir()
+        for fontlist in _fontlists():
+            shutil.copy(fontlist, mpl / fontlist.name)
+        env = {**kernel_env(self._kernel_env()), "MPLBACKEND": INLINE_BACKEND, "MPLCONFIGDIR": str(mpl)}
+        self._zygote = Zygote(modules, env, home)
+        if self._zygote.threads != 1:
+            self.log.warning("zygote: %s threads after its imports; kernels may be unsafe to fork",
+                             self._zygote.threads)
+        return self._zygote
 
     def _start(self, lesson: str) -> SandboxedKernelManager:
         folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))
@@ -104,10 +131,18 @@ class KernelPool:
         km.work_name = lesson
         km.preload = list(lesson_modules(self.source_notebook(lesson)))
         km.remove_workdir = True
-        # The Execute step sets NBGRADER_EXECUTION only while it runs; a kernel started ahead of
-        # it gets it here (nncourse.grading.guard acts on it).
-        env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
-        run_sync(km.start_kernel)(cwd=str(folder), env=env, extra_arguments=list(KERNEL_ARGUMENTS))
+        try:
+            if self.fork:
+                km.zygote = self.zygote(km.preload)
+            run_sync(km.start_kernel)(cwd=str(folder), env=self._kernel_env(),
+                                      extra_arguments=list(KERNEL_ARGUMENTS))
+        except ZygoteError as error:
+            # The sandbox is the same either way; only the start is slower.
+            self.log.warning("zygote: 커널을 fork 하지 못해 새로 시작합니다 / cannot fork a kernel, "
+                             "starting kernels the slow way from now on: %s", error)
+            self.fork = False
+            shutil.rmtree(folder, ignore_errors=True)
+            return self._start(lesson)
         return km
 
     def expect(self, lesson: str | None) -> None:
@@ -158,4 +193,6 @@ class KernelPool:
             for km in kms:
                 self._discard(km)
         self._warm.clear()
+        if self._zygote is not None:
+            self._zygote.close()
         shutil.rmtree(self.scratch, ignore_errors=True)

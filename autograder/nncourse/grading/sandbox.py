@@ -302,9 +302,17 @@ class SandboxedKernelManager(AsyncKernelManager):
     remove_workdir = Bool(False, help="remove the kernel's folder when it is shut down "
                                       "(a pool kernel's private folder)")
 
+    #: the worker's zygote (nncourse.grading.zygote): the kernel is forked from it into the sandbox
+    #: instead of exec'd there (a pool kernel of a root grader); None: exec'd
+    zygote = None
+
     _runtime_dir: Path | None = None
     _workdir: Path | None = None
     _uid: int | None = None
+    #: a forked kernel's ipykernel arguments, and the host pids of the sandbox's waiter and kernel
+    _kernel_argv: list[str] | None = None
+    _waiter_pid: int | None = None
+    _kernel_pid: int | None = None
     #: nbgrader's grading folder of the submission a pool kernel was handed
     _grading_dir: Path | None = None
 
@@ -334,16 +342,28 @@ class SandboxedKernelManager(AsyncKernelManager):
             _chown_tree(self._runtime_dir, self._uid, self._uid)
         return kernel_cmd, kw
 
+    def _limits(self) -> dict[str, int]:
+        return {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
+
+    def _inside(self) -> str:
+        return f"{WORK_ROOT}/{self.work_name or self._workdir.name}"
+
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        if self.preload and "ipykernel_launcher" in cmd:
+        self._kernel_argv = None
+        if self.zygote is not None and self._uid is not None and "ipykernel_launcher" in cmd:
+            # bwrap runs the waiter; the kernel is forked in by the zygote (_async_launch_kernel)
+            from .zygote import WAITER_ARGS
+
+            self._kernel_argv = cmd[cmd.index("ipykernel_launcher") + 1:]
+            cmd = [sys.executable, *WAITER_ARGS]
+        elif self.preload and "ipykernel_launcher" in cmd:
             # the same kernel, imported ahead: see nncourse.grading.warm_kernel
             at = cmd.index("ipykernel_launcher")
             cmd = [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(self.preload)}",
                    *cmd[at + 1:]]
-        limits = {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
         return [*bwrap_command(self._workdir, self.work_name or self._workdir.name,
-                               self._runtime_dir, limits, _fontlists(), uid=self._uid), *cmd]
+                               self._runtime_dir, self._limits(), _fontlists(), uid=self._uid), *cmd]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         extra = tuple(self.kernel_spec.env) if self.kernel_spec is not None else ()
@@ -355,6 +375,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
         kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
         await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self._kernel_argv is not None:
+            from .zygote import find_waiter
+
+            try:
+                self._waiter_pid = find_waiter(self.provisioner.process.pid)
+                self._kernel_pid = self.zygote.spawn({
+                    "waiter": self._waiter_pid, "uid": self._uid, "gid": self._uid,
+                    "limits": self._limits(), "env": kw["env"], "cwd": self._inside(),
+                    "argv": self._kernel_argv, "modules": list(self.preload)})
+            except BaseException:
+                await self.provisioner.kill()  # bwrap, and its waiter with it
+                raise
 
     def receive(self, grading_dir: Path) -> list[str]:
         """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
@@ -390,9 +422,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         try:
             outer = psutil.Process(process.pid)
-            inits = outer.children()
-            kernels = [child for init in inits for child in init.children()]
-            left = [p for p in outer.children(recursive=True) if p not in inits and p not in kernels[:1]]
+            if self._kernel_pid is not None:
+                # forked: the kernel's children, and the orphans bwrap's init (pid 1) adopted
+                left = psutil.Process(self._kernel_pid).children(recursive=True)
+                left += [p for p in outer.children(recursive=True)[1:] if p.pid != self._waiter_pid]
+            else:  # exec'd: bwrap's init, the kernel under it, and what the kernel started
+                inits = outer.children()
+                kernels = [child for init in inits for child in init.children()]
+                left = [p for p in outer.children(recursive=True) if p not in inits and p not in kernels[:1]]
             names = sorted({p.name() for p in left})
         except psutil.Error:
             return

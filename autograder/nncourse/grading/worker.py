@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sandbox", action="store_true")
     parser.add_argument("--pool", type=int, default=1, help="warm kernels per lesson (0: none)")
     parser.add_argument("--warm", help="lesson to start warm kernels for before the first job")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start pool kernels as new processes, not forked from a zygote")
     args = parser.parse_args(argv)
 
     # The protocol gets its own copy of stdout; fd 1 then goes where stderr goes (the worker's
@@ -103,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         def source_notebook(lesson: str) -> Path:
             return Path(api.coursedir.format_path(api.coursedir.source_directory, ".", lesson)) / f"{lesson}.ipynb"
 
-        pool = KernelPool(source_notebook, size=args.pool, log=logging.getLogger("nncourse.grading"))
+        pool = KernelPool(source_notebook, size=args.pool, log=logging.getLogger("nncourse.grading"),
+                          fork=not args.no_fork)
         install_pool(pool)
         if args.warm:
             pool.warm(args.warm)
