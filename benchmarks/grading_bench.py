@@ -94,12 +94,13 @@ def time_sequential(root: Path, lessons: list[str], students: list[str]) -> floa
     return time.perf_counter() - started
 
 
-def time_grade_class(root: Path, lessons: list[str], students: list[str], workers: int):
+def time_grade_class(root: Path, lessons: list[str], students: list[str], workers: int, fork: bool = True):
     """Wall time of grade_class's engine over the class, and the peak memory of one worker."""
     jobs = [grade_class.Job(s, lesson) for s in students for lesson in lessons]
     started = time.perf_counter()
     outcomes = grade_class.grade(root, jobs, workers, None, grade_class.DEFAULT_TIMEOUT,
-                                 root / "grading_logs", memory_limit_gb=grade_class.DEFAULT_MEMORY_LIMIT_GB)
+                                 root / "grading_logs", memory_limit_gb=grade_class.DEFAULT_MEMORY_LIMIT_GB,
+                                 fork=fork)
     wall = time.perf_counter() - started
     failed = [o for o in outcomes if o.status != "graded"]
     if failed:
@@ -228,32 +229,36 @@ def notebook_rows(lessons: list[str], repeat: int, workers: int) -> list[tuple[s
 
 
 def grading_rows(lessons: list[str], repeat: int, students: int, workers: int) -> list[tuple[str, str, str]]:
-    sequential, walls, peaks = [], {1: [], workers: []}, {1: [], workers: []}
+    # (workers, kernels forked from the zygote): the default engine with 1 and N workers, and N
+    # workers with exec'd kernels (--no-fork) for comparison
+    variants = list(dict.fromkeys([(1, True), (workers, True), (workers, False)]))
+    sequential, walls, peaks = [], {v: [] for v in variants}, {v: [] for v in variants}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as scratch:
             root = Path(scratch) / "course"
             names = prepare_class(root, lessons, students)
             sequential.append(time_sequential(root, lessons, names))
-            for count in walls:
-                wall, peak = time_grade_class(root, lessons, names, count)
-                walls[count].append(wall)
-                peaks[count].append(peak)
+            for count, fork in variants:
+                wall, peak = time_grade_class(root, lessons, names, count, fork)
+                walls[count, fork].append(wall)
+                peaks[count, fork].append(peak)
     submissions = students * len(lessons)
     per_sequential = median(sequential) / submissions
-    per = {count: median(times) / submissions for count, times in walls.items()}
-    speedup = per_sequential / per[workers]
+    per = {variant: median(times) / submissions for variant, times in walls.items()}
+    speedup = per_sequential / per[workers, True]
     rows = [
         (f"plain `nbgrader autograde`, one after another: s/submission", f"{per_sequential:.2f}",
          f"{students} learner(s) × {len(lessons)} lessons, a process per submission"),
     ]
-    for count in walls:
-        rows.append((f"grade_class, {count} worker{'s' if count > 1 else ''}: s/submission",
-                     f"{per[count]:.2f}", f"speed-up {per_sequential / per[count]:.2f}×; peak memory of "
-                     f"a worker {median(peaks[count]):.0f} MB"))
+    for count, fork in variants:
+        rows.append((f"grade_class, {count} worker{'s' if count > 1 else ''}"
+                     f"{'' if fork else ', --no-fork (exec’d kernels)'}: s/submission",
+                     f"{per[count, fork]:.2f}", f"speed-up {per_sequential / per[count, fork]:.2f}×; peak "
+                     f"memory (PSS) of a worker {median(peaks[count, fork]):.0f} MB"))
     rows.append((f"speed-up, {workers} workers, over plain sequential", f"{speedup:.2f}×",
                  "ok (≥ 3.5×)" if speedup >= 3.5 else "UNDER 3.5×"))
     for learners in (200, 2000):
-        total = learners * len(lessons) * per[workers]
+        total = learners * len(lessons) * per[workers, True]
         rows.append((f"projected: {learners} learners × {len(lessons)} lessons, one {os.cpu_count()}-core machine",
                      f"{total / 3600:.1f} h", f"4 machines, one PostgreSQL gradebook (--shard K/4): "
                      f"{total / 4 / 3600:.1f} h"))

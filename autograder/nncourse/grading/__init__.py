@@ -6,13 +6,14 @@ guard.
 - ``worker``: one long-lived grader process, grading submission after submission through
   nbgrader's Python API (``NbGraderAPI.autograde``, ``generate_feedback``);
 - ``kernels``: each worker's pool of kernels started ahead of time inside the sandbox, one
-  submission per kernel; ``warm_kernel`` is their launcher (the lesson's imports and the MNIST
-  arrays loaded before the kernel is handed a submission);
+  submission per kernel; ``zygote`` forks them, for a root grader, from one process per worker
+  that has imported the lessons' modules and read MNIST once, into the namespaces bwrap made for
+  each; ``warm_kernel`` launches them otherwise (the same imports, in each kernel);
 - ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
   submission;
 - ``guard``: runs inside the learner's kernel: ``setup_lesson`` installs it, and it acts only
-  while nbgrader executes the notebook (with ``warm_kernel``, the only code here that a kernel
-  runs; the learner bundle ships only the guard);
+  while nbgrader executes the notebook (with ``warm_kernel`` and the forked half of ``zygote``,
+  the only code here that a kernel runs; the learner bundle ships only the guard);
 - ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test cells put back, hidden
   tests kept out of the feedback);
 - ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,

@@ -160,21 +160,36 @@ def discover(root: Path, lessons: list[str] | None, students: list[str] | None,
     return jobs
 
 
+def _proportional_mb(process) -> float:
+    """A process's proportional set size (PSS): pages it shares with others (a kernel forked from
+    the zygote shares most of the zygote's) count once in the sum over a worker's processes,
+    split between them; its resident size where /proc does not say."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return process.memory_info().rss / 2**20
+
+
 def _peak_rss_watcher(pid: int, peak: list[float], stop: threading.Event) -> None:
-    """Sample the resident memory of a worker and its kernel, keep the largest."""
+    """Sample the memory of a worker and every process under it (its zygote, kernels, sandboxes),
+    keep the largest sum (PSS: shared pages counted once)."""
     import psutil
 
     try:
         process = psutil.Process(pid)
-        while not stop.wait(0.2):
+        while not stop.wait(0.5):
             tree = [process, *process.children(recursive=True)]
-            total = 0
+            total = 0.0
             for member in tree:
                 try:
-                    total += member.memory_info().rss
+                    total += _proportional_mb(member)
                 except psutil.Error:
                     pass
-            peak[0] = max(peak[0], total / 2**20)
+            peak[0] = max(peak[0], total)
     except psutil.Error:
         return
 

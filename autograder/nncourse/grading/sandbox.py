@@ -28,6 +28,10 @@ capabilities, an empty bounding set and no_new_privs. Inside a user namespace ma
 learner's code would own every root-owned file and be exempt from RLIMIT_NPROC; a uid per
 kernel also keeps one fork bomb from using up another kernel's processes.
 
+A root grader's pool kernels are not exec'd in there but forked in: bwrap runs a waiter, and the
+worker's zygote (nncourse.grading.zygote) forks a process that joins the namespaces bwrap made,
+drops to the same uid, capabilities and limits, and runs ipykernel.
+
 It plugs into nbgrader through its own extension points: ``SandboxedExecute`` replaces nbgrader's
 ``Execute`` preprocessor in ``Autograde.autograde_preprocessors`` (autograder/nbgrader_config.py)
 and, when ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with

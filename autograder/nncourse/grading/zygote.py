@@ -353,9 +353,13 @@ def serve(modules: list[str]) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked children are reaped by the kernel of the host
     threads = len(os.listdir("/proc/self/task"))
     protocol.write(json.dumps({"ready": True, "threads": threads}) + "\n")
+    tried = set(modules)  # names that are not modules (a function) are tried once
     for line in sys.stdin:
         request = json.loads(line)
-        preload([name for name in request.get("modules", ()) if name not in sys.modules])
+        more = [name for name in request.get("modules", ()) if name not in tried]
+        if more:
+            preload(more)
+            tried.update(more)
         if len(os.listdir("/proc/self/task")) > 1:
             answer = {"error": "the zygote runs threads; it forks only when it has one"}
         else:
