@@ -1,14 +1,67 @@
-"""Prints the mutation table: what real `nbgrader autograde` gave each simulated learner."""
+"""Prints the summary tables at the end of a run: the mutation table (what real `nbgrader
+autograde` gave each simulated learner), the fault, probe and other-machine tables.
+
+The suite runs in two pytest-xdist processes (`-n 2 --dist loadfile` in pyproject.toml: while one
+file's grading waits on a timeout or runs on one core, the other file uses the other core). The
+tables are filled in whichever process ran their test file, so each process renders its tables
+into lines (`_table_lines`), hands them to the controller through xdist's `workeroutput`, and
+the controller prints them; a run without xdist prints its own.
+"""
+
+import pytest
 
 from nbgrader_course import GRADED_CLASSES
 
 COLUMNS = ("lesson", "variant", "expected", "score", "hint shown")
 
+#: title → lines, gathered from the xdist workers (controller only)
+_FROM_WORKERS: dict[str, list[str]] = {}
+
+
+class _Lines:
+    """What the table functions write to: a section title and its lines."""
+
+    def __init__(self) -> None:
+        self.sections: dict[str, list[str]] = {}
+        self._current: list[str] = []
+
+    def section(self, title: str) -> None:
+        self._current = self.sections.setdefault(title, [])
+
+    def write_line(self, line: str) -> None:
+        self._current.append(line)
+
+
+def _table_lines() -> dict[str, list[str]]:
+    lines = _Lines()
+    _fault_table(lines)
+    _probe_table(lines)
+    _machine_table(lines)
+    _mutation_table(lines)
+    return lines.sections
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints
+        workeroutput["tables"] = _table_lines()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    for title, lines in getattr(node, "workeroutput", {}).get("tables", {}).items():
+        _FROM_WORKERS.setdefault(title, []).extend(lines)
+
 
 def pytest_terminal_summary(terminalreporter):
-    _fault_table(terminalreporter)
-    _probe_table(terminalreporter)
-    _machine_table(terminalreporter)
+    tables = _FROM_WORKERS if _FROM_WORKERS else _table_lines()
+    for title, lines in tables.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _mutation_table(terminalreporter):
     if not GRADED_CLASSES:
         return
     rows = []
