@@ -25,6 +25,10 @@ WRONG = [
     WrongAnswer("batch-count-floor", "batch_count",
                 "n_batches = n_train // bs\nlast_batch_size = n_train - n_batches * bs",
                 "test_batch_count", "버립니다"),
+    # the count is right, but the last batch is taken to be a full one
+    WrongAnswer("batch-last-full", "batch_count",
+                "n_batches = (n_train + bs - 1) // bs\nlast_batch_size = bs",
+                "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
 ]
 
 RIGHT = [

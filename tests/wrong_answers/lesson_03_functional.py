@@ -15,6 +15,11 @@ WRONG = [
                 "def cross_entropy_by_parts(logits, target):\n"
                 "    return F.nll_loss(F.log_softmax(logits, dim=0), target)",
                 "test_cross_entropy_by_parts", "열 방향(dim=0)"),
+    # the value is the right one times the number of rows: named as a sum
+    WrongAnswer("ce-parts-sum", "cross_entropy_by_parts",
+                "def cross_entropy_by_parts(logits, target):\n"
+                "    return F.nll_loss(F.log_softmax(logits, dim=-1), target, reduction='sum')",
+                "test_cross_entropy_by_parts", "손실의 합을 구했습니다"),
     # Exercise 2: the loss function itself.
     WrongAnswer("loss-func-nll", "loss_func", "loss_func = F.nll_loss",
                 "test_loss_func", "F.nll_loss 는 로그 확률을 받는"),

@@ -132,6 +132,15 @@ WRONG = [
                 "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
     WrongAnswer("trained-plain-tensors", "mnist_logistic", PLAIN_TENSORS,
                 "test_training", "model.parameters() 가 비어 있어"),
+    # Concept check: why fit() clears the gradients. Each wrong choice gets its own explanation.
+    WrongAnswer("concept-zero-grad-resets-weights", "why_zero_grad", 'why_zero_grad = "A"',
+                "test_why_zero_grad", "기울기 .grad 만 지웁니다"),
+    WrongAnswer("concept-zero-grad-graph", "why_zero_grad", 'why_zero_grad = "C"',
+                "test_why_zero_grad", "계산 그래프는 순전파"),
+    WrongAnswer("concept-zero-grad-same-result", "why_zero_grad", 'why_zero_grad = "D"',
+                "test_why_zero_grad", "결과가 달라집니다"),
+    WrongAnswer("concept-zero-grad-number", "why_zero_grad", "why_zero_grad = 2",
+                "test_why_zero_grad", "보기 하나의 글자를 문자열로"),
 ]
 
 SHOW_COUNT = 'print(f"학습할 숫자: {n_params}개")'
@@ -196,4 +205,6 @@ def fit():
 """,
     }, why="an extra torch.manual_seed(1234) before the model is built, a while loop, "
            "the update through p.data, p.grad.zero_() per parameter"),
+    RightAnswer("concept-lowercase", {"why_zero_grad": 'why_zero_grad = " b "'},
+                why="the concept check ignores case and spaces around the letter"),
 ]

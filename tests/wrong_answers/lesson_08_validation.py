@@ -204,6 +204,19 @@ WRONG = [
     WrongAnswer("final-datasets-swapped", "final_run",
                 FINAL_RUN.replace("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)"),
                 "test_training", "인자 순서가 맞는지"),
+    # Concept checks: each wrong choice gets its own explanation.
+    WrongAnswer("concept-valid-batch-more-data", "why_bigger_valid_batch", 'why_bigger_valid_batch = "A"',
+                "test_why_bigger_valid_batch", "검증 쪽이 오히려 적습니다"),
+    WrongAnswer("concept-valid-batch-smaller-loss", "why_bigger_valid_batch", 'why_bigger_valid_batch = "B"',
+                "test_why_bigger_valid_batch", "배치 크기와 상관없이 같은 값"),
+    WrongAnswer("concept-valid-batch-generalises", "why_bigger_valid_batch", 'why_bigger_valid_batch = "D"',
+                "test_why_bigger_valid_batch", "검증은 모델을 바꾸지 않습니다"),
+    WrongAnswer("concept-eval-no-grad", "what_eval_changes", 'what_eval_changes = "B"',
+                "test_what_eval_changes", "기울기 기록을 끄지 않습니다"),
+    WrongAnswer("concept-eval-freezes", "what_eval_changes", 'what_eval_changes = "C"',
+                "test_what_eval_changes", "opt.step() 은 매개변수를 바꿉니다"),
+    WrongAnswer("concept-eval-changes-loss", "what_eval_changes", 'what_eval_changes = "D"',
+                "test_what_eval_changes", "두 모드에서 출력이 똑같습니다"),
 ]
 
 RIGHT = [
@@ -300,4 +313,7 @@ history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 """,
     }, why="fit with plain loops and sums instead of zip(*...) and np.average, torch.inference_mode(); "
            "the final run with an extra torch.manual_seed(1234) and get_model() before get_data()"),
+    RightAnswer("concept-lowercase", {"why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
+                                      "what_eval_changes": "what_eval_changes = 'A '"},
+                why="the concept checks ignore case and spaces around the letter"),
 ]

@@ -155,3 +155,23 @@ def check_losses(losses: object, hint_missing: str | None = None, hint_append: s
             "   힌트: losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
             "계산 그래프까지 메모리에 남습니다.")
     check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")
+
+
+def check_choice(name: str, answer: object, right: str, why: dict[str, str]) -> None:
+    """A concept check: ``answer`` is one of the letters in ``why`` (case and spaces ignored).
+
+    ``why`` explains every choice: a wrong one gets its own explanation as the hint (why that
+    choice is wrong, not which one is right), the right one gets it after the ✅.
+    """
+    letters = ", ".join(f'"{letter}"' for letter in why)
+    if not isinstance(answer, str) or answer.strip().upper() not in why:
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} {name} 에는 보기 하나의 글자를 문자열로 넣으세요.\n"
+            f"   내 값: {answer!r}\n   기대값: {letters} 중 하나\n"
+            f'   힌트: 예를 들어 {name} = "A" 처럼 따옴표 안에 글자 하나를 씁니다.')
+    chosen = answer.strip().upper()
+    if chosen != right:
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} {name}: 보기 {chosen} 는 맞지 않습니다.\n"
+            f"   힌트: {why[chosen]} 다른 보기를 다시 읽어 보세요.")
+    check.passed(f"{name}: {right}. {why[right]}")

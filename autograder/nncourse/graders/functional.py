@@ -44,6 +44,9 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
             hint = ("F.softmax 는 확률을 줍니다. 음의 로그 우도에는 그 로그, F.log_softmax 가 필요합니다.")
         elif math.isclose(value, -expected.item(), abs_tol=1e-5):
             hint = "부호가 반대입니다. F.nll_loss 가 이미 마이너스를 붙여 주므로 따로 붙이지 마세요."
+        elif math.isclose(value, expected.item() * rows, rel_tol=1e-5):
+            hint = (f"손실의 합을 구했습니다(평균의 {rows}배, 예시 점수가 {rows}행입니다). 배치 크기에 "
+                    "상관없도록 F.nll_loss 의 기본값 reduction='mean' 을 그대로 두세요.")
     check.tensor_close(f"cross_entropy_by_parts(예시 점수 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
     check.passed("F.cross_entropy = F.log_softmax + F.nll_loss 임을 확인했습니다")
 

@@ -73,5 +73,8 @@ def check_batch_count(n_batches: object, last_batch_size: object) -> None:
     if n_batches == full:
         hint = f"{N_TRAIN} // {BATCH_SIZE} = {full} 은 마지막에 남는 {rest}장을 버립니다. " + hint
     check.equal("n_batches (한 에포크의 미니배치 수)", n_batches, full + 1, hint)
-    check.equal("last_batch_size (마지막 미니배치의 크기)", last_batch_size, rest,
-                "n_train 에서 앞의 꽉 찬 배치들이 가져간 수를 빼세요.")
+    hint = "n_train 에서 앞의 꽉 찬 배치들이 가져간 수를 빼세요."
+    if last_batch_size == BATCH_SIZE:
+        hint = (f"마지막 배치도 꽉 찬 {BATCH_SIZE}장이라고 했습니다. 앞의 {full}개 배치가 "
+                f"{full * BATCH_SIZE:,}장을 가져가면 {N_TRAIN:,}장 중 {rest}장이 남습니다. " + hint)
+    check.equal("last_batch_size (마지막 미니배치의 크기)", last_batch_size, rest, hint)

@@ -13,7 +13,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import EPOCHS, check_losses, check_trained, output_kind
+from .common import EPOCHS, check_choice, check_losses, check_trained, output_kind
 
 LESSON = "04_nn_module"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -341,3 +341,23 @@ def check_training(model: object, losses: object, lr: object = LR, epochs: objec
               "   힌트: Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
     check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
     check_trained(LESSON, model, settings=SETTINGS)
+
+
+# ---------------------------------------------------------------- concept check: zero_grad
+
+#: Why fit() clears the gradients after every update; every choice explained.
+WHY_ZERO_GRAD = {
+    "A": "model.zero_grad() 는 매개변수 값이 아니라 기울기 .grad 만 지웁니다. 가중치가 0 이 되면 "
+         "배운 것이 모두 사라집니다.",
+    "B": "backward() 는 새 기울기를 .grad 에 더합니다(누적). 지우지 않으면 다음 배치의 기울기에 "
+         "이전 배치들의 기울기가 섞여, 갱신이 점점 커지고 엉뚱한 방향으로 갑니다.",
+    "C": "계산 그래프는 순전파(model(xb), loss_func(...))를 할 때마다 새로 만들어집니다. "
+         "zero_grad 는 그래프와 상관없이 .grad 에 쌓인 값만 지웁니다.",
+    "D": "결과가 달라집니다. 기울기가 배치마다 더해지므로, 지우지 않으면 갱신에 쓰는 기울기가 "
+         "이전 배치들의 합이 됩니다.",
+}
+
+
+def check_why_zero_grad(answer: object) -> None:
+    """Concept check: why ``fit`` calls ``model.zero_grad()`` after every update (answer "B")."""
+    check_choice("why_zero_grad", answer, "B", WHY_ZERO_GRAD)

@@ -29,7 +29,7 @@ from ..lesson import seed_everything
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS, N_VALID
 from ..training import evaluate
-from .common import call_learner, check_trained
+from .common import call_learner, check_choice, check_trained
 from .dataloader import check_loader_settings, check_tensor_dataset
 
 LESSON = "08_validation"
@@ -526,3 +526,38 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
     check.passed("새 모델을 시드 0 에서 여러분의 get_data 와 fit 으로 다시 학습시켰습니다")
     fresh_history = _check_history(fresh_history, EPOCHS)
     check_trained(LESSON, fresh, check_name="fit", settings=SETTINGS, diagnose=fit_diagnosis)
+
+
+# ---------------------------------------------------------------- concept checks
+
+#: Why the validation loader may take batches twice as large; every choice explained.
+WHY_BIGGER_VALID_BATCH = {
+    "A": "검증 데이터는 10,000장, 훈련 데이터는 50,000장으로 검증 쪽이 오히려 적습니다. 배치 크기는 데이터 수가 아니라 한 번에 계산할 수 있는 메모리에 "
+         "달려 있습니다.",
+    "B": "배치 크기로 가중해 평균 내면 검증 손실은 배치 크기와 상관없이 같은 값입니다(소수점 끝자리 정도만 다릅니다). 큰 배치는 검증을 빨리 끝낼 뿐 손실을 바꾸지 "
+         "않습니다.",
+    "C": "검증은 torch.no_grad() 안에서 하므로 역전파에 쓸 순전파의 중간값을 저장하지 않습니다. 이미지 한 장에 드는 메모리가 줄어, 같은 메모리로 더 큰 "
+         "배치를 한 번에 계산할 수 있습니다.",
+    "D": "검증은 모델을 바꾸지 않습니다(기울기도, 갱신도 없습니다). 그래서 검증 배치의 크기는 일반화가 아니라 속도와 메모리에만 영향을 줍니다.",
+}
+
+#: What model.eval() changes; every choice explained.
+WHAT_EVAL_CHANGES = {
+    "A": "model.eval() 은 model.training 을 False 로 바꿔, Dropout 이나 BatchNorm 처럼 훈련과 평가에서 다르게 동작하는 층이 "
+         "평가 방식으로 계산하게 합니다.",
+    "B": "model.eval() 은 기울기 기록을 끄지 않습니다. 그래서 검증 루프를 따로 with torch.no_grad(): 로 감쌉니다. 둘은 하는 일이 "
+         "다릅니다.",
+    "C": "평가 모드에서도 opt.step() 은 매개변수를 바꿉니다. 모드는 층이 계산하는 방식만 바꾸고 매개변수를 얼리지 않습니다.",
+    "D": "이 강의의 모델은 선형 층 하나라 Dropout 도 BatchNorm 도 없습니다. 두 모드에서 출력이 똑같습니다. 그래도 그런 층을 넣을 때를 위해 "
+         "model.eval() 을 부르는 습관을 들입니다.",
+}
+
+
+def check_why_bigger_valid_batch(answer: object) -> None:
+    """Concept check: why valid_dl may use batches of bs * 2 (answer "C")."""
+    check_choice("why_bigger_valid_batch", answer, "C", WHY_BIGGER_VALID_BATCH)
+
+
+def check_what_eval_changes(answer: object) -> None:
+    """Concept check: what model.eval() changes (answer "A")."""
+    check_choice("what_eval_changes", answer, "A", WHAT_EVAL_CHANGES)
