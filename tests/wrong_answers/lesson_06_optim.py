@@ -80,6 +80,13 @@ WRONG = [
     WrongAnswer("trained-twice", "training",
                 TRAINING + TRAINING.replace("model, opt = get_model()\nlosses = []\n", "losses = []\n"),
                 "test_training", "같은 모델을 여러 번 학습시켰습니다"),
+    # Concept check: what opt.step() does. Each wrong choice gets its own explanation.
+    WrongAnswer("concept-step-backward", "what_step_does", 'what_step_does = "A"',
+                "test_what_step_does", "기울기를 계산하지 않고"),
+    WrongAnswer("concept-step-clears", "what_step_does", 'what_step_does = "B"',
+                "test_what_step_does", "기울기를 지우는 것은 opt.zero_grad()"),
+    WrongAnswer("concept-step-lr", "what_step_does", 'what_step_does = "D"',
+                "test_what_step_does", "torch.optim.lr_scheduler"),
 ]
 
 SHOW_LAST = 'print(f"미니배치 {len(losses)}개, 마지막 미니배치 손실: {losses[-1]:.4f}")\n'
@@ -132,4 +139,6 @@ for epoch in range(epochs):
         start += bs
 """ + SHOW_LAST,
     }, why="an extra torch.manual_seed(1234) before get_model(), a while loop"),
+    RightAnswer("concept-lowercase", {"what_step_does": "what_step_does = 'c'"},
+                why="the concept check ignores case"),
 ]

@@ -123,6 +123,13 @@ WRONG = [
                 "test_adaptive_model", "nn.AdaptiveAvgPool2d(1) 로 바꾸세요"),
     WrongAnswer("reshape-lambda-kept", "adaptive_model", adaptive(reshape=True),
                 "test_adaptive_model", "맨 앞의 Lambda"),
+    # Concept check: the (16, 16, 3, 3) weight of conv2.
+    WrongAnswer("concept-weight-big-filters", "conv_weight_shape", 'conv_weight_shape = "A"',
+                "test_conv_weight_shape", "필터의 크기는 kernel_size=3"),
+    WrongAnswer("concept-weight-image-size", "conv_weight_shape", 'conv_weight_shape = "B"',
+                "test_conv_weight_shape", "입력 이미지의 크기와 상관없습니다"),
+    WrongAnswer("concept-weight-batch", "conv_weight_shape", 'conv_weight_shape = "C"',
+                "test_conv_weight_shape", "배치 크기와 상관없습니다"),
 ]
 
 # Each variant trains the CNN once more (about a minute), so each one changes several cells.
@@ -201,4 +208,6 @@ adaptive_model = nn.Sequential(
         "training": "torch.manual_seed(1234)\n"
                     "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)",
     }, why="an extra torch.manual_seed(1234) right before fit"),
+    RightAnswer("concept-spaces", {"conv_weight_shape": 'conv_weight_shape = " d"'},
+                why="the concept check ignores case and spaces"),
 ]

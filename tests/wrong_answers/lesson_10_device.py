@@ -81,6 +81,13 @@ WRONG = [
                 training("model, opt = get_model()\n"
                          "history = fit(2, model, loss_func, opt, train_dl, valid_dl)"),
                 "test_training", "fit 의 첫 인자로 epochs (= 1)"),
+    # Concept check: why the labels go to the device too.
+    WrongAnswer("concept-labels-accuracy", "why_move_labels", 'why_move_labels = "B"',
+                "test_why_move_labels", "정확도를 바꾸지 않습니다"),
+    WrongAnswer("concept-labels-automatic", "why_move_labels", 'why_move_labels = "C"',
+                "test_why_move_labels", "알아서 옮기지 않습니다"),
+    WrongAnswer("concept-labels-with-images", "why_move_labels", 'why_move_labels = "D"',
+                "test_why_move_labels", "y = y.to(device) 로 따로"),
 ]
 
 RIGHT = [
@@ -119,4 +126,6 @@ train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), WrappedDataLoader(
                                "optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
                                "return net, optimizer"),
     }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names"),
+    RightAnswer("concept-lowercase", {"why_move_labels": "why_move_labels = 'a'"},
+                why="the concept check ignores case"),
 ]

@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES
 from ..training import evaluate
-from .common import check_trained
+from .common import check_choice, check_trained
 
 LESSON = "09_cnn"
 LR = 0.1
@@ -689,3 +689,21 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
             fail(f"adaptive_model 은 {side}×{side} 이미지도 받아야 합니다", message,
                  "출력 모양 (3, 10)", hint)
         check_output("adaptive_model", model, other, other, f"{side}×{side} 이미지 3장")
+
+
+# ---------------------------------------------------------------- concept check
+
+#: What the (16, 16, 3, 3) weight of the second convolution means; every choice explained.
+CONV_WEIGHT_SHAPE = {
+    "A": "필터의 크기는 kernel_size=3, 곧 3×3 입니다. 앞의 두 16 은 필터 수와 입력 채널 수입니다.",
+    "B": "가중치 모양은 입력 이미지의 크기와 상관없습니다. 같은 층이 14×14 든 7×7 이든 같은 가중치로 "
+         "계산합니다(그래서 적응형 풀링을 쓰면 크기가 다른 이미지도 넣을 수 있습니다).",
+    "C": "가중치는 배치 크기와 상관없습니다. 배치의 모든 이미지가 같은 필터를 씁니다.",
+    "D": "필터가 16개(출력 채널 16개)이고, 필터 하나는 입력 특성 맵 16장마다 3×3 가중치를 가집니다. "
+         "그래서 필터 하나가 16 × 9 = 144 개의 곱을 더해 출력 한 칸을 만듭니다.",
+}
+
+
+def check_conv_weight_shape(answer: object) -> None:
+    """Concept check: the meaning of conv2's (16, 16, 3, 3) weight (answer "D")."""
+    check_choice("conv_weight_shape", answer, "D", CONV_WEIGHT_SHAPE)

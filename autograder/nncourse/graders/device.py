@@ -27,7 +27,7 @@ from ..data import IMAGE_SIDE
 from ..training import evaluate, model_device
 from . import cnn
 from .cnn import ACCELERATOR_HINT, fail, is_accelerator_error, same_device
-from .common import VALID_ACCURACY, VALID_LOSS, check_trained, diagnose_training
+from .common import VALID_ACCURACY, VALID_LOSS, check_choice, check_trained, diagnose_training
 
 LESSON = "10_device"
 EPOCHS = 1
@@ -276,3 +276,22 @@ def check_training(model: object, history: object, opt: object, device: object,
         return
     check_trained(LESSON, model, settings=SETTINGS, preprocess=_images, diagnose=_diagnose)
 
+
+# ---------------------------------------------------------------- concept check
+
+#: Why the labels go to the device too; every choice explained.
+WHY_MOVE_LABELS = {
+    "A": "손실 함수는 모델의 출력(device 위)과 레이블을 함께 계산합니다. 둘이 다른 장치에 있으면 "
+         "\"Expected all tensors to be on the same device\" 같은 RuntimeError 가 납니다.",
+    "B": "레이블의 값은 어느 장치에 있든 같습니다. 장치는 계산이 일어나는 곳을 정할 뿐, 정확도를 "
+         "바꾸지 않습니다.",
+    "C": "PyTorch 는 텐서를 다른 장치로 알아서 옮기지 않습니다. 장치가 다른 텐서끼리 계산하면 "
+         "느려지는 것이 아니라 RuntimeError 가 납니다.",
+    "D": "x.to(device) 는 x 하나를 옮긴 새 텐서를 돌려줄 뿐, 다른 텐서는 건드리지 않습니다. "
+         "레이블은 y = y.to(device) 로 따로 옮깁니다.",
+}
+
+
+def check_why_move_labels(answer: object) -> None:
+    """Concept check: why preprocess moves the labels to the device too (answer "A")."""
+    check_choice("why_move_labels", answer, "A", WHY_MOVE_LABELS)

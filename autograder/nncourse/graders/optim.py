@@ -20,7 +20,7 @@ from torch import optim as torch_optim
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from .. import checks as check
-from .common import BATCHES_PER_EPOCH, EPOCHS, check_losses, check_trained
+from .common import BATCHES_PER_EPOCH, EPOCHS, check_choice, check_losses, check_trained
 from .nn_linear import check_structure, output_diagnosis
 
 LESSON = "06_optim"
@@ -220,3 +220,22 @@ def check_training(model: object, opt: object, losses: object) -> None:
               f"   힌트: {hint}")
     check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")
     check_trained(LESSON, model, settings=SETTINGS, diagnose=_diagnose(model))
+
+
+# ---------------------------------------------------------------- concept check
+
+#: What opt.step() does; every choice explained.
+WHAT_STEP_DOES = {
+    "A": "opt.step() 은 기울기를 계산하지 않고, .grad 에 이미 들어 있는 기울기를 씁니다. 그래서 "
+         "step 전에 loss.backward() 를 직접 부릅니다.",
+    "B": "기울기를 지우는 것은 opt.zero_grad() 입니다. opt.step() 은 .grad 를 건드리지 않고 그대로 둡니다.",
+    "C": "옵티마이저는 가리키고 있는 매개변수마다 기울기로 갱신 규칙을 적용합니다. SGD 라면 기울기를 "
+         "기록하지 않은 채 p -= lr * p.grad 를 합니다.",
+    "D": "SGD 의 step 은 학습률을 바꾸지 않습니다. 학습하면서 학습률을 줄이려면 "
+         "torch.optim.lr_scheduler 를 따로 씁니다.",
+}
+
+
+def check_what_step_does(answer: object) -> None:
+    """Concept check: what opt.step() does (answer "C")."""
+    check_choice("what_step_does", answer, "C", WHAT_STEP_DOES)
