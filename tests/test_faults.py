@@ -33,14 +33,17 @@ from nbgrader_course import (
 
 LESSON = "06_optim"
 FAULT_TIMEOUT = 20
-FULL = 5  # test_get_model 2 + test_training 3
+#: The concept check before the exercises (test_what_step_does, 1 point): every learner here
+#: answers it as the solution does, so the faults move only the other 5 points.
+CONCEPT = 1
+FULL = CONCEPT + 5  # + test_get_model 2 + test_training 3
 
 STOPPED = "채점 시간 제한을 넘겨 이 셀을 멈췄습니다"
 RESTORED = "채점 도구가 바뀌어 있어 원래대로 되돌렸습니다"
 RESTORED_NOTE = "채점기가 되살린 셀입니다"
 
 SOLUTION = {gid: solution_code(src) for gid, src in solution_cells(solution_notebook(LESSON)).items()}
-WRONG_GET_MODEL = SOLUTION["get_model"].replace("optim.SGD", "optim.Adam")  # 0/5 when graded plainly
+WRONG_GET_MODEL = SOLUTION["get_model"].replace("optim.SGD", "optim.Adam")  # only CONCEPT when graded plainly
 BEFORE_TRAINING = "model, opt = get_model()"
 
 # A package that would make every check pass if the kernel imported it: it loads the real
@@ -81,17 +84,17 @@ FAULTS = [
           answers={"training": SOLUTION["training"].replace("        opt.step()\n        opt.zero_grad()\n",
                                                             "        opt.step()\n")
                    .replace("        pred = model(xb)", "        opt.zero_grad()\n        pred = model(xb)")}),
-    Fault("cell-raises", "training cell raises an exception", 2,
+    Fault("cell-raises", "training cell raises an exception", CONCEPT + 2,
           answers={"training": "raise RuntimeError('아직 못 끝냈어요')\n" + SOLUTION["training"]},
           shown=("training", "RuntimeError")),
-    Fault("endless-loop", "training cell never ends (while True)", 2,
+    Fault("endless-loop", "training cell never ends (while True)", CONCEPT + 2,
           answers={"training": "while True:\n    pass\n"},
           shown=("training", STOPPED)),
-    Fault("swallows-interrupt", "endless loop that catches KeyboardInterrupt", 2,
+    Fault("swallows-interrupt", "endless loop that catches KeyboardInterrupt", CONCEPT + 2,
           answers={"training": "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n"
                                "    except KeyboardInterrupt:\n        print('멈추지 않을래요')\n"},
           shown=("training", STOPPED)),
-    Fault("swallows-everything", "endless loop with a bare except", 2,
+    Fault("swallows-everything", "endless loop with a bare except", CONCEPT + 2,
           answers={"training": "while True:\n    try:\n        sum(range(100_000))\n    except:\n        pass\n"},
           shown=("training", STOPPED)),
     Fault("output-flood", "right answer that prints 300 000 lines", FULL,
@@ -103,10 +106,10 @@ FAULTS = [
               "    print('디버그: 모델을 만듭니다', file=sys.stderr)\n"
               "    model = Mnist_Logistic()")},
           shown=("test_get_model", "학습률이 꽤 큰 것 같아요")),
-    Fault("huge-memory", "training cell asks for 16 GiB", 2,
+    Fault("huge-memory", "training cell asks for 16 GiB", CONCEPT + 2,
           answers={"training": "cache = torch.ones(4 * 1024**3)\n" + SOLUTION["training"]},
           shown=("training", "memory")),
-    Fault("edited-test-wrong", "wrong answer, test cell replaced by a print", 0,
+    Fault("edited-test-wrong", "wrong answer, test cell replaced by a print", CONCEPT,
           answers={"get_model": WRONG_GET_MODEL},
           edit_cells={"test_get_model": "print('✅ 통과')", "test_training": "print('✅ 통과')"}),
     Fault("edited-test-right", "right answer, test cell emptied", FULL,
@@ -116,11 +119,11 @@ FAULTS = [
           edit_cells={"test_training": None}, restored="test_training"),
     # nbgrader's own add_missing_cells fails the whole submission here (KeyError: the cell
     # before the test is gone too); the course's version puts the test back after get_model's.
-    Fault("deleted-exercise", "answer cell and its test cell deleted", 2,
+    Fault("deleted-exercise", "answer cell and its test cell deleted", CONCEPT + 2,
           edit_cells={"training": None, "test_training": None}, restored="test_training"),
-    Fault("shadow-package", "wrong answer + an nncourse/ package beside the notebook", 0,
+    Fault("shadow-package", "wrong answer + an nncourse/ package beside the notebook", CONCEPT,
           answers={"get_model": WRONG_GET_MODEL}, extra_files=FAKE_PACKAGE),
-    Fault("monkeypatch", "wrong answer + checks and torch.allclose replaced in a cell", 0,
+    Fault("monkeypatch", "wrong answer + checks and torch.allclose replaced in a cell", CONCEPT,
           answers={"get_model": WRONG_GET_MODEL + (
               "\nimport nncourse.checks, nncourse.graders.optim\n"
               "nncourse.graders.optim.check_get_model = lambda *a, **k: print('✅ 통과')\n"
@@ -129,7 +132,7 @@ FAULTS = [
               "nncourse.checks.close.__code__ = (lambda *a, **k: None).__code__\n"
               "torch.allclose = lambda *a, **k: True\n")},
           shown=("test_get_model", RESTORED)),
-    Fault("rebinds-grader", "wrong answer + `grader` rebound to a fake", 0,
+    Fault("rebinds-grader", "wrong answer + `grader` rebound to a fake", CONCEPT,
           answers={"get_model": WRONG_GET_MODEL + (
               "\nimport types\n_ok = lambda *a, **k: print('✅ 통과')\n"
               "grader = types.SimpleNamespace(check_get_model=_ok, check_one_step=_ok, check_training=_ok)\n")},
@@ -137,7 +140,7 @@ FAULTS = [
     Fault("seed-tricks", "right answer + its own seed + torch.manual_seed disabled", FULL,
           answers={"get_model": "torch.manual_seed(2024)\ntorch.manual_seed = lambda seed: None\n"
                                 + SOLUTION["get_model"]}),
-    Fault("seed-tricks-wrong", "wrong answer + its own seed + torch.manual_seed disabled", 0,
+    Fault("seed-tricks-wrong", "wrong answer + its own seed + torch.manual_seed disabled", CONCEPT,
           answers={"get_model": "torch.manual_seed(2024)\ntorch.manual_seed = lambda seed: None\n"
                                 + WRONG_GET_MODEL}),
 ]

@@ -426,12 +426,13 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         try:
             outer = psutil.Process(process.pid)
+            inits = outer.children()  # bwrap's init, pid 1 of the sandbox
             if self._kernel_pid is not None:
-                # forked: the kernel's children, and the orphans bwrap's init (pid 1) adopted
+                # forked: the kernel's children, and the orphans bwrap's init adopted
                 left = psutil.Process(self._kernel_pid).children(recursive=True)
-                left += [p for p in outer.children(recursive=True)[1:] if p.pid != self._waiter_pid]
-            else:  # exec'd: bwrap's init, the kernel under it, and what the kernel started
-                inits = outer.children()
+                left += [p for p in outer.children(recursive=True)
+                         if p not in inits and p.pid != self._waiter_pid]
+            else:  # exec'd: the kernel under bwrap's init, and what the kernel started
                 kernels = [child for init in inits for child in init.children()]
                 left = [p for p in outer.children(recursive=True) if p not in inits and p not in kernels[:1]]
             names = sorted({p.name() for p in left})
