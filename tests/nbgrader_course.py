@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
+
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 RELEASE = REPO / "notebooks"
@@ -37,10 +39,13 @@ def nbgrader_env() -> dict[str, str]:
 
 
 def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [str(VENV_BIN / "nbgrader"), *args],
-        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout,
-    )
+    # Any kernel nbgrader starts uses unix sockets in a folder of its own: a TCP port can be
+    # taken by a kernel that another test starts at the same moment (see ipc_kernels).
+    with private_socket_folder() as sockets:
+        result = subprocess.run(
+            [str(VENV_BIN / "nbgrader"), *args, *command_line_options(sockets)],
+            cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout,
+        )
     if result.returncode != 0:
         raise AssertionError(
             f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n"

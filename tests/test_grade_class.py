@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -191,10 +193,11 @@ def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path, start)
     assert not (course / "autograded" / "b-second" / LESSON / "left-by-first.txt").exists()
 
 
-def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path):
+def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path, monkeypatch):
     """The worker grading the first submission is killed from outside (as the OOM killer would):
-    that submission is reported as an error with the reason in its log, and a fresh worker grades
-    the rest."""
+    that submission is reported as an error with the reason in its log, a fresh worker grades
+    the rest, and the killed worker's kernel folders do not stay behind in the temp folder."""
+    import tempfile
     import threading
 
     import psutil
@@ -223,9 +226,18 @@ def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path):
 
     killer = threading.Thread(target=kill_the_first_worker, daemon=True)
     killer.start()
-    outcomes = engine.grade(course, [engine.Job(s, LESSON) for s in students], 1, None, 300,
-                            course / "grading_logs")
-    killer.join()
+    # This class's own temp folder, apart from other tests' running workers (and short: the
+    # kernels' unix sockets live below it).
+    temp = Path(tempfile.mkdtemp(prefix="nc-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    try:
+        outcomes = engine.grade(course, [engine.Job(s, LESSON) for s in students], 1, None, 300,
+                                course / "grading_logs")
+        killer.join()
+        left = sorted(p.name for p in temp.iterdir())
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    assert not left, f"left in the temp folder: {left}"
     assert killed, "the worker was never seen grading"
     status = {o.job.student: o.status for o in outcomes}
     assert status == {"a-killed": "error", "b-after": "graded", "c-after": "graded"}, status

@@ -15,6 +15,7 @@ import pytest
 
 from nncourse import lab
 from nncourse.grading import learner_bundle
+from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +87,11 @@ def test_lab_settings_skip_the_news_question(bundle_venv, unpacked):
 def test_lesson_01_runs_to_its_first_check(bundle_venv, unpacked):
     lesson = unpacked / "notebooks" / "01_mnist_data" / "01_mnist_data.ipynb"
     executed = lesson.with_name("executed.ipynb")
-    subprocess.run([str(bundle_venv), "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-                    "--ExecutePreprocessor.kernel_name=python3", "--output", executed.name, str(lesson)],
-                   check=True, capture_output=True, cwd=lesson.parent)
+    with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.ipc_kernels
+        subprocess.run([str(bundle_venv), "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+                        "--ExecutePreprocessor.kernel_name=python3", *command_line_options(sockets),
+                        "--output", executed.name, str(lesson)],
+                       check=True, capture_output=True, cwd=lesson.parent)
     cells = nbformat.read(executed, as_version=4).cells
     code = [c for c in cells if c.cell_type == "code"]
     setup = code[0]

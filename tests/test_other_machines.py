@@ -40,13 +40,16 @@ def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
     from nbclient import NotebookClient
     import nbformat
 
+    from nncourse.grading.ipc_kernels import kernel_config, private_socket_folder
+
     setting, seed, extra = OTHER_MACHINES[machine]
     path = SOLUTIONS / lesson / f"{lesson}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
-                   shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(path.parent)}}).execute(
-        env={**make_reference.kernel_env(setting, seed, extra), **QUIET_THREADS})
+    with private_socket_folder() as sockets:  # not TCP ports: see ipc_kernels
+        NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
+                       shutdown_kernel="immediate", config=kernel_config(sockets),
+                       resources={"metadata": {"path": str(path.parent)}}).execute(
+            env={**make_reference.kernel_env(setting, seed, extra), **QUIET_THREADS})
     score = maximum = 0.0
     failed = []
     for cell in notebook.cells:

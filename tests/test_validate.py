@@ -27,6 +27,8 @@ import nbformat
 import pytest
 from nbgrader.validator import Validator
 
+from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
+
 from nbgrader_course import (VENV_BIN, cut_after, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env,
                              solution_notebook)
 from shown_output import COURSE_FILE, flat, strip_ansi
@@ -83,9 +85,13 @@ def _validate_lesson(lesson, root):
     chunks = [paths[i::workers] for i in range(workers)]
 
     def run(chunk):
-        result = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", *map(str, chunk)],
-                                cwd=course, env=nbgrader_env(), capture_output=True, text=True,
-                                timeout=3600)
+        # Unix sockets, one folder per process: the TCP ports jupyter_client picks can be taken
+        # by a kernel started at the same moment ("Address already in use"; see ipc_kernels).
+        with private_socket_folder() as sockets:
+            result = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", *map(str, chunk),
+                                     *command_line_options(sockets)],
+                                    cwd=course, env=nbgrader_env(), capture_output=True, text=True,
+                                    timeout=3600)
         reports = REPORT.split(result.stdout)[1:]
         assert result.returncode == 0 and len(reports) == len(chunk), (
             f"nbgrader validate: exit {result.returncode}, {len(reports)} reports for "

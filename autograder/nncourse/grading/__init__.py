@@ -17,7 +17,9 @@ guard.
 - ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test cells put back, hidden
   tests kept out of the feedback);
 - ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,
-  reference metrics, the zip for learners).
+  reference metrics, the zip for learners);
+- ``ipc_kernels``: unix sockets instead of TCP ports for the kernels started without the sandbox
+  (TCP ports picked for one kernel can be taken by another started at the same moment).
 
 What a lesson's kernel imports lives one level up: ``nncourse`` (lesson setup, data, training,
 plots, checks, verdicts) and ``nncourse.graders`` (one grader per lesson).

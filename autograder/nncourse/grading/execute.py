@@ -34,13 +34,17 @@ def execute_notebook(path: Path, write: bool = True) -> float:
     import nbformat
     from nbclient import NotebookClient
 
+    from .ipc_kernels import kernel_config, private_socket_folder
+
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
-    # The kernel is thrown away afterwards: no need to wait for a graceful shutdown.
-    NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
-                   shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(path.parent)}}).execute(
-        env={**os.environ, **KERNEL_ENV})
+    # The kernel is thrown away afterwards: no need to wait for a graceful shutdown. Unix
+    # sockets, not TCP ports: the other kernels started beside this one cannot take them.
+    with private_socket_folder() as sockets:
+        NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
+                       shutdown_kernel="immediate", config=kernel_config(sockets),
+                       resources={"metadata": {"path": str(path.parent)}}).execute(
+            env={**os.environ, **KERNEL_ENV})
     seconds = time.perf_counter() - started
     if write:
         nbformat.write(notebook, path)

@@ -231,6 +231,7 @@ class Worker:
         self.log_path = log_dir / f"worker-{number}.log"
         self.max_jobs = max_jobs
         self.process: subprocess.Popen | None = None
+        self.scratch: Path | None = None
         self.jobs_done = 0
         self.peak_mb = 0.0
 
@@ -246,8 +247,12 @@ class Worker:
         if warm:
             command += ["--warm", warm]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The worker's own TMPDIR (its kernels' runtime folders and sockets): removed with the
+        # worker, so that one killed mid-submission leaves nothing behind in /tmp.
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"nncourse-w{self.number}-"))
+        env = {**base_env(), "TMPDIR": str(self.scratch)}
         with self.log_path.open("a", encoding="utf-8") as log:
-            self.process = subprocess.Popen(command, cwd=self.root, env=base_env(), stdin=subprocess.PIPE,
+            self.process = subprocess.Popen(command, cwd=self.root, env=env, stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
                                             start_new_session=True)
         limit_memory(self.process.pid, self.memory_limit_gb)
@@ -319,6 +324,9 @@ class Worker:
             except (OSError, AttributeError):
                 pass
         self.process = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
 def stage_submission(root: Path, job: Job, log_path: Path) -> Path | None:

@@ -55,9 +55,13 @@ def execute(notebook_path: Path, env: dict[str, str]):
     import nbformat
     from nbclient import NotebookClient
 
+    from .ipc_kernels import kernel_config, private_socket_folder
+
     notebook = nbformat.read(notebook_path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(notebook_path.parent)}}).execute(env=env)
+    with private_socket_folder() as sockets:  # see ipc_kernels: TCP ports can collide
+        NotebookClient(notebook, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                       config=kernel_config(sockets),
+                       resources={"metadata": {"path": str(notebook_path.parent)}}).execute(env=env)
     return notebook
 
 

@@ -54,6 +54,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
+from .ipc_kernels import checked_prefix
+
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
     "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM",
@@ -333,7 +335,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._runtime_dir is None:
             self._runtime_dir = Path(tempfile.mkdtemp(prefix="nncourse-k-"))
         self.transport = "ipc"
-        self.ip = str(self._runtime_dir / "zmq")
+        try:
+            self.ip = checked_prefix(str(self._runtime_dir / "zmq"))
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
         self.connection_file = str(self._runtime_dir / "kernel.json")
         workdir = Path(kw.get("cwd") or os.getcwd())
         if workdir.is_symlink() or not workdir.is_dir():

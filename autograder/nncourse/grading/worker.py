@@ -26,6 +26,7 @@ grader's to handle (it kills this process, with every kernel of it, and starts a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -38,8 +39,9 @@ from pathlib import Path
 JOB_LOGGERS = ("Autograde", "GenerateFeedback", "nncourse.grading", "traitlets")
 
 
-def course_config(root: Path, db_url: str | None, sandbox: bool):
-    """The course's nbgrader configuration, loaded as nbgrader's own commands load it."""
+def course_config(root: Path, db_url: str | None, sandbox: bool, sockets: Path | None = None):
+    """The course's nbgrader configuration, loaded as nbgrader's own commands load it; kernels
+    started without the sandbox use unix sockets in ``sockets`` (see ipc_kernels)."""
     from nbgrader.apps.baseapp import NbGrader
     from traitlets.config import Config
 
@@ -52,6 +54,10 @@ def course_config(root: Path, db_url: str | None, sandbox: bool):
     if db_url:
         extra.CourseDirectory.db_url = db_url
     extra.SandboxedExecute.sandbox = sandbox
+    if not sandbox and sockets is not None:
+        from .ipc_kernels import kernel_config
+
+        extra.merge(kernel_config(sockets))
     config.merge(extra)
     return config
 
@@ -97,9 +103,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from nbgrader.apps import NbGraderAPI
 
+    from .ipc_kernels import private_socket_folder
     from .kernels import KernelPool, install_pool
 
-    api = NbGraderAPI(config=course_config(root, args.db_url, not args.no_sandbox))
+    cleanup = contextlib.ExitStack()
+    sockets = None if not args.no_sandbox else cleanup.enter_context(private_socket_folder())
+    api = NbGraderAPI(config=course_config(root, args.db_url, not args.no_sandbox, sockets))
     pool = None
     if not args.no_sandbox and args.pool > 0:
         def source_notebook(lesson: str) -> Path:
@@ -134,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if pool is not None:
             pool.close()
+        cleanup.close()
     return 0
 
 
