@@ -47,7 +47,10 @@ from nbgrader_course import (
 
 LESSON = "01_mnist_data"
 LAST_CELL = "batch_count"
-FULL = 7
+#: Every probe answers all of the lesson as the solution does (the probe rides in one answer
+#: cell): full marks when the sandbox holds.
+FULL = sum(cell.metadata["nbgrader"]["points"] for cell in solution_notebook(LESSON).cells
+           if cell.metadata.get("nbgrader", {}).get("grade"))
 TOKEN = uuid.uuid4().hex[:12]
 SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"

@@ -29,14 +29,22 @@ WRONG = [
     WrongAnswer("batch-last-full", "batch_count",
                 "n_batches = (n_train + bs - 1) // bs\nlast_batch_size = bs",
                 "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
+    # Concept check: each wrong choice gets its own explanation as the hint.
+    WrongAnswer("concept-valid-set-spare-images", "why_valid_set", 'why_valid_set = "A"',
+                "test_why_valid_set", "남는 것을 모아 둔 것이 아니라"),
+    WrongAnswer("concept-valid-set-no-labels", "why_valid_set", 'why_valid_set = "B"',
+                "test_why_valid_set", "검증 데이터에도 레이블이 있습니다"),
+    WrongAnswer("concept-valid-set-is-test-set", "why_valid_set", 'why_valid_set = "C"',
+                "test_why_valid_set", "시험 데이터(x_test)는 따로 있는"),
 ]
 
 RIGHT = [
     RightAnswer("size-view-stack", {
+        "why_valid_set": 'why_valid_set = "d"',
         "sizes": "n_train, n_pixels = x_train.size()",
         "first_image": "first_image = x_train[0].view(28, 28)",
         "label_counts": "label_counts = torch.stack([(y_train == digit).sum() for digit in range(10)])",
-    }, why="x_train.size() instead of .shape, view instead of reshape, counts by comparison"),
+    }, why="x_train.size() instead of .shape, view instead of reshape, counts by comparison; the concept check's letter in another case or with spaces"),
     RightAnswer("float-and-ceil", {
         "value_range": "pixel_min = float(x_train.min())\npixel_max = float(x_train.max())\n"
                        "pixel_dtype, label_dtype = x_train.dtype, y_train.dtype",

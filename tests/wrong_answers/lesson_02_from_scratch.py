@@ -66,15 +66,23 @@ WRONG = [
                 TRAINING_LOOP.replace("xb = x_train[start_i:end_i]", "xb = x_valid[start_i % 9984:start_i % 9984 + bs]")
                 .replace("yb = y_train[start_i:end_i]", "yb = y_valid[start_i % 9984:start_i % 9984 + bs]"),
                 "test_training", "검증 데이터로 학습"),
+    # Concept check: each wrong choice gets its own explanation as the hint.
+    WrongAnswer("concept-no-grad-to-read-grad", "why_no_grad", 'why_no_grad = "A"',
+                "test_why_no_grad", "no_grad 밖에서도 언제든 읽을 수"),
+    WrongAnswer("concept-no-grad-clears-grad", "why_no_grad", 'why_no_grad = "C"',
+                "test_why_no_grad", "no_grad 는 기울기를 지우지 않습니다"),
+    WrongAnswer("concept-no-grad-same-result", "why_no_grad", 'why_no_grad = "D"',
+                "test_why_no_grad", "RuntimeError"),
 ]
 
 RIGHT = [
     RightAnswer("logsumexp-gather-addmm", {
+        "why_no_grad": 'why_no_grad = " b"',
         "log_softmax": "def log_softmax(x):\n    return x - x.logsumexp(dim=-1, keepdim=True)",
         "model": "def model(xb):\n    return log_softmax(torch.addmm(bias, xb, weights))",
         "nll": "def nll(input, target):\n    return -input.gather(1, target.unsqueeze(1)).mean()",
         "accuracy": "def accuracy(out, yb):\n    return (out.argmax(dim=-1) == yb).sum() / len(yb)",
-    }, why="logsumexp with keepdim, torch.addmm(b, x, w) for x @ w + b, gather, sum / len"),
+    }, why="logsumexp with keepdim, torch.addmm(b, x, w) for x @ w + b, gather, sum / len; the concept check's letter in another case or with spaces"),
     RightAnswer("seeded-split-loop-sub", {
         "parameters": "torch.manual_seed(1234)\n"
                       "weights = (torch.randn(784, 10) / math.sqrt(784)).requires_grad_()\n"

@@ -43,16 +43,24 @@ WRONG = [
                 "test_training", "소프트맥스 확률입니다"),
     WrongAnswer("trained-with-nll-loss", "loss_func", "loss_func = F.nll_loss",
                 "test_training", "loss_func 가 F.cross_entropy 가 아니었습니다"),
+    # Concept check: each wrong choice gets its own explanation as the hint.
+    WrongAnswer("concept-log-softmax-twice-error", "keep_log_softmax", 'keep_log_softmax = "A"',
+                "test_keep_log_softmax", "오류는 나지 않습니다"),
+    WrongAnswer("concept-log-softmax-twice-other-loss", "keep_log_softmax", 'keep_log_softmax = "B"',
+                "test_keep_log_softmax", "우연이 아니라 수학입니다"),
+    WrongAnswer("concept-log-softmax-twice-skipped", "keep_log_softmax", 'keep_log_softmax = "D"',
+                "test_keep_log_softmax", "알아보지 않고 언제나 log_softmax 를"),
 ]
 
 # nn.CrossEntropyLoss() is not here: this lesson asks for the function F.cross_entropy, and
 # test_loss_func rejects the module on purpose (the wrong answer "loss-func-module").
 RIGHT = [
     RightAnswer("addmm-model-method-log-softmax", {
+        "keep_log_softmax": 'keep_log_softmax = "c "',
         "cross_entropy_by_parts": "def cross_entropy_by_parts(logits, target):\n"
                                   "    return F.nll_loss(logits.log_softmax(dim=1), target)",
         "model": "def model(xb):\n    return torch.addmm(bias, xb, weights)",
-    }, why="the log_softmax tensor method over dim=1, torch.addmm(b, x, w) for x @ w + b"),
+    }, why="the log_softmax tensor method over dim=1, torch.addmm(b, x, w) for x @ w + b; the concept check's letter in another case or with spaces"),
     RightAnswer("linear-model-full-path", {
         "cross_entropy_by_parts": "def cross_entropy_by_parts(scores, labels):\n"
                                   "    log_probs = F.log_softmax(scores, dim=-1)\n"

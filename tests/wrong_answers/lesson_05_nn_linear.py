@@ -78,14 +78,22 @@ WRONG = [
     WrongAnswer("last-batch-dropped", "fit",
                 FIT.replace("range((n - 1) // bs + 1)", "range(n // bs)"),
                 "test_training", "마지막 16장짜리 배치를 빠뜨렸습니다"),
+    # Concept check: each wrong choice gets its own explanation as the hint.
+    WrongAnswer("concept-linear-no-transpose", "what_linear_computes", 'what_linear_computes = "B"',
+                "test_what_linear_computes", "안쪽 크기(784 와 10)가 맞지 않아"),
+    WrongAnswer("concept-linear-weight-first", "what_linear_computes", 'what_linear_computes = "C"',
+                "test_what_linear_computes", "xb 가 곱셈의 왼쪽에"),
+    WrongAnswer("concept-linear-elementwise-sum", "what_linear_computes", 'what_linear_computes = "D"',
+                "test_what_linear_computes", "한 수로 줄여"),
 ]
 
 RIGHT = [
     RightAnswer("functional-linear-forward", {
+        "what_linear_computes": 'what_linear_computes = "a"',
         "model_class": MODEL.replace("self.lin = nn.Linear(784, 10)",
                                      "self.lin = nn.Linear(in_features=784, out_features=10)")
         .replace("return self.lin(xb)", "return F.linear(xb, self.lin.weight, self.lin.bias)"),
-    }, why="keyword arguments to nn.Linear, forward through F.linear with the layer's weight"),
+    }, why="keyword arguments to nn.Linear, forward through F.linear with the layer's weight; the concept check's letter in another case or with spaces"),
     # The model the lesson trains is built after this cell, so the extra seed changes its start.
     RightAnswer("seeded-addmm-forward", {
         "model_class": "torch.manual_seed(1234)\n" + MODEL.replace(

@@ -52,12 +52,20 @@ WRONG = [
     WrongAnswer("loop-losses-tensors", "training",
                 TRAINING_LOOP.replace("losses.append(loss.item())", "losses.append(loss)"),
                 "test_training", ".item() 으로 꺼내세요"),
+    # Concept check: each wrong choice gets its own explanation as the hint.
+    WrongAnswer("concept-same-model-shuffled", "why_same_model", 'why_same_model = "A"',
+                "test_why_same_model", "shuffle=True 라고 할 때만"),
+    WrongAnswer("concept-same-model-drops-last", "why_same_model", 'why_same_model = "B"',
+                "test_why_same_model", "drop_last 의 기본값은 False"),
+    WrongAnswer("concept-same-model-any-order", "why_same_model", 'why_same_model = "C"',
+                "test_why_same_model", "배치를 보는 순서에 따라 달라집니다"),
 ]
 
 RIGHT = [
     RightAnswer("positional-batch-size", {
+        "why_same_model": 'why_same_model = "d"',
         "loader": "train_dl = DataLoader(train_ds, bs)",
-    }, why="batch_size passed by position"),
+    }, why="batch_size passed by position; the concept check's letter in another case or with spaces"),
     RightAnswer("zero-grad-first-set-to-none", {
         "loader": "train_dl = DataLoader(dataset=train_ds, batch_size=bs, shuffle=False)",
         "training": TRAINING_LOOP.replace(

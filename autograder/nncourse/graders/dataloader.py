@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Tenso
 
 from .. import checks as check
 from ..data import N_TRAIN
-from .common import check_losses, check_trained
+from .common import check_choice, check_losses, check_trained
 
 LESSON = "07_dataloader"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -161,3 +161,23 @@ def check_training(model: Callable, losses: object) -> None:
     """Exercise 3: the DataLoader loop trained ``model`` as well as the reference."""
     check_losses(losses, hint_append="for xb, yb in train_dl: 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
     check_trained(LESSON, model, settings=SETTINGS)
+
+
+# ---------------------------------------------------------------- concept check: the same model
+
+#: Why the DataLoader loop and the sliced loop make identical models; every choice explained.
+WHY_SAME_MODEL = {
+    "A": "DataLoader 는 shuffle=True 라고 할 때만 섞고, 기본값은 섞지 않는 것입니다. 섞었다면 배치의 "
+         "순서가 달라져 두 모델은 같지 않았을 것입니다.",
+    "B": "DataLoader 는 마지막 16장짜리 배치도 꺼냅니다(drop_last 의 기본값은 False, len(train_dl) 은 "
+         "782). 손으로 자른 루프도 그 배치를 씁니다.",
+    "C": "SGD 의 결과는 배치를 보는 순서에 따라 달라집니다. 같은 시드만으로는 부족하고, 같은 배치를 "
+         "같은 순서로 보아야 같은 모델이 됩니다.",
+    "D": "두 루프 모두 같은 시드의 같은 초깃값에서 출발하고, 섞지 않는 DataLoader 는 train_ds[i * bs : "
+         "i * bs + bs] 와 똑같은 배치를 같은 순서로 꺼냅니다. 계산이 같으니 결과도 같습니다.",
+}
+
+
+def check_why_same_model(answer: object) -> None:
+    """Concept check: why both loops make the very same model (answer "D")."""
+    check_choice("why_same_model", answer, "D", WHY_SAME_MODEL)

@@ -119,3 +119,23 @@ def check_training(model: Callable, losses: object, lr: object = LEARNING_RATE,
     check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
     check_losses(losses)
     check_trained(LESSON, model, logits=False)
+
+
+# ---------------------------------------------------------------- concept check: torch.no_grad()
+
+#: Why the update runs inside torch.no_grad(); every choice explained.
+WHY_NO_GRAD = {
+    "A": ".grad 는 no_grad 밖에서도 언제든 읽을 수 있습니다. no_grad 는 그 안의 계산을 autograd 가 "
+         "기록하지 않게 할 뿐입니다.",
+    "B": "갱신은 모델이 하는 계산이 아니라 학습 절차의 한 걸음이라 기록되면 안 됩니다. 기록하려 들면 "
+         "requires_grad 인 잎 텐서를 제자리에서 바꾸는 셈이라 autograd 가 오류로 막습니다.",
+    "C": "no_grad 는 기울기를 지우지 않습니다. 그래서 이 루프도 weights.grad.zero_(), "
+         "bias.grad.zero_() 로 직접 지웁니다.",
+    "D": "결과가 같지 않습니다. no_grad 없이 weights -= weights.grad * lr 을 하면 RuntimeError "
+         "(a leaf Variable that requires grad is being used in an in-place operation) 가 납니다.",
+}
+
+
+def check_why_no_grad(answer: object) -> None:
+    """Concept check: why the update runs inside ``torch.no_grad()`` (answer "B")."""
+    common.check_choice("why_no_grad", answer, "B", WHY_NO_GRAD)

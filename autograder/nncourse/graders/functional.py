@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import check_trained, output_kind
+from .common import check_choice, check_trained, output_kind
 from .from_scratch import call_learner, probe_inputs
 
 LESSON = "03_functional"
@@ -138,3 +138,23 @@ def check_training(model: Callable, loss_func: object, lr: object = LEARNING_RAT
         return None
 
     check_trained(LESSON, model, settings=SETTINGS, diagnose=diagnose)
+
+
+# ---------------------------------------------------------------- concept check: log_softmax twice
+
+#: What happens when the model keeps its log_softmax and the loss is F.cross_entropy.
+KEEP_LOG_SOFTMAX = {
+    "A": "오류는 나지 않습니다. log_softmax 를 거쳐도 모양은 (64, 10) 그대로라 F.cross_entropy 가 "
+         "그대로 받습니다.",
+    "B": "손실 값은 달라지지 않습니다. log_softmax 의 출력은 exp 의 합이 이미 1 이라, 한 번 더 "
+         "적용해도 (반올림 오차 말고는) 같은 값이 나옵니다. 우연이 아니라 수학입니다.",
+    "C": "F.cross_entropy 안에 log_softmax 가 이미 들어 있어, 모델의 log_softmax 는 같은 계산을 한 번 "
+         "더 할 뿐입니다. 그래서 모델은 점수(로짓)만 돌려주고 정규화는 손실 함수에 맡깁니다.",
+    "D": "F.cross_entropy 는 입력이 이미 로그 확률인지 알아보지 않고 언제나 log_softmax 를 적용합니다. "
+         "값이 같은 것은 건너뛰어서가 아니라 두 번 적용해도 같기 때문입니다.",
+}
+
+
+def check_keep_log_softmax(answer: object) -> None:
+    """Concept check: a log_softmax left in the model before F.cross_entropy (answer "C")."""
+    check_choice("keep_log_softmax", answer, "C", KEEP_LOG_SOFTMAX)

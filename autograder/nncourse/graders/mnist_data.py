@@ -6,6 +6,7 @@ import torch
 
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES, N_PIXELS, N_TRAIN
+from .common import check_choice
 
 BATCH_SIZE = 64
 
@@ -78,3 +79,22 @@ def check_batch_count(n_batches: object, last_batch_size: object) -> None:
         hint = (f"마지막 배치도 꽉 찬 {BATCH_SIZE}장이라고 했습니다. 앞의 {full}개 배치가 "
                 f"{full * BATCH_SIZE:,}장을 가져가면 {N_TRAIN:,}장 중 {rest}장이 남습니다. " + hint)
     check.equal("last_batch_size (마지막 미니배치의 크기)", last_batch_size, rest, hint)
+
+
+# ---------------------------------------------------------------- concept check: the validation set
+
+#: Why x_valid is kept out of training; every choice explained.
+WHY_VALID_SET = {
+    "A": "이미지 수의 문제가 아닙니다. 검증 데이터는 남는 것을 모아 둔 것이 아니라, 성능을 재려고 "
+         "일부러 학습에서 떼어 둔 것입니다.",
+    "B": "검증 데이터에도 레이블이 있습니다(y_valid). 레이블이 있어야 모델의 답이 맞았는지 셀 수 있습니다.",
+    "C": "검증 데이터는 훈련 파일의 뒤쪽 10,000장이고, 시험 데이터(x_test)는 따로 있는 시험 파일입니다. "
+         "시험 데이터는 맨 마지막 평가에 한 번만 씁니다.",
+    "D": "학습에 쓴 이미지로 재면 모델이 외운 답까지 점수가 됩니다. 보지 않은 이미지로 재야 "
+         "처음 보는 손글씨도 맞히는지(일반화) 알 수 있습니다.",
+}
+
+
+def check_why_valid_set(answer: object) -> None:
+    """Concept check: why x_valid is kept out of training (answer "D")."""
+    check_choice("why_valid_set", answer, "D", WHY_VALID_SET)

@@ -16,7 +16,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import check_losses, check_trained, output_kind
+from .common import check_choice, check_losses, check_trained, output_kind
 
 LESSON = "05_nn_linear"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -161,3 +161,23 @@ def check_training(model: object, losses: object) -> None:
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
     check_trained(LESSON, model, settings=SETTINGS, diagnose=output_diagnosis(model))
+
+
+# ---------------------------------------------------------------- concept check: what lin(xb) computes
+
+#: What nn.Linear(784, 10) computes on a (64, 784) batch; every choice explained.
+WHAT_LINEAR_COMPUTES = {
+    "A": "weight 는 (출력, 입력) = (10, 784) 모양으로 저장되므로, 전치해서 xb @ weight.T 로 곱하고 "
+         "bias 를 더합니다. 결과는 (64, 10) 입니다.",
+    "B": "(64, 784) @ (10, 784) 는 안쪽 크기(784 와 10)가 맞지 않아 곱할 수 없습니다. weight 는 "
+         "(출력, 입력) 모양으로 저장된다는 것을 떠올려 보세요.",
+    "C": "(10, 784) @ (64, 784) 도 안쪽 크기가 맞지 않습니다. 미니배치의 첫 차원은 이미지 번호라, "
+         "xb 가 곱셈의 왼쪽에 옵니다.",
+    "D": "원소별 곱 * 은 (10, 784) 와 (64, 784) 의 모양이 맞지 않아 오류이고, .sum() 은 모든 값을 "
+         "한 수로 줄여 이미지마다 점수 10개가 남지 않습니다.",
+}
+
+
+def check_what_linear_computes(answer: object) -> None:
+    """Concept check: the value of lin(xb) for lin = nn.Linear(784, 10) (answer "A")."""
+    check_choice("what_linear_computes", answer, "A", WHAT_LINEAR_COMPUTES)
