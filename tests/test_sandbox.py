@@ -55,6 +55,7 @@ TOKEN = uuid.uuid4().hex[:12]
 SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"
 
+from nncourse.grading.grade_class import WORKER_LOG_START  # noqa: E402
 from nncourse.grading.sandbox import sandbox_problem  # noqa: E402
 
 _PROBLEM = sandbox_problem()
@@ -115,6 +116,19 @@ PROBES = [
           "try:\n    for _ in range(400):\n        kids.append(subprocess.Popen(['sleep', '60']))\n"
           "finally:\n    for k in kids:\n        k.kill()\n    for k in kids:\n        k.wait()\n"
           "    print('FORKED', len(kids))\n"),
+    Probe("worker-log", "truncate the grading worker's log and forge a line in it",
+          "import os, stat\nlogs = []\n"
+          "for name in os.listdir('/proc/self/fd'):\n"
+          "    fd = int(name)\n"
+          "    try:\n"
+          "        flags = int(open(f'/proc/self/fdinfo/{fd}').read().split('flags:')[1].split()[0], 8)\n"
+          "        if stat.S_ISREG(os.fstat(fd).st_mode) and flags & os.O_APPEND:\n"
+          "            logs.append(fd)\n"
+          "    except (OSError, IndexError, ValueError):\n"
+          "        pass\n"
+          "if not logs:\n    raise LookupError('no log file among the kernel descriptors')\n"
+          "for fd in logs:\n"
+          "    os.ftruncate(fd, 0)\n    os.write(fd, b'FORGED {token}\\n')\n"),
     Probe("planted-links", "symlinks in the submission: gradebook, /etc/passwd, another learner",
           "import os\n"
           "got = [n for n in ('gradebook.db', 'passwd', 'other.ipynb', 'others') if os.path.exists(n)]\n"
@@ -233,6 +247,12 @@ def _outside_evidence(run: dict, listener: Listener) -> dict[str, str | None]:
     output = cell_outputs_text(autograded_notebook(course, "fork-bomb", LESSON), LAST_CELL)
     forked = int(output.split("FORKED", 1)[1].split()[0]) if "FORKED" in output else 0
     evidence["fork-bomb"] = f"{forked} processes" if forked >= 400 else None
+    logs = [path.read_text(encoding="utf-8", errors="replace")
+            for path in (course / "grading_logs").glob("worker-*.log")]
+    forged = any(line.startswith(f"FORGED {TOKEN}") for log in logs for line in log.splitlines())
+    truncated = not all(log.startswith(WORKER_LOG_START) for log in logs)
+    evidence["worker-log"] = (", ".join(what for what, happened in (("truncated", truncated), ("line forged", forged))
+                                        if happened) or None)
     for name in ("planted-links", "hostile-names"):
         folder = course / "autograded" / name / LESSON
         extra = sorted(p.name for p in folder.iterdir() if p.name != f"{LESSON}.ipynb")

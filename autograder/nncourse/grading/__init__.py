@@ -10,7 +10,7 @@ guard.
   that has imported the lessons' modules and read MNIST once, into the namespaces bwrap made for
   each; ``warm_kernel`` launches them otherwise (the same imports, in each kernel);
 - ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
-  submission;
+  submission; ``kernel_output``: the pipe that carries a kernel's own output into the log;
 - ``guard``: runs inside the learner's kernel: ``setup_lesson`` installs it, and it acts only
   while nbgrader executes the notebook (with ``warm_kernel`` and the forked half of ``zygote``,
   the only code here that a kernel runs; the learner bundle ships only the guard);

@@ -213,6 +213,10 @@ def _kill_tree(pid: int) -> None:
             pass
 
 
+#: The first words of each start of a worker in its log (grading_logs/worker-N.log).
+WORKER_LOG_START = "[nncourse] worker"
+
+
 class Worker:
     """One long-lived grader process (nncourse.grading.worker) and what it is grading.
 
@@ -252,6 +256,8 @@ class Worker:
         self.scratch = Path(tempfile.mkdtemp(prefix=f"nncourse-w{self.number}-"))
         env = {**base_env(), "TMPDIR": str(self.scratch)}
         with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"{WORKER_LOG_START} {self.number} starting, {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            log.flush()
             self.process = subprocess.Popen(command, cwd=self.root, env=env, stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
                                             start_new_session=True)

@@ -55,6 +55,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
 from .ipc_kernels import checked_prefix
+from .kernel_output import OutputDrain
 
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
@@ -383,7 +384,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw["env"]["MPLBACKEND"] = INLINE_BACKEND
         kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
         kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        # bwrap's and the kernel's own output: through a pipe into this process's stderr (the
+        # worker's log), never the log file itself (see kernel_output)
+        output = OutputDrain(f"kernel {self.work_name or ''}".strip())
+        kw["stdout"] = kw["stderr"] = output.write_fd
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            output.started()
         if self._kernel_argv is not None:
             from .zygote import find_waiter
 

@@ -48,6 +48,8 @@ import sys
 import time
 from pathlib import Path
 
+from .kernel_output import LIMIT, OutputDrain
+
 #: The program bwrap runs (as the sandbox's uid, under bwrap's own pid 1, which keeps
 #: --die-with-parent) while the kernel is forked in and as long as it runs. Killing it ends bwrap's
 #: init and with it the pid namespace.
@@ -79,10 +81,16 @@ class Zygote:
 
     def __init__(self, modules: list[str], env: dict[str, str], cwd: Path):
         self.modules = list(modules)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=str(cwd), text=True,
-            bufsize=1)
+        # Its stderr, which every kernel it forks inherits as stdout and stderr: a pipe into the
+        # worker's log, never the log file (see kernel_output).
+        output = OutputDrain("zygote/kernel", limit=16 * LIMIT)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output.write_fd, env=env,
+                cwd=str(cwd), text=True, bufsize=1)
+        finally:
+            output.started()
         ready = self._answer(SPAWN_TIMEOUT)
         if not ready.get("ready"):
             raise ZygoteError(f"zygote did not start: {ready}")
@@ -243,7 +251,7 @@ def _become_kernel(request: dict, status_fd: int) -> None:
     """In the forked child (never returns): enter the sandbox, fork the kernel, wait for it."""
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
-    os.dup2(2, 1)  # the kernel's own output goes where the zygote's stderr goes (the worker's log)
+    os.dup2(2, 1)  # the kernel's own output goes where the zygote's stderr goes (a pipe to the worker's log)
     os.closerange(3, status_fd)
     os.closerange(status_fd + 1, os.sysconf("SC_OPEN_MAX"))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; this child waits
