@@ -349,7 +349,7 @@ def _check_history(history: object, epochs: int) -> dict:
               "   힌트: 함수 끝에서 return history 로 에포크별 손실 기록을 돌려주세요.")
     if not isinstance(history, dict) or set(history) != {"train_loss", "valid_loss"}:
         got = sorted(history) if isinstance(history, dict) else type(history).__name__
-        _fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 모양의 딕셔너리를 돌려줘야 합니다.\n"
+        _fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 꼴의 딕셔너리를 돌려줘야 합니다.\n"
               f"   내 값: {got}\n   기대값: ['train_loss', 'valid_loss']\n"
               "   힌트: history = {\"train_loss\": [], \"valid_loss\": []} 로 시작해 에포크마다 두 값을 "
               "넣고, 마지막에 return history 하세요.")
