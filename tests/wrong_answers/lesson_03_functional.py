@@ -6,7 +6,7 @@ WRONG = [
     # Exercise 1: cross-entropy from F.log_softmax and F.nll_loss.
     WrongAnswer("ce-parts-no-log-softmax", "cross_entropy_by_parts",
                 "def cross_entropy_by_parts(logits, target):\n    return F.nll_loss(logits, target)",
-                "test_cross_entropy_by_parts", "F.nll_loss 에 점수를 그대로 넣었습니다"),
+                "test_cross_entropy_by_parts", "F.nll_loss 에 로짓을 그대로 넣었습니다"),
     WrongAnswer("ce-parts-softmax", "cross_entropy_by_parts",
                 "def cross_entropy_by_parts(logits, target):\n"
                 "    return F.nll_loss(F.softmax(logits, dim=-1), target)",

@@ -147,7 +147,7 @@ def check_conv_layers(name: str, model: nn.Module) -> None:
             fail(f"{label}의 (입력 채널, 출력 채널)이 {(c_in, c_out)} 이어야 합니다",
                  str((conv.in_channels, conv.out_channels)), str((c_in, c_out)),
                  "채널 수는 1→16→16→10 입니다. 첫 층의 입력 1은 흑백 이미지의 채널 하나, 마지막 "
-                 "층의 출력 10은 숫자 10개의 점수이고, 각 층의 입력 채널 수는 앞 층의 출력 채널 "
+                 "층의 출력 10은 숫자 10개의 로짓이고, 각 층의 입력 채널 수는 앞 층의 출력 채널 "
                  "수와 같아야 합니다.")
         if tuple(conv.kernel_size) != (3, 3):
             fail(f"{label}의 kernel_size 가 3 이어야 합니다", str(conv.kernel_size), "(3, 3)",

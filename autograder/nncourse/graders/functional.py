@@ -23,7 +23,7 @@ NORMALISED_HINT = {
                     "log_softmax 를 빼세요. F.cross_entropy 가 안에서 로그 소프트맥스를 계산하므로, "
                     "모델이 또 적용하면 두 번 적용하는 셈입니다."),
     "softmax": ("출력의 각 행이 소프트맥스 확률입니다(양수이고 합이 1). F.cross_entropy 에는 확률이 "
-                "아니라 가공하지 않은 점수(logits) xb @ weights + bias 를 넣어야 합니다."),
+                "아니라 로짓(가공하지 않은 점수) xb @ weights + bias 를 넣어야 합니다."),
 }
 
 
@@ -36,7 +36,7 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = got.item()
         if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
-            hint = ("F.nll_loss 에 점수를 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
+            hint = ("F.nll_loss 에 로짓을 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
                     "먼저 F.log_softmax(logits, dim=-1) 를 적용하세요.")
         elif math.isclose(value, F.nll_loss(F.log_softmax(logits, dim=0), targets).item(), abs_tol=1e-5):
             hint = "로그 소프트맥스를 열 방향(dim=0)으로 계산했습니다. 클래스는 마지막 차원이니 dim=-1 을 쓰세요."
@@ -45,9 +45,9 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
         elif math.isclose(value, -expected.item(), abs_tol=1e-5):
             hint = "부호가 반대입니다. F.nll_loss 가 이미 마이너스를 붙여 주므로 따로 붙이지 마세요."
         elif math.isclose(value, expected.item() * rows, rel_tol=1e-5):
-            hint = (f"손실의 합을 구했습니다(평균의 {rows}배, 예시 점수가 {rows}행입니다). 배치 크기에 "
+            hint = (f"손실의 합을 구했습니다(평균의 {rows}배, 예시 로짓이 {rows}행입니다). 배치 크기에 "
                     "상관없도록 F.nll_loss 의 기본값 reduction='mean' 을 그대로 두세요.")
-    check.tensor_close(f"cross_entropy_by_parts(예시 점수 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
+    check.tensor_close(f"cross_entropy_by_parts(예시 로짓 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
     check.passed("F.cross_entropy = F.log_softmax + F.nll_loss 임을 확인했습니다")
 
 
@@ -58,7 +58,7 @@ def check_loss_func(loss_func: object) -> None:
         return
     hint = "loss_func = F.cross_entropy 처럼 함수 자체를 넣으세요 (괄호를 붙여 호출하지 않습니다)."
     if loss_func is F.nll_loss:
-        hint = ("F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 점수(logits)를 "
+        hint = ("F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 로짓을 "
                 "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다.")
     elif isinstance(loss_func, torch.nn.CrossEntropyLoss):
         hint = ("nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스(모듈)입니다. 이번 강의는 함수 모음 "
@@ -110,7 +110,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, imag
         if torch.allclose(got, without_bias, atol=1e-5):
             hint = "편향(bias)을 더하지 않았습니다: xb @ weights + bias."
     check.tensor_close(f"model(검증 이미지 {images}장)", got, logits, 1e-4, hint)
-    check.passed("model 은 로그 소프트맥스 없이 점수(logits)를 돌려줍니다")
+    check.passed("model 은 로그 소프트맥스 없이 로짓을 돌려줍니다")
 
 
 LEARNING_RATE = 0.5
@@ -149,7 +149,7 @@ KEEP_LOG_SOFTMAX = {
     "B": "손실 값은 달라지지 않습니다. log_softmax 의 출력은 exp 의 합이 이미 1 이라, 한 번 더 "
          "적용해도 (반올림 오차 말고는) 같은 값이 나옵니다. 우연이 아니라 수학입니다.",
     "C": "F.cross_entropy 안에 log_softmax 가 이미 들어 있어, 모델의 log_softmax 는 같은 계산을 한 번 "
-         "더 할 뿐입니다. 그래서 모델은 점수(로짓)만 돌려주고 정규화는 손실 함수에 맡깁니다.",
+         "더 할 뿐입니다. 그래서 모델은 로짓만 돌려주고 정규화는 손실 함수에 맡깁니다.",
     "D": "F.cross_entropy 는 입력이 이미 로그 확률인지 알아보지 않고 언제나 log_softmax 를 적용합니다. "
          "값이 같은 것은 건너뛰어서가 아니라 두 번 적용해도 같기 때문입니다.",
 }

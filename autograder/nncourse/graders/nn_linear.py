@@ -60,7 +60,7 @@ def check_structure(model: object, name: str = "모델") -> nn.Linear:
               "   힌트: self.lin = nn.Linear(784, 10) 하나만 만드세요.")
     lin = linears[0]
     sizes = (lin.in_features, lin.out_features)
-    hint = "nn.Linear(입력 특성 수, 출력 특성 수) 입니다. 픽셀 784개가 들어가 숫자 10개의 점수가 나옵니다."
+    hint = "nn.Linear(입력 특성 수, 출력 특성 수) 입니다. 픽셀 784개가 들어가 숫자 10개의 로짓이 나옵니다."
     if sizes == (N_CLASSES, N_PIXELS):
         hint = ("입력과 출력의 순서가 바뀌었습니다. nn.Linear(입력, 출력) 이므로 nn.Linear(784, 10) 입니다. "
                 "(층 안의 weight 모양이 (10, 784) 인 것과 헷갈리지 마세요.)")
@@ -174,7 +174,7 @@ WHAT_LINEAR_COMPUTES = {
     "C": "(10, 784) @ (64, 784) 도 안쪽 크기가 맞지 않습니다. 미니배치의 첫 차원은 이미지 번호라, "
          "xb 가 곱셈의 왼쪽에 옵니다.",
     "D": "원소별 곱 * 은 (10, 784) 와 (64, 784) 의 모양이 맞지 않아 오류이고, .sum() 은 모든 값을 "
-         "한 수로 줄여 이미지마다 점수 10개가 남지 않습니다.",
+         "한 수로 줄여 이미지마다 로짓 10개가 남지 않습니다.",
 }
 
 

@@ -39,7 +39,7 @@ NORMALISED_HINT = {
     "log_softmax": ("forward 의 출력이 이미 로그 확률입니다(행마다 logsumexp 가 0). forward 안에서 "
                     "log_softmax 를 빼세요. 손실 함수 F.cross_entropy 가 로그 소프트맥스를 계산합니다."),
     "softmax": ("forward 의 출력이 소프트맥스 확률입니다(양수이고 합이 1). forward 는 가공하지 않은 "
-                "점수 xb @ self.weights + self.bias 를 돌려줘야 합니다."),
+                "로짓 xb @ self.weights + self.bias 를 돌려줘야 합니다."),
 }
 
 

@@ -47,6 +47,11 @@ def execute_notebook(path: Path, write: bool = True) -> float:
             env={**os.environ, **KERNEL_ENV})
     seconds = time.perf_counter() - started
     if write:
+        from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+        # A print can reach the notebook in several stream chunks, split wherever the kernel
+        # happened to flush: one output per stream keeps the stored outputs' diffs quiet.
+        CoalesceStreamsPreprocessor().preprocess(notebook, {})
         nbformat.write(notebook, path)
     return seconds
 
