@@ -33,9 +33,10 @@ from nbgrader_course import (
 
 LESSON = "06_optim"
 FAULT_TIMEOUT = 20
-#: The concept check before the exercises (test_what_step_does, 1 point): every learner here
-#: answers it as the solution does, so the faults move only the other 5 points.
-CONCEPT = 1
+#: The two concept checks before the exercises (test_what_step_does, test_zero_grad_between,
+#: 1 point each): every learner here answers them as the solution does, so the faults move only
+#: the other 5 points.
+CONCEPT = 2
 FULL = CONCEPT + 5  # + test_get_model 2 + test_training 3
 
 STOPPED = "채점 시간 제한을 넘겨 이 셀을 멈췄습니다"

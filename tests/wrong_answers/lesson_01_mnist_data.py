@@ -36,10 +36,14 @@ WRONG = [
                 "test_why_valid_set", "검증 데이터에도 레이블이 있습니다"),
     WrongAnswer("concept-valid-set-is-test-set", "why_valid_set", 'why_valid_set = "C"',
                 "test_why_valid_set", "시험 데이터(x_test)는 따로 있는"),
+    # Concept check (what_reshape_does): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-what-reshape-does-b", "what_reshape_does", 'what_reshape_does = "B"',
+                "test_what_reshape_does", "784 = 28 × 28"),
 ]
 
 RIGHT = [
     RightAnswer("size-view-stack", {
+        "what_reshape_does": 'what_reshape_does = "c"',
         "why_valid_set": 'why_valid_set = "d"',
         "sizes": "n_train, n_pixels = x_train.size()",
         "first_image": "first_image = x_train[0].view(28, 28)",

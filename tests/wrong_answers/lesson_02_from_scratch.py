@@ -73,10 +73,14 @@ WRONG = [
                 "test_why_no_grad", "no_grad 는 기울기를 지우지 않습니다"),
     WrongAnswer("concept-no-grad-same-result", "why_no_grad", 'why_no_grad = "D"',
                 "test_why_no_grad", "RuntimeError"),
+    # Concept check (why_grad_after_division): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-why-grad-after-division-d", "why_grad_after_division", 'why_grad_after_division = "D"',
+                "test_why_grad_after_division", "weights.grad 가 None"),
 ]
 
 RIGHT = [
     RightAnswer("logsumexp-gather-addmm", {
+        "why_grad_after_division": 'why_grad_after_division = " a"',
         "why_no_grad": 'why_no_grad = " b"',
         "log_softmax": "def log_softmax(x):\n    return x - x.logsumexp(dim=-1, keepdim=True)",
         "model": "def model(xb):\n    return log_softmax(torch.addmm(bias, xb, weights))",

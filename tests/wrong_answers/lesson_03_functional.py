@@ -50,12 +50,16 @@ WRONG = [
                 "test_keep_log_softmax", "우연이 아니라 수학입니다"),
     WrongAnswer("concept-log-softmax-twice-skipped", "keep_log_softmax", 'keep_log_softmax = "D"',
                 "test_keep_log_softmax", "알아보지 않고 언제나 log_softmax 를"),
+    # Concept check (why_stable): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-why-stable-a", "why_stable", 'why_stable = "A"',
+                "test_why_stable", "float32 그대로 계산됩니다"),
 ]
 
 # nn.CrossEntropyLoss() is not here: this lesson asks for the function F.cross_entropy, and
 # test_loss_func rejects the module on purpose (the wrong answer "loss-func-module").
 RIGHT = [
     RightAnswer("addmm-model-method-log-softmax", {
+        "why_stable": 'why_stable = "D "',
         "keep_log_softmax": 'keep_log_softmax = "c "',
         "cross_entropy_by_parts": "def cross_entropy_by_parts(logits, target):\n"
                                   "    return F.nll_loss(logits.log_softmax(dim=1), target)",

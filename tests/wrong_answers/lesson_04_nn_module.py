@@ -141,6 +141,9 @@ WRONG = [
                 "test_why_zero_grad", "결과가 달라집니다"),
     WrongAnswer("concept-zero-grad-number", "why_zero_grad", "why_zero_grad = 2",
                 "test_why_zero_grad", "보기 하나의 글자를 문자열로"),
+    # Concept check (why_parameter): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-why-parameter-c", "why_parameter", 'why_parameter = "C"',
+                "test_why_parameter", "02, 03 강의에서"),
 ]
 
 SHOW_COUNT = 'print(f"학습할 숫자: {n_params}개")'
@@ -148,6 +151,7 @@ SHOW_COUNT = 'print(f"학습할 숫자: {n_params}개")'
 RIGHT = [
     # The lesson names its parameters weights and bias; nothing after it depends on the names.
     RightAnswer("other-names-addmm", {
+        "why_parameter": 'why_parameter = "b"',
         "mnist_logistic": """
 class Mnist_Logistic(nn.Module):
     def __init__(self):
@@ -160,7 +164,7 @@ class Mnist_Logistic(nn.Module):
 """,
         "parameter_count": "n_params = sum(map(torch.numel, list(model.parameters())))\n" + SHOW_COUNT,
     }, why="parameters named w and b, super(Class, self), / 28, torch.addmm(b, x, w), "
-           "map over list(model.parameters())"),
+           "map over list(model.parameters()); the concept check's letter in another case"),
     RightAnswer("fit-zero-first-set-to-none-sub", {
         "fit": FIT.replace("""            pred = model(xb)""", """\
             model.zero_grad(set_to_none=True)

@@ -85,10 +85,14 @@ WRONG = [
                 "test_what_linear_computes", "xb 가 곱셈의 왼쪽에"),
     WrongAnswer("concept-linear-elementwise-sum", "what_linear_computes", 'what_linear_computes = "D"',
                 "test_what_linear_computes", "한 수로 줄여"),
+    # Concept check (layer_in_forward): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-layer-in-forward-b", "layer_in_forward", 'layer_in_forward = "B"',
+                "test_layer_in_forward", "옵티마이저나 갱신 코드는 그 가중치를 볼 수 없습니다"),
 ]
 
 RIGHT = [
     RightAnswer("functional-linear-forward", {
+        "layer_in_forward": 'layer_in_forward = " c"',
         "what_linear_computes": 'what_linear_computes = "a"',
         "model_class": MODEL.replace("self.lin = nn.Linear(784, 10)",
                                      "self.lin = nn.Linear(in_features=784, out_features=10)")

@@ -87,19 +87,24 @@ WRONG = [
                 "test_what_step_does", "기울기를 지우는 것은 opt.zero_grad()"),
     WrongAnswer("concept-step-lr", "what_step_does", 'what_step_does = "D"',
                 "test_what_step_does", "torch.optim.lr_scheduler"),
+    # Concept check (zero_grad_between): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-zero-grad-between-d", "zero_grad_between", 'zero_grad_between = "D"',
+                "test_zero_grad_between", "조용히 건너뛰어"),
 ]
 
 SHOW_LAST = 'print(f"미니배치 {len(losses)}개, 마지막 미니배치 손실: {losses[-1]:.4f}")\n'
 
 RIGHT = [
     RightAnswer("torch-optim-list-other-names", {
+        "zero_grad_between": 'zero_grad_between = "a"',
         "get_model": """
 def get_model():
     net = Mnist_Logistic()
     optimizer = torch.optim.SGD(list(net.parameters()), lr=lr)
     return net, optimizer
 """,
-    }, why="torch.optim.SGD over list(model.parameters()), other local names"),
+    }, why="torch.optim.SGD over list(model.parameters()), other local names; "
+           "the concept check's letter in another case"),
     RightAnswer("zero-grad-set-to-none", {
         "training": TRAINING.replace("opt.zero_grad()", "opt.zero_grad(set_to_none=True)") + SHOW_LAST,
     }, why="opt.zero_grad(set_to_none=True)"),

@@ -59,10 +59,14 @@ WRONG = [
                 "test_why_same_model", "drop_last 의 기본값은 False"),
     WrongAnswer("concept-same-model-any-order", "why_same_model", 'why_same_model = "C"',
                 "test_why_same_model", "배치를 보는 순서에 따라 달라집니다"),
+    # Concept check (dataset_slice): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-dataset-slice-a", "dataset_slice", 'dataset_slice = "A"',
+                "test_dataset_slice", "리스트로 만들지 않습니다"),
 ]
 
 RIGHT = [
     RightAnswer("positional-batch-size", {
+        "dataset_slice": 'dataset_slice = "b"',
         "why_same_model": 'why_same_model = "d"',
         "loader": "train_dl = DataLoader(train_ds, bs)",
     }, why="batch_size passed by position; the concept check's letter in another case or with spaces"),

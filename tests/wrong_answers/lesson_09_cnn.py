@@ -130,11 +130,15 @@ WRONG = [
                 "test_conv_weight_shape", "입력 이미지의 크기와 상관없습니다"),
     WrongAnswer("concept-weight-batch", "conv_weight_shape", 'conv_weight_shape = "C"',
                 "test_conv_weight_shape", "배치 크기와 상관없습니다"),
+    # Concept check (conv_output_shape): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-conv-output-shape-c", "conv_output_shape", 'conv_output_shape = "C"',
+                "test_conv_output_shape", "패딩을 빠뜨렸습니다"),
 ]
 
 # Each variant trains the CNN once more (about a minute), so each one changes several cells.
 RIGHT = [
     RightAnswer("functional-spellings", {
+        "conv_output_shape": 'conv_output_shape = "d"',
         "cnn_class": cnn_class("""        xb = xb.reshape(-1, 1, 28, 28)
         xb = torch.relu(self.conv1(xb))
         xb = torch.relu(self.conv2(xb))
@@ -153,7 +157,8 @@ class Lambda(nn.Module):
         return self.fn(x)
 """,
     }, why="reshape, torch.relu, F.adaptive_avg_pool2d(x, 1), torch.flatten; torch.optim.SGD over "
-           "list(model.parameters()); Lambda storing its function under another name"),
+           "list(model.parameters()); Lambda storing its function under another name; the concept "
+           "check's letter in another case"),
     RightAnswer("flatten-layers-generator", {
         "sequential": """
 seq_model = nn.Sequential(

@@ -88,13 +88,17 @@ WRONG = [
                 "test_why_move_labels", "알아서 옮기지 않습니다"),
     WrongAnswer("concept-labels-with-images", "why_move_labels", 'why_move_labels = "D"',
                 "test_why_move_labels", "y = y.to(device) 로 따로"),
+    # Concept check (tensor_to_returns): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-tensor-to-returns-a", "tensor_to_returns", 'tensor_to_returns = "A"',
+                "test_tensor_to_returns", "제자리에서 옮기지 않고"),
 ]
 
 RIGHT = [
     RightAnswer("device-one-call", {
+        "tensor_to_returns": 'tensor_to_returns = "c"',
         "device": 'device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',
     }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
-           "machine without MPS or XPU"),
+           "machine without MPS or XPU; the concept check's letter in another case"),
     RightAnswer("device-docs-string", {
         "device": 'device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"',
     }, why="the PyTorch docs' spelling: a device name string instead of a torch.device"),

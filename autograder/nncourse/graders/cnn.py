@@ -707,3 +707,21 @@ CONV_WEIGHT_SHAPE = {
 def check_conv_weight_shape(answer: object) -> None:
     """Concept check: the meaning of conv2's (16, 16, 3, 3) weight (answer "D")."""
     check_choice("conv_weight_shape", answer, "D", CONV_WEIGHT_SHAPE)
+
+
+# ---------------------------------------------------------------- concept check: conv output shape
+
+#: The output shape of conv3; every choice explained.
+CONV_OUTPUT_SHAPE = {
+    "A": "스트라이드가 2 라 가로세로가 줄어듭니다. 패딩 1 은 창이 가장자리에서도 들어가게 해 줄 뿐, 크기를 지켜 "
+         "주지는 않습니다.",
+    "B": "둘째 자리는 출력 채널 수, 곧 필터의 수입니다. 이 층의 필터는 10개입니다.",
+    "C": "패딩을 빠뜨렸습니다. 식은 ⌊(7 + 2·1 − 3) / 2⌋ + 1 입니다.",
+    "D": "⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4 이고, 채널은 필터 수 10 입니다. 그래서 28 → 14 → "
+         "7 → 4 로 줄어든 뒤 AvgPool2d(4) 가 4×4 를 한 칸으로 평균 냅니다.",
+}
+
+
+def check_conv_output_shape(answer: object) -> None:
+    """Concept check: the output shape of conv3 (answer "D")."""
+    check_choice("conv_output_shape", answer, "D", CONV_OUTPUT_SHAPE)

@@ -181,3 +181,21 @@ WHY_SAME_MODEL = {
 def check_why_same_model(answer: object) -> None:
     """Concept check: why both loops make the very same model (answer "D")."""
     check_choice("why_same_model", answer, "D", WHY_SAME_MODEL)
+
+
+# ---------------------------------------------------------------- concept check: dataset slice
+
+#: What train_ds[0:3] returns; every choice explained.
+DATASET_SLICE = {
+    "A": "TensorDataset 은 샘플을 하나씩 묶어 리스트로 만들지 않습니다. 받은 텐서마다 같은 인덱스로 잘라 "
+         "돌려줍니다.",
+    "B": "TensorDataset 은 받은 텐서들을 같은 인덱스로 잘라 튜플로 돌려줍니다. 그래서 xb, yb = "
+         "train_ds[i * bs : i * bs + bs] 한 줄이 두 줄로 자르던 것을 대신합니다.",
+    "C": "TensorDataset 은 만들 때 받은 모든 텐서를 함께 자릅니다. 레이블도 같은 범위로 함께 나옵니다.",
+    "D": "텐서를 이어 붙이지 않습니다. 이미지 (3, 784) 와 레이블 (3,) 이 따로따로 튜플에 담깁니다.",
+}
+
+
+def check_dataset_slice(answer: object) -> None:
+    """Concept check: what train_ds[0:3] returns (answer "B")."""
+    check_choice("dataset_slice", answer, "B", DATASET_SLICE)

@@ -295,3 +295,22 @@ WHY_MOVE_LABELS = {
 def check_why_move_labels(answer: object) -> None:
     """Concept check: why preprocess moves the labels to the device too (answer "A")."""
     check_choice("why_move_labels", answer, "A", WHY_MOVE_LABELS)
+
+
+# ---------------------------------------------------------------- concept check: tensor to returns
+
+#: A tensor's .to(dev) whose result is dropped; every choice explained.
+TENSOR_TO_RETURNS = {
+    "A": "텐서의 .to 는 제자리에서 옮기지 않고 새 텐서를 돌려줍니다. 제자리에서 옮기는 것은 모듈의 "
+         ".to(model.to(dev))입니다.",
+    "B": "xb.to(dev) 자체는 오류 없이 새 텐서를 만들어 줍니다. 오류는 나중에, CPU 의 xb 를 GPU 의 "
+         "모델에 넣을 때 납니다.",
+    "C": "텐서의 .to 는 옮긴 새 텐서를 돌려주고 원래 텐서는 그대로 둡니다. 그래서 xb = xb.to(dev) 처럼 "
+         "받아야 합니다. 모듈의 .to 는 제자리에서 옮기므로 model.to(dev) 만으로 됩니다.",
+    "D": "텐서는 통째로 한 장치에 있습니다. xb.device 로 어디에 있는지 언제든 확인할 수 있습니다.",
+}
+
+
+def check_tensor_to_returns(answer: object) -> None:
+    """Concept check: a tensor's .to(dev) whose result is dropped (answer "C")."""
+    check_choice("tensor_to_returns", answer, "C", TENSOR_TO_RETURNS)

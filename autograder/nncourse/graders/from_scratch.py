@@ -139,3 +139,21 @@ WHY_NO_GRAD = {
 def check_why_no_grad(answer: object) -> None:
     """Concept check: why the update runs inside ``torch.no_grad()`` (answer "B")."""
     common.check_choice("why_no_grad", answer, "B", WHY_NO_GRAD)
+
+
+# ---------------------------------------------------------------- concept check: why grad after division
+
+#: Why requires_grad_() comes after the division; every choice explained.
+WHY_GRAD_AFTER_DIVISION = {
+    "A": "나눗셈이 기록되지 않으니 weights 는 그래프의 시작점인 잎 텐서입니다. backward() 는 잎 텐서의 "
+         ".grad 만 채우므로 이 순서여야 weights.grad 로 갱신할 수 있습니다.",
+    "B": "값은 어느 순서든 같습니다. 달라지는 것은 값이 아니라 나눗셈이 계산 그래프에 기록되는지입니다.",
+    "C": "requires_grad_() 는 값을 바꾸지 않고, 이 텐서에 대한 기울기를 계산하라고 표시만 합니다.",
+    "D": "순서가 중요합니다. requires_grad_() 를 먼저 부르면 나눗셈의 결과인 weights 는 잎 텐서가 "
+         "아니어서 backward() 뒤에도 weights.grad 가 None 입니다.",
+}
+
+
+def check_why_grad_after_division(answer: object) -> None:
+    """Concept check: why requires_grad_() comes after the division (answer "A")."""
+    common.check_choice("why_grad_after_division", answer, "A", WHY_GRAD_AFTER_DIVISION)

@@ -158,3 +158,24 @@ KEEP_LOG_SOFTMAX = {
 def check_keep_log_softmax(answer: object) -> None:
     """Concept check: a log_softmax left in the model before F.cross_entropy (answer "C")."""
     check_choice("keep_log_softmax", answer, "C", KEEP_LOG_SOFTMAX)
+
+
+# ---------------------------------------------------------------- concept check: why stable
+
+#: Why F.log_softmax does not overflow; every choice explained.
+WHY_STABLE = {
+    "A": "float32 로짓은 float32 그대로 계산됩니다. 자릿수를 늘리는 것이 아니라 계산하는 순서를 바꿔 문제를 "
+         "피합니다.",
+    "B": "로짓을 자르면 값이 달라져 손실도 틀려집니다. F.log_softmax 는 로짓을 바꾸지 않고 정확한 값을 "
+         "냅니다.",
+    "C": "F.log_softmax 도 exp 와 log 로 계산합니다. 다만 exp 에 넣기 전에 한 가지를 해서 넘치지 "
+         "않게 합니다.",
+    "D": "log_softmax(x) = x - max - log(sum(exp(x - max))) 이고, x - max "
+         "는 0 이하라 exp 가 1 을 넘지 않습니다. 가장 큰 항의 exp 는 정확히 1 이라 합이 0 이 되어 "
+         "log 가 -inf 가 되는 일도 없습니다.",
+}
+
+
+def check_why_stable(answer: object) -> None:
+    """Concept check: why F.log_softmax does not overflow (answer "D")."""
+    check_choice("why_stable", answer, "D", WHY_STABLE)

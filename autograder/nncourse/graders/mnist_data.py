@@ -98,3 +98,22 @@ WHY_VALID_SET = {
 def check_why_valid_set(answer: object) -> None:
     """Concept check: why x_valid is kept out of training (answer "D")."""
     check_choice("why_valid_set", answer, "D", WHY_VALID_SET)
+
+
+# ---------------------------------------------------------------- concept check: what reshape does
+
+#: What x_train[0].reshape(28, 28) does; every choice explained.
+WHAT_RESHAPE_DOES = {
+    "A": "reshape 는 값을 하나도 바꾸지 않습니다. 값의 범위(0–1)는 그대로이고, 바뀌는 것은 모양뿐입니다.",
+    "B": "784 = 28 × 28 이라 줄이거나 늘인 것이 없습니다. 픽셀 수는 그대로 784개이고, 늘어놓는 방식만 "
+         "바뀝니다.",
+    "C": "값은 그대로이고 모양만 바뀝니다. 한 줄로 펴 둔 784개를 앞에서부터 28개씩 끊어 한 행으로 읽으니, 원래 "
+         "그림의 행이 그대로 돌아옵니다.",
+    "D": "가로와 세로를 바꾸는 것은 전치(.T)입니다. reshape 는 값을 놓인 순서대로 다시 읽을 뿐 순서를 바꾸지 "
+         "않습니다.",
+}
+
+
+def check_what_reshape_does(answer: object) -> None:
+    """Concept check: what x_train[0].reshape(28, 28) does (answer "C")."""
+    check_choice("what_reshape_does", answer, "C", WHAT_RESHAPE_DOES)

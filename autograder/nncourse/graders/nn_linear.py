@@ -181,3 +181,23 @@ WHAT_LINEAR_COMPUTES = {
 def check_what_linear_computes(answer: object) -> None:
     """Concept check: the value of lin(xb) for lin = nn.Linear(784, 10) (answer "A")."""
     check_choice("what_linear_computes", answer, "A", WHAT_LINEAR_COMPUTES)
+
+
+# ---------------------------------------------------------------- concept check: layer in forward
+
+#: A layer built inside forward(); every choice explained.
+LAYER_IN_FORWARD = {
+    "A": "오류는 나지 않습니다. 층을 만들어 바로 부르는 것은 문법으로도 계산으로도 문제가 없어서, 더 알아채기 "
+         "어렵습니다.",
+    "B": "결과가 같지 않습니다. 부를 때마다 가중치가 새로 무작위로 정해지고, 옵티마이저나 갱신 코드는 그 가중치를 볼 "
+         "수 없습니다.",
+    "C": "층은 self 의 속성이어야 모듈에 등록됩니다. forward 안에서 만든 층은 부를 때마다 새로 생기고 "
+         "model.parameters() 에 없으니, 손실은 학습 전 수준(약 2.3)에 머뭅니다.",
+    "D": "PyTorch 는 forward 안에서 만든 층을 기억하지 않습니다. nn.Linear(784, 10) 은 부를 "
+         "때마다 새 층을 만듭니다.",
+}
+
+
+def check_layer_in_forward(answer: object) -> None:
+    """Concept check: a layer built inside forward() (answer "C")."""
+    check_choice("layer_in_forward", answer, "C", LAYER_IN_FORWARD)

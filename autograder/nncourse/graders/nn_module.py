@@ -361,3 +361,23 @@ WHY_ZERO_GRAD = {
 def check_why_zero_grad(answer: object) -> None:
     """Concept check: why ``fit`` calls ``model.zero_grad()`` after every update (answer "B")."""
     check_choice("why_zero_grad", answer, "B", WHY_ZERO_GRAD)
+
+
+# ---------------------------------------------------------------- concept check: why parameter
+
+#: Why the weights are wrapped in nn.Parameter; every choice explained.
+WHY_PARAMETER = {
+    "A": "nn.Parameter 는 값을 정하지 않습니다. 감싼 텐서의 값(여기서는 randn / √784)이 그대로 "
+         "쓰입니다.",
+    "B": "모듈은 속성에 넣은 nn.Parameter 를 등록해 둡니다. 그래서 model.parameters() 로 "
+         "하나하나 이름을 쓰지 않고도 모든 매개변수를 갱신하고 기울기를 지울 수 있습니다.",
+    "C": "일반 텐서도 requires_grad 를 가질 수 있습니다. 02, 03 강의에서 "
+         "weights.requires_grad_() 로 그렇게 했습니다. nn.Parameter 는 "
+         "requires_grad 를 켜 주는 것 말고도 하는 일이 있습니다.",
+    "D": "장치와는 상관없습니다. 일반 텐서도 GPU 에서 계산할 수 있습니다.",
+}
+
+
+def check_why_parameter(answer: object) -> None:
+    """Concept check: why the weights are wrapped in nn.Parameter (answer "B")."""
+    check_choice("why_parameter", answer, "B", WHY_PARAMETER)

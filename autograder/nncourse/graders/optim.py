@@ -239,3 +239,24 @@ WHAT_STEP_DOES = {
 def check_what_step_does(answer: object) -> None:
     """Concept check: what opt.step() does (answer "C")."""
     check_choice("what_step_does", answer, "C", WHAT_STEP_DOES)
+
+
+# ---------------------------------------------------------------- concept check: zero grad between
+
+#: zero_grad() between backward() and step(); every choice explained.
+ZERO_GRAD_BETWEEN = {
+    "A": "zero_grad() 는 기울기를 지웁니다(None 으로). SGD 의 step() 은 기울기가 없는 매개변수를 "
+         "건너뛰므로, 손실은 줄지 않고 학습 전 수준에 머뭅니다. 지우는 때는 step() 이 기울기를 쓴 뒤, 다음 "
+         "backward() 전입니다.",
+    "B": "순서가 중요합니다. zero_grad() 를 앞(backward 전)이나 뒤(step 뒤)에 두는 것은 맞지만, "
+         "둘 사이에 두면 step() 이 쓸 기울기가 사라집니다.",
+    "C": "zero_grad() 는 기울기를 쌓는 것이 아니라 지웁니다. 쌓이는 것은 zero_grad() 를 아예 부르지 "
+         "않을 때입니다.",
+    "D": "오류는 나지 않습니다. step() 은 기울기가 없는(None) 매개변수를 조용히 건너뛰어, 더 알아채기 "
+         "어렵습니다.",
+}
+
+
+def check_zero_grad_between(answer: object) -> None:
+    """Concept check: zero_grad() between backward() and step() (answer "A")."""
+    check_choice("zero_grad_between", answer, "A", ZERO_GRAD_BETWEEN)
