@@ -300,7 +300,7 @@ class Worker:
             watcher.join()
         self.peak_mb = max(self.peak_mb, peak[0])
         if reply is None:
-            timed_out = self.process.poll() is None
+            timed_out = self._still_running()
             self.stop(kill=True)
             with log_path.open("a", encoding="utf-8") as log:
                 log.write(f"[nncourse] {'시간 초과 / timed out after %g s' % timeout if timed_out else '채점 worker 가 죽었습니다 / the grading worker died'}"
@@ -311,6 +311,16 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def _still_running(self, grace: float = 5.0) -> bool:
+        """Whether the worker that gave no answer is still running (a timeout) rather than dead.
+        A killed worker's pipe reaches end-of-file a moment before the process can be reaped, so
+        it is given ``grace`` seconds to be seen dead."""
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
 
     def stop(self, kill: bool = False) -> None:
         if self.process is None:
