@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES
 from ..training import evaluate
-from .common import check_choice, check_trained
+from .common import concept_check, check_trained
 
 LESSON = "09_cnn"
 LR = 0.1
@@ -704,9 +704,8 @@ CONV_WEIGHT_SHAPE = {
 }
 
 
-def check_conv_weight_shape(answer: object) -> None:
-    """Concept check: the meaning of conv2's (16, 16, 3, 3) weight (answer "D")."""
-    check_choice("conv_weight_shape", answer, "D", CONV_WEIGHT_SHAPE)
+check_conv_weight_shape = concept_check(
+    "conv_weight_shape", "D", CONV_WEIGHT_SHAPE, "the meaning of conv2's (16, 16, 3, 3) weight")
 
 
 # ---------------------------------------------------------------- concept check: conv output shape
@@ -722,6 +721,5 @@ CONV_OUTPUT_SHAPE = {
 }
 
 
-def check_conv_output_shape(answer: object) -> None:
-    """Concept check: the output shape of conv3 (answer "D")."""
-    check_choice("conv_output_shape", answer, "D", CONV_OUTPUT_SHAPE)
+check_conv_output_shape = concept_check(
+    "conv_output_shape", "D", CONV_OUTPUT_SHAPE, "the output shape of conv3")

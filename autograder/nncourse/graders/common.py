@@ -175,3 +175,14 @@ def check_choice(name: str, answer: object, right: str, why: dict[str, str]) -> 
             f"{check.FAIL_MARK} {name}: 보기 {chosen} 는 맞지 않습니다.\n"
             f"   힌트: {why[chosen]} 다른 보기를 다시 읽어 보세요.")
     check.passed(f"{name}: {right}. {why[right]}")
+
+
+def concept_check(name: str, right: str, why: dict[str, str], about: str):
+    """The check function of a concept question: ``check_<name>(answer)`` runs
+    :func:`check_choice` with the question's right letter and explanations."""
+    def check_concept(answer: object) -> None:
+        check_choice(name, answer, right, why)
+
+    check_concept.__name__ = check_concept.__qualname__ = f"check_{name}"
+    check_concept.__doc__ = f'Concept check: {about} (answer "{right}").'
+    return check_concept

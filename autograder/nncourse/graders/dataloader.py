@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Tenso
 
 from .. import checks as check
 from ..data import N_TRAIN
-from .common import check_choice, check_losses, check_trained
+from .common import concept_check, check_losses, check_trained
 
 LESSON = "07_dataloader"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -178,9 +178,8 @@ WHY_SAME_MODEL = {
 }
 
 
-def check_why_same_model(answer: object) -> None:
-    """Concept check: why both loops make the very same model (answer "D")."""
-    check_choice("why_same_model", answer, "D", WHY_SAME_MODEL)
+check_why_same_model = concept_check(
+    "why_same_model", "D", WHY_SAME_MODEL, "why both loops make the very same model")
 
 
 # ---------------------------------------------------------------- concept check: dataset slice
@@ -196,6 +195,5 @@ DATASET_SLICE = {
 }
 
 
-def check_dataset_slice(answer: object) -> None:
-    """Concept check: what train_ds[0:3] returns (answer "B")."""
-    check_choice("dataset_slice", answer, "B", DATASET_SLICE)
+check_dataset_slice = concept_check(
+    "dataset_slice", "B", DATASET_SLICE, "what train_ds[0:3] returns")

@@ -27,7 +27,7 @@ from ..data import IMAGE_SIDE
 from ..training import evaluate, model_device
 from . import cnn
 from .cnn import ACCELERATOR_HINT, fail, is_accelerator_error, same_device
-from .common import VALID_ACCURACY, VALID_LOSS, check_choice, check_trained, diagnose_training
+from .common import VALID_ACCURACY, VALID_LOSS, concept_check, check_trained, diagnose_training
 
 LESSON = "10_device"
 EPOCHS = 1
@@ -292,9 +292,8 @@ WHY_MOVE_LABELS = {
 }
 
 
-def check_why_move_labels(answer: object) -> None:
-    """Concept check: why preprocess moves the labels to the device too (answer "A")."""
-    check_choice("why_move_labels", answer, "A", WHY_MOVE_LABELS)
+check_why_move_labels = concept_check(
+    "why_move_labels", "A", WHY_MOVE_LABELS, "why preprocess moves the labels to the device too")
 
 
 # ---------------------------------------------------------------- concept check: tensor to returns
@@ -311,6 +310,5 @@ TENSOR_TO_RETURNS = {
 }
 
 
-def check_tensor_to_returns(answer: object) -> None:
-    """Concept check: a tensor's .to(dev) whose result is dropped (answer "C")."""
-    check_choice("tensor_to_returns", answer, "C", TENSOR_TO_RETURNS)
+check_tensor_to_returns = concept_check(
+    "tensor_to_returns", "C", TENSOR_TO_RETURNS, "a tensor's .to(dev) whose result is dropped")

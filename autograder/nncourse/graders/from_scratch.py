@@ -136,9 +136,8 @@ WHY_NO_GRAD = {
 }
 
 
-def check_why_no_grad(answer: object) -> None:
-    """Concept check: why the update runs inside ``torch.no_grad()`` (answer "B")."""
-    common.check_choice("why_no_grad", answer, "B", WHY_NO_GRAD)
+check_why_no_grad = common.concept_check(
+    "why_no_grad", "B", WHY_NO_GRAD, "why the update runs inside ``torch.no_grad()``")
 
 
 # ---------------------------------------------------------------- concept check: why grad after division
@@ -154,6 +153,5 @@ WHY_GRAD_AFTER_DIVISION = {
 }
 
 
-def check_why_grad_after_division(answer: object) -> None:
-    """Concept check: why requires_grad_() comes after the division (answer "A")."""
-    common.check_choice("why_grad_after_division", answer, "A", WHY_GRAD_AFTER_DIVISION)
+check_why_grad_after_division = common.concept_check(
+    "why_grad_after_division", "A", WHY_GRAD_AFTER_DIVISION, "why requires_grad_() comes after the division")

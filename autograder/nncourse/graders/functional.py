@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import check_choice, check_trained, output_kind
+from .common import concept_check, check_trained, output_kind
 from .from_scratch import call_learner, probe_inputs
 
 LESSON = "03_functional"
@@ -155,9 +155,8 @@ KEEP_LOG_SOFTMAX = {
 }
 
 
-def check_keep_log_softmax(answer: object) -> None:
-    """Concept check: a log_softmax left in the model before F.cross_entropy (answer "C")."""
-    check_choice("keep_log_softmax", answer, "C", KEEP_LOG_SOFTMAX)
+check_keep_log_softmax = concept_check(
+    "keep_log_softmax", "C", KEEP_LOG_SOFTMAX, "a log_softmax left in the model before F.cross_entropy")
 
 
 # ---------------------------------------------------------------- concept check: why stable
@@ -176,6 +175,5 @@ WHY_STABLE = {
 }
 
 
-def check_why_stable(answer: object) -> None:
-    """Concept check: why F.log_softmax does not overflow (answer "D")."""
-    check_choice("why_stable", answer, "D", WHY_STABLE)
+check_why_stable = concept_check(
+    "why_stable", "D", WHY_STABLE, "why F.log_softmax does not overflow")

@@ -6,7 +6,7 @@ import torch
 
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES, N_PIXELS, N_TRAIN
-from .common import check_choice
+from .common import concept_check
 
 BATCH_SIZE = 64
 
@@ -95,9 +95,8 @@ WHY_VALID_SET = {
 }
 
 
-def check_why_valid_set(answer: object) -> None:
-    """Concept check: why x_valid is kept out of training (answer "D")."""
-    check_choice("why_valid_set", answer, "D", WHY_VALID_SET)
+check_why_valid_set = concept_check(
+    "why_valid_set", "D", WHY_VALID_SET, "why x_valid is kept out of training")
 
 
 # ---------------------------------------------------------------- concept check: what reshape does
@@ -114,6 +113,5 @@ WHAT_RESHAPE_DOES = {
 }
 
 
-def check_what_reshape_does(answer: object) -> None:
-    """Concept check: what x_train[0].reshape(28, 28) does (answer "C")."""
-    check_choice("what_reshape_does", answer, "C", WHAT_RESHAPE_DOES)
+check_what_reshape_does = concept_check(
+    "what_reshape_does", "C", WHAT_RESHAPE_DOES, "what x_train[0].reshape(28, 28) does")

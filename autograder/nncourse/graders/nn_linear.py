@@ -16,7 +16,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import check_choice, check_losses, check_trained, output_kind
+from .common import concept_check, check_losses, check_trained, output_kind
 
 LESSON = "05_nn_linear"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -178,9 +178,8 @@ WHAT_LINEAR_COMPUTES = {
 }
 
 
-def check_what_linear_computes(answer: object) -> None:
-    """Concept check: the value of lin(xb) for lin = nn.Linear(784, 10) (answer "A")."""
-    check_choice("what_linear_computes", answer, "A", WHAT_LINEAR_COMPUTES)
+check_what_linear_computes = concept_check(
+    "what_linear_computes", "A", WHAT_LINEAR_COMPUTES, "the value of lin(xb) for lin = nn.Linear(784, 10)")
 
 
 # ---------------------------------------------------------------- concept check: layer in forward
@@ -198,6 +197,5 @@ LAYER_IN_FORWARD = {
 }
 
 
-def check_layer_in_forward(answer: object) -> None:
-    """Concept check: a layer built inside forward() (answer "C")."""
-    check_choice("layer_in_forward", answer, "C", LAYER_IN_FORWARD)
+check_layer_in_forward = concept_check(
+    "layer_in_forward", "C", LAYER_IN_FORWARD, "a layer built inside forward()")

@@ -13,7 +13,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
-from .common import EPOCHS, check_choice, check_losses, check_trained, output_kind
+from .common import EPOCHS, concept_check, check_losses, check_trained, output_kind
 
 LESSON = "04_nn_module"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -358,9 +358,8 @@ WHY_ZERO_GRAD = {
 }
 
 
-def check_why_zero_grad(answer: object) -> None:
-    """Concept check: why ``fit`` calls ``model.zero_grad()`` after every update (answer "B")."""
-    check_choice("why_zero_grad", answer, "B", WHY_ZERO_GRAD)
+check_why_zero_grad = concept_check(
+    "why_zero_grad", "B", WHY_ZERO_GRAD, "why ``fit`` calls ``model.zero_grad()`` after every update")
 
 
 # ---------------------------------------------------------------- concept check: why parameter
@@ -378,6 +377,5 @@ WHY_PARAMETER = {
 }
 
 
-def check_why_parameter(answer: object) -> None:
-    """Concept check: why the weights are wrapped in nn.Parameter (answer "B")."""
-    check_choice("why_parameter", answer, "B", WHY_PARAMETER)
+check_why_parameter = concept_check(
+    "why_parameter", "B", WHY_PARAMETER, "why the weights are wrapped in nn.Parameter")

@@ -20,7 +20,7 @@ from torch import optim as torch_optim
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from .. import checks as check
-from .common import BATCHES_PER_EPOCH, EPOCHS, check_choice, check_losses, check_trained
+from .common import BATCHES_PER_EPOCH, EPOCHS, concept_check, check_losses, check_trained
 from .nn_linear import check_structure, output_diagnosis
 
 LESSON = "06_optim"
@@ -236,9 +236,8 @@ WHAT_STEP_DOES = {
 }
 
 
-def check_what_step_does(answer: object) -> None:
-    """Concept check: what opt.step() does (answer "C")."""
-    check_choice("what_step_does", answer, "C", WHAT_STEP_DOES)
+check_what_step_does = concept_check(
+    "what_step_does", "C", WHAT_STEP_DOES, "what opt.step() does")
 
 
 # ---------------------------------------------------------------- concept check: zero grad between
@@ -257,6 +256,5 @@ ZERO_GRAD_BETWEEN = {
 }
 
 
-def check_zero_grad_between(answer: object) -> None:
-    """Concept check: zero_grad() between backward() and step() (answer "A")."""
-    check_choice("zero_grad_between", answer, "A", ZERO_GRAD_BETWEEN)
+check_zero_grad_between = concept_check(
+    "zero_grad_between", "A", ZERO_GRAD_BETWEEN, "zero_grad() between backward() and step()")

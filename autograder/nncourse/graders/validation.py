@@ -29,7 +29,7 @@ from ..lesson import seed_everything
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS, N_VALID
 from ..training import evaluate
-from .common import call_learner, check_choice, check_trained
+from .common import call_learner, concept_check, check_trained
 from .dataloader import check_loader_settings, check_tensor_dataset
 
 LESSON = "08_validation"
@@ -553,11 +553,9 @@ WHAT_EVAL_CHANGES = {
 }
 
 
-def check_why_bigger_valid_batch(answer: object) -> None:
-    """Concept check: why valid_dl may use batches of bs * 2 (answer "C")."""
-    check_choice("why_bigger_valid_batch", answer, "C", WHY_BIGGER_VALID_BATCH)
+check_why_bigger_valid_batch = concept_check(
+    "why_bigger_valid_batch", "C", WHY_BIGGER_VALID_BATCH, "why valid_dl may use batches of bs * 2")
 
 
-def check_what_eval_changes(answer: object) -> None:
-    """Concept check: what model.eval() changes (answer "A")."""
-    check_choice("what_eval_changes", answer, "A", WHAT_EVAL_CHANGES)
+check_what_eval_changes = concept_check(
+    "what_eval_changes", "A", WHAT_EVAL_CHANGES, "what model.eval() changes")
