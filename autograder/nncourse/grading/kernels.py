@@ -136,6 +136,7 @@ class KernelPool:
                 km.zygote = self.zygote(km.preload)
             run_sync(km.start_kernel)(cwd=str(folder), env=self._kernel_env(),
                                       extra_arguments=list(KERNEL_ARGUMENTS))
+            km.connect_ahead()
         except ZygoteError as error:
             # The sandbox is the same either way; only the start is slower.
             self.log.warning("zygote: 커널을 fork 하지 못해 새로 시작합니다 / cannot fork a kernel, "
