@@ -6,6 +6,9 @@ counts, and seeds that the reference generator never recorded (every seed a less
 shifted through ``nncourse.seed_everything``). Each graded test cell must pass, as nbgrader
 scores it: no error, no stderr output, no failure mark. The table (lesson × setting → score) is
 printed at the end of the run.
+
+Kernels of a one-thread setting are forked from a zygote of that setting's environment, which
+imported torch under it (nncourse.grading.fork_provisioner); the others start the usual way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from nbgrader_course import SOLUTIONS, lesson_ids
 from nncourse import checks
 from nncourse import reference
 from nncourse.grading import make_reference
+from nncourse.grading.fork_provisioner import kernel_spec_folder
 
 #: name → (arithmetic setting of nncourse.grading.make_reference, seed shift, extra environment)
 OTHER_MACHINES = {
@@ -69,6 +73,11 @@ def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
     return score, maximum, failed
 
 
+def _use_kernel_specs(share: str) -> None:
+    """In a pool process: kernels from the forking kernel spec (see the module's docstring)."""
+    os.environ["JUPYTER_PATH"] = share
+
+
 def torch_threads(machine: str) -> int:
     """Threads one kernel of this setting uses (torch's default is one per core)."""
     setting = make_reference.SETTINGS[OTHER_MACHINES[machine][0]]
@@ -83,11 +92,13 @@ def scores() -> dict:
     several times slower than one after the other."""
     cores = os.cpu_count() or 1
     results = {}
-    for threads in sorted({torch_threads(machine) for machine in OTHER_MACHINES}):
-        runs = [(lesson, machine) for machine in OTHER_MACHINES if torch_threads(machine) == threads
-                for lesson in LESSONS]
-        with ProcessPoolExecutor(max_workers=max(1, cores // threads)) as pool:
-            results.update(zip(runs, pool.map(_grade, *zip(*runs))))
+    with kernel_spec_folder() as share:
+        for threads in sorted({torch_threads(machine) for machine in OTHER_MACHINES}):
+            runs = [(lesson, machine) for machine in OTHER_MACHINES if torch_threads(machine) == threads
+                    for lesson in LESSONS]
+            with ProcessPoolExecutor(max_workers=max(1, cores // threads), initializer=_use_kernel_specs,
+                                     initargs=(str(share),)) as pool:
+                results.update(zip(runs, pool.map(_grade, *zip(*runs))))
     for (lesson, machine), result in results.items():
         MACHINE_SCORES.setdefault(lesson, {})[machine] = result
     return results

@@ -27,6 +27,7 @@ import nbformat
 import pytest
 from nbgrader.validator import Validator
 
+from nncourse.grading.fork_provisioner import kernel_spec_folder
 from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
 
 from nbgrader_course import (VENV_BIN, cut_after, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env,
@@ -45,6 +46,7 @@ def first_per_test_cell(wrong_answers):
 CASES = [(lesson, wrong) for lesson in lesson_ids()
          for wrong in first_per_test_cell(WRONG_ANSWERS.get(lesson, []))]
 RULE = "=" * Validator.width.default_value + "\n"
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Where one notebook's report starts in the output of `nbgrader validate` with several.
 REPORT = re.compile(r"^(?=VALIDATION FAILED ON |Success! )", re.MULTILINE)
 
@@ -87,18 +89,22 @@ def _validate_lesson(lesson, root):
     def run(chunk):
         # Unix sockets, one folder per process: the TCP ports jupyter_client picks can be taken
         # by a kernel started at the same moment ("Address already in use"; see ipc_kernels).
+        # Its kernels are forked from a zygote that has imported torch and the course package
+        # (nncourse.grading.fork_provisioner): the same kernel, without paying the imports again
+        # for every notebook; one OpenMP thread from the start, as setup_lesson() sets in the
+        # first cell anyway. What is checked here is what validate prints, not how a kernel starts.
+        env = {**nbgrader_env(), "JUPYTER_PATH": str(share), **ONE_THREAD}
         with private_socket_folder() as sockets:
             result = subprocess.run([str(VENV_BIN / "nbgrader"), "validate", *map(str, chunk),
                                      *command_line_options(sockets)],
-                                    cwd=course, env=nbgrader_env(), capture_output=True, text=True,
-                                    timeout=3600)
+                                    cwd=course, env=env, capture_output=True, text=True, timeout=3600)
         reports = REPORT.split(result.stdout)[1:]
         assert result.returncode == 0 and len(reports) == len(chunk), (
             f"nbgrader validate: exit {result.returncode}, {len(reports)} reports for "
             f"{len(chunk)} notebooks:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
         return {path.parent.name: report for path, report in zip(chunk, reports)}
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with kernel_spec_folder() as share, ThreadPoolExecutor(max_workers=workers) as pool:
         reports = {name: report for done in pool.map(run, chunks) for name, report in done.items()}
     return {(lesson, name): (sources[name], reports[name]) for name in sources}
 

@@ -34,6 +34,12 @@ Only for a root grader (one uid per kernel, nncourse.grading.sandbox.sandbox_uid
 grader's sandbox lives in a user namespace, a path this module does not take; its kernels are
 exec'd with nncourse.grading.warm_kernel as before. The zygote never runs a learner's code
 itself, and no submission's data passes through it: it reads requests from the worker only.
+
+A *plain* zygote (``--plain``; nncourse.grading.fork_provisioner) forks kernels with no sandbox at
+all, for what runs unsandboxed anyway (the maintainer's tools, the tests' ``nbgrader validate``):
+the child takes a new session, the kernel's environment and folder, and runs ipykernel. A zygote
+serves one kind only: a plain one refuses a request that names a sandbox, and a sandbox's refuses
+one that does not, so a learner's kernel in the grader can never be forked unsandboxed.
 """
 
 from __future__ import annotations
@@ -79,14 +85,16 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """One zygote process and the pipe pair to it (JSON lines)."""
 
-    def __init__(self, modules: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, modules: list[str], env: dict[str, str], cwd: Path, plain: bool = False):
         self.modules = list(modules)
+        self.plain = plain
         # Its stderr, which every kernel it forks inherits as stdout and stderr: a pipe into the
         # worker's log, never the log file (see kernel_output).
         output = OutputDrain("zygote/kernel", limit=16 * LIMIT)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}"],
+                [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}",
+                 *(["--plain"] if plain else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output.write_fd, env=env,
                 cwd=str(cwd), text=True, bufsize=1)
         finally:
@@ -106,8 +114,8 @@ class Zygote:
         return json.loads(line)
 
     def spawn(self, request: dict) -> int:
-        """Fork one kernel into the sandbox whose waiter is ``request['waiter']``; returns the
-        host pid of the kernel."""
+        """Fork one kernel into the sandbox whose waiter is ``request['waiter']`` (a plain zygote:
+        no sandbox, no waiter); returns the host pid of the kernel."""
         if self.process.poll() is not None:
             raise ZygoteError(f"zygote exited ({self.process.returncode})")
         self.process.stdin.write(json.dumps(request) + "\n")
@@ -247,14 +255,24 @@ def _verify(request: dict) -> None:
         raise ZygoteError(f"privileges not dropped: {wrong}")
 
 
-def _become_kernel(request: dict, status_fd: int) -> None:
-    """In the forked child (never returns): enter the sandbox, fork the kernel, wait for it."""
+def _become_kernel(request: dict, status_fd: int, plain: bool = False) -> None:
+    """In the forked child (never returns): enter the sandbox, fork the kernel, wait for it; a
+    plain zygote's child is the kernel itself."""
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(2, 1)  # the kernel's own output goes where the zygote's stderr goes (a pipe to the worker's log)
     os.closerange(3, status_fd)
     os.closerange(status_fd + 1, os.sysconf("SC_OPEN_MAX"))
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; this child waits
+    if plain:
+        try:
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent death signal")  # ends with the zygote
+            os.chdir(request["cwd"])
+        except OSError as error:
+            os.write(status_fd, json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
+            os._exit(70)
+        os.write(status_fd, json.dumps({"kernel": os.getpid()}).encode() + b"\n")
+        _run_kernel(request, status_fd, verify=False)  # never returns
     try:
         _enter(request)
         kernel = os.fork()
@@ -277,11 +295,12 @@ def _become_kernel(request: dict, status_fd: int) -> None:
         os._exit(code & 0xFF)
 
 
-def _run_kernel(request: dict, status_fd: int) -> None:
+def _run_kernel(request: dict, status_fd: int, verify: bool = True) -> None:
     """In the kernel process: a fresh session and environment, then ipykernel."""
     code = 1
     try:
-        _verify(request)
+        if verify:
+            _verify(request)
     except BaseException as error:  # noqa: BLE001
         os.write(status_fd, json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
         os._exit(70)
@@ -322,13 +341,15 @@ def _run_kernel(request: dict, status_fd: int) -> None:
         os._exit(code)
 
 
-def _spawn(request: dict) -> dict:
+def _spawn(request: dict, plain: bool = False) -> dict:
     """Fork one kernel; the answer for the worker."""
+    if plain != (request.get("waiter") is None):
+        return {"error": "a plain zygote forks only unsandboxed kernels, a sandbox's only sandboxed ones"}
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
         os.close(read_end)
-        _become_kernel(request, write_end)  # never returns
+        _become_kernel(request, write_end, plain)  # never returns
     os.close(write_end)
     answer: dict = {}
     deadline = time.monotonic() + SPAWN_TIMEOUT
@@ -349,7 +370,7 @@ def _spawn(request: dict) -> dict:
     return answer
 
 
-def serve(modules: list[str]) -> int:
+def serve(modules: list[str], plain: bool = False) -> int:
     from .warm_kernel import preload
 
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "parent death signal")  # never outlive the worker
@@ -371,7 +392,7 @@ def serve(modules: list[str]) -> int:
         if len(os.listdir("/proc/self/task")) > 1:
             answer = {"error": "the zygote runs threads; it forks only when it has one"}
         else:
-            answer = _spawn(request)
+            answer = _spawn(request, plain)
         protocol.write(json.dumps(answer) + "\n")
     return 0
 
@@ -381,5 +402,5 @@ if __name__ == "__main__":
         del sys.path[0]
     from .warm_kernel import split_arguments
 
-    names, _ = split_arguments(sys.argv[1:])
-    sys.exit(serve(names))
+    names, rest = split_arguments(sys.argv[1:])
+    sys.exit(serve(names, plain="--plain" in rest))
