@@ -177,6 +177,7 @@ class Mnist_Logistic(nn.Module):
         "parameter_count": "n_params = model.weights.numel() + model.bias.numel()\n" + SHOW_COUNT,
     }, why="model.zero_grad(set_to_none=True) at the top of the loop body, p.sub_(lr * p.grad)"),
     RightAnswer("fit-split-loop-zero-no-none", {
+        "why_zero_grad": 'why_zero_grad = " b "',
         "fit": """
 def fit():
     for epoch in range(epochs):
@@ -190,7 +191,7 @@ def fit():
             model.zero_grad(set_to_none=False)
 """,
     }, why="zip over split() batches, another loop variable, zero_grad(set_to_none=False) "
-           "after the no_grad block"),
+           "after the no_grad block; the concept check's letter in lower case with spaces"),
     RightAnswer("fit-while-loop-data-seeded", {
         "mnist_logistic": "torch.manual_seed(1234)\n" + MODULE,
         "fit": """
@@ -209,6 +210,4 @@ def fit():
 """,
     }, why="an extra torch.manual_seed(1234) before the model is built, a while loop, "
            "the update through p.data, p.grad.zero_() per parameter"),
-    RightAnswer("concept-lowercase", {"why_zero_grad": 'why_zero_grad = " b "'},
-                why="the concept check ignores case and spaces around the letter"),
 ]

@@ -114,6 +114,7 @@ def get_model():
         .replace("        opt.zero_grad()\n", "") + SHOW_LAST,
     }, why="opt.zero_grad(set_to_none=False) at the top of the loop body, before backward"),
     RightAnswer("split-loop", {
+        "what_step_does": "what_step_does = 'c'",
         "training": """
 model, opt = get_model()
 criterion = nn.CrossEntropyLoss()
@@ -126,7 +127,8 @@ for epoch in range(epochs):
         opt.step()
         opt.zero_grad()
 """ + SHOW_LAST,
-    }, why="zip over split() batches, nn.CrossEntropyLoss() instead of F.cross_entropy"),
+    }, why="zip over split() batches, nn.CrossEntropyLoss() instead of F.cross_entropy; the "
+           "concept check's letter in lower case"),
     RightAnswer("seeded-while-loop", {
         "training": """
 torch.manual_seed(1234)
@@ -144,6 +146,4 @@ for epoch in range(epochs):
         start += bs
 """ + SHOW_LAST,
     }, why="an extra torch.manual_seed(1234) before get_model(), a while loop"),
-    RightAnswer("concept-lowercase", {"what_step_does": "what_step_does = 'c'"},
-                why="the concept check ignores case"),
 ]

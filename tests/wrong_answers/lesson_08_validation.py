@@ -228,8 +228,11 @@ RIGHT = [
                                                    "model, opt = get_model()\ntorch.manual_seed(0)\n"),
     }, why="the seed set after get_model(): another initialisation, still a right loop"),
     RightAnswer("loop-other-seed", {
+        "why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
+        "what_eval_changes": "what_eval_changes = 'A '",
         "validation_loop": VALIDATION_LOOP.replace("torch.manual_seed(0)\n", "torch.manual_seed(1234)\n"),
-    }, why="torch.manual_seed(1234) instead of seed 0: other first weights and shuffling"),
+    }, why="torch.manual_seed(1234) instead of seed 0: other first weights and shuffling; the "
+           "concept checks' letters in lower case or with a space"),
     RightAnswer("loaders-keywords", {
         "loaders": """
 train_dl = DataLoader(dataset=train_ds, batch_size=bs, shuffle=True)
@@ -313,7 +316,4 @@ history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 """,
     }, why="fit with plain loops and sums instead of zip(*...) and np.average, torch.inference_mode(); "
            "the final run with an extra torch.manual_seed(1234) and get_model() before get_data()"),
-    RightAnswer("concept-lowercase", {"why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
-                                      "what_eval_changes": "what_eval_changes = 'A '"},
-                why="the concept checks ignore case and spaces around the letter"),
 ]

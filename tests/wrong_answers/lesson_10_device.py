@@ -104,10 +104,12 @@ RIGHT = [
     }, why="the PyTorch docs' spelling: a device name string instead of a torch.device"),
     # Not seeded at all: other first weights and shuffling; the band holds that.
     RightAnswer("training-unseeded", {
+        "why_move_labels": "why_move_labels = 'a'",
         "training": "start = time.perf_counter()\nmodel, opt = get_model()\n"
                     "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)\n"
                     "device_seconds = time.perf_counter() - start\n",
-    }, why="the seed line left out: the result depends on the random state, still right"),
+    }, why="the seed line left out: the result depends on the random state, still right; the "
+           "concept check's letter in lower case"),
     # The training cell seeds again before it builds the model and shuffles, so the learner's
     # extra seed in an earlier cell changes nothing.
     RightAnswer("move-then-reshape-seeded", {
@@ -130,6 +132,4 @@ train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), WrappedDataLoader(
                                "optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
                                "return net, optimizer"),
     }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names"),
-    RightAnswer("concept-lowercase", {"why_move_labels": "why_move_labels = 'a'"},
-                why="the concept check ignores case"),
 ]
