@@ -460,12 +460,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._client_ahead.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
 
     def client(self, **kwargs):
-        client, self._client_ahead = self._client_ahead, None
-        if client is not None and not kwargs:
+        if self._client_ahead is not None and not kwargs:
+            client, self._client_ahead = self._client_ahead, None
             return client
+        self._drop_client_ahead()
+        return super().client(**kwargs)
+
+    def _drop_client_ahead(self) -> None:
+        """Close the connected-ahead client of a kernel that is shut down unused (the pool
+        discards warm kernels of a lesson it is done with). A client dropped with its channels
+        open leaves its ZMQ context to the garbage collector, whose ``term()`` then waits for
+        those sockets forever, in whatever code the collector happened to interrupt (it hung
+        a worker in the middle of another submission)."""
+        client, self._client_ahead = self._client_ahead, None
         if client is not None:
             client.stop_channels()
-        return super().client(**kwargs)
+            client.context.destroy(linger=0)
 
     def receive(self, grading_dir: Path) -> list[str]:
         """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
@@ -489,6 +499,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
+        self._drop_client_ahead()
         self._report_leftovers()
         await super().shutdown_kernel(now=now, restart=restart)
 
@@ -519,6 +530,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                              len(left), len(left), ", ".join(names))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self._drop_client_ahead()
         await super()._async_cleanup_resources(restart=restart)
         if restart:
             return

@@ -1,0 +1,56 @@
+"""The worker's pool of warm kernels (nncourse.grading.kernels), with the real sandbox."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import pytest
+from jupyter_core.utils import run_sync
+
+from nbgrader_course import SOLUTIONS
+from nncourse.grading.kernels import KernelPool
+from nncourse.grading.sandbox import AheadClient, sandbox_problem
+
+LESSON = "01_mnist_data"
+
+pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox here: {sandbox_problem()}")
+
+
+@pytest.fixture
+def pool(monkeypatch):
+    for name, value in {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1"}.items():
+        monkeypatch.setenv(name, value)
+    pool = KernelPool(lambda lesson: SOLUTIONS / lesson / f"{lesson}.ipynb", size=1,
+                      log=logging.getLogger("test_kernel_pool"))
+    yield pool
+    pool.close()
+
+
+def test_a_warm_kernel_answers_its_connected_client_at_once(pool):
+    pool.warm(LESSON)
+    km = pool._warm[LESSON][0]
+    client = km.client()
+    assert isinstance(client, AheadClient)
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=60)
+        request = client.execute("6 * 7")
+        reply = run_sync(client.get_shell_msg)(timeout=60)
+        assert reply["parent_header"]["msg_id"] == request and reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_a_warm_kernel_discarded_unused_closes_its_client(pool):
+    """Its client was connected while it waited; dropped open, the garbage collector's
+    ``term()`` of its ZMQ context waits for those sockets forever (it hung a worker once)."""
+    pool.warm(LESSON)
+    km = pool._warm[LESSON][0]
+    client = km._client_ahead
+    assert client is not None and client.channels_running
+    pool.warm(None)  # the pool is done with the lesson: its warm kernel is shut down unused
+    assert not client.channels_running and client.context.closed
+    del km, client
+    gc.collect()  # with the context open this call would never return
