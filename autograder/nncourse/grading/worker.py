@@ -18,6 +18,8 @@ nbconvert are imported once per worker instead of once per submission, and with 
 the kernels come from the worker's pool of kernels started ahead of time
 (nncourse.grading.kernels), one submission per kernel; ``next`` names the lesson the worker will
 probably grade after this job, for which the pool starts the replacement (none when null).
+With ``--no-sandbox`` there is no pool: nbgrader starts each kernel, forked from a plain zygote
+(nncourse.grading.fork_provisioner) unless ``--no-fork``.
 
 The worker does nothing to keep itself alive: a submission that hangs or crashes it is the class
 grader's to handle (it kills this process, with every kernel of it, and starts another).
@@ -108,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
 
     cleanup = contextlib.ExitStack()
     sockets = None if not args.no_sandbox else cleanup.enter_context(private_socket_folder())
+    if args.no_sandbox and args.pool > 0 and not args.no_fork:
+        # Without the sandbox there is no pool: nbgrader starts each kernel, and the kernel spec
+        # on JUPYTER_PATH has it forked from a zygote that has done the imports (fork_provisioner).
+        from .fork_provisioner import kernel_spec_folder
+
+        share = cleanup.enter_context(kernel_spec_folder())
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), os.environ.get("JUPYTER_PATH")]))
     api = NbGraderAPI(config=course_config(root, args.db_url, not args.no_sandbox, sockets))
     pool = None
     if not args.no_sandbox and args.pool > 0:

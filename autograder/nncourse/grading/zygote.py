@@ -87,18 +87,19 @@ class Zygote:
 
     def __init__(self, modules: list[str], env: dict[str, str], cwd: Path, plain: bool = False):
         self.modules = list(modules)
-        self.plain = plain
-        # Its stderr, which every kernel it forks inherits as stdout and stderr: a pipe into the
-        # worker's log, never the log file (see kernel_output).
-        output = OutputDrain("zygote/kernel", limit=16 * LIMIT)
+        # Its stderr, which every kernel it forks inherits as stdout and stderr: for sandboxed
+        # kernels a pipe into the worker's log, never the log file (see kernel_output); a plain
+        # zygote's kernels write where a kernel started without the sandbox would, this process's.
+        output = None if plain else OutputDrain("zygote/kernel", limit=16 * LIMIT)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}",
                  *(["--plain"] if plain else [])],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output.write_fd, env=env,
-                cwd=str(cwd), text=True, bufsize=1)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output.write_fd if output else None,
+                env=env, cwd=str(cwd), text=True, bufsize=1)
         finally:
-            output.started()
+            if output:
+                output.started()
         ready = self._answer(SPAWN_TIMEOUT)
         if not ready.get("ready"):
             raise ZygoteError(f"zygote did not start: {ready}")
