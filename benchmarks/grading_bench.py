@@ -189,8 +189,8 @@ def sandbox_rows(repeat: int, students: int, workers: int) -> list[tuple[str, st
          "ok (≤ 0.3 s)" if added <= 0.3 else "OVER 0.3 s"),
         ("sandbox check, once per grade_class run (s)", f"{cost['check']:.2f}", ""),
         (f"grade_class lesson 01, {students} learner(s): s/submission sandbox / --no-sandbox",
-         f"{boxed:.1f}/{plain:.1f}", "sandbox: warm kernels; --no-sandbox: a kernel started per "
-         "submission (no pool without the sandbox)"),
+         f"{boxed:.1f}/{plain:.1f}", "sandbox: warm kernels; --no-sandbox: nbgrader starts a kernel "
+         "per submission, forked from a plain zygote (no pool without the sandbox)"),
     ]
 
 

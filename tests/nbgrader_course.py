@@ -127,6 +127,32 @@ def cut_after(notebook, gid: str):
     return notebook
 
 
+def is_concept_answer(notebook, answer_cell: str) -> bool:
+    """Whether ``answer_cell`` answers a concept question (a markdown cell ``concept-<name>``)."""
+    question = "concept-" + answer_cell.replace("_", "-")
+    return any(cell.get("id") == question for cell in notebook.cells)
+
+
+def only_the_question(notebook, answer_cell: str, test_cell: str):
+    """A concept question's wrong letter: the notebook with no code cell but the setup cell, the
+    answer and its test cell. What the check says about a letter depends on nothing the other
+    cells compute, so they are left out to save their run time (lesson 10 trains a CNN before
+    its questions); autograde puts the deleted test cells back, and they fail."""
+    keep = {"setup", answer_cell, test_cell}
+    notebook.cells = [cell for cell in notebook.cells
+                      if cell.cell_type != "code" or grade_id(cell) in keep]
+    return notebook
+
+
+def wrong_answer_notebook(lesson: str, answer_cell: str, code: str, test_cell: str):
+    """A learner's notebook with one wrong answer, up to the test cell that must catch it (only
+    the question's cells for a concept question)."""
+    notebook = cut_after(filled_notebook(lesson, {answer_cell: code}), test_cell)
+    if is_concept_answer(notebook, answer_cell):
+        notebook = only_the_question(notebook, answer_cell, test_cell)
+    return notebook
+
+
 def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[str, str] | None = None) -> Path:
     folder = course / "submitted" / student / lesson
     folder.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ Each lesson has a class, and all of them are graded in one run of the course's o
 solution code, one who submitted the notebook untouched, one learner per wrong answer (whose
 notebook ends with the test cell that must catch it: the cells after it cannot change what that
 cell shows, and nbgrader puts the deleted test cells back, so such a learner's total is low by
-design) and one per right answer (correct code that differs from the solution) in tests/wrong_answers/, and
+design; a concept question's wrong letter keeps only the setup cell and the question's own cells) and one per right answer (correct code that differs from the solution) in tests/wrong_answers/, and
 for some lessons a learner whose code a check calls and who made it raise (``CALLED_ERRORS``).
 
 A failed check shows its Korean verdict, not the grader's traceback (issue 15): what the
@@ -30,7 +30,6 @@ from nbgrader_course import (
     GradedLearner,
     autograded_notebook,
     cell_outputs_text,
-    cut_after,
     filled_notebook,
     graded_cells,
     learner_notebook,
@@ -43,6 +42,7 @@ from nbgrader_course import (
     solution_code,
     solution_notebook,
     submit,
+    wrong_answer_notebook,
 )
 from shown_output import COURSE_FILE, error_shown, flat, shown_output, strip_ansi
 from wrong_answers import RIGHT_ANSWERS, WRONG_ANSWERS
@@ -106,7 +106,7 @@ def _submit_class(course, lesson):
     for wrong in WRONG_ANSWERS.get(lesson, []):
         # up to the test cell that must catch it (later cells cannot change that cell's output)
         submit(course, wrong.name, lesson,
-               cut_after(filled_notebook(lesson, {wrong.answer_cell: wrong.code}), wrong.test_cell))
+               wrong_answer_notebook(lesson, wrong.answer_cell, wrong.code, wrong.test_cell))
     for right in RIGHT_ANSWERS.get(lesson, []):
         submit(course, right.name, lesson, filled_notebook(lesson, right.answers))
     for called in CALLED_ERRORS.get(lesson, []):

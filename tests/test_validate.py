@@ -10,7 +10,8 @@ same cells again to print the same text.
 
 Each wrong answer is validated in a notebook that ends with the test cell it must fail: the
 cells before it are the learner's as in the autograde test, and the later cells (other
-exercises, more training) cannot change what that cell shows, so they are left out to save time.
+exercises, more training) cannot change what that cell shows, so they are left out to save time
+(a concept question's wrong letter keeps only the setup cell and the question's own cells).
 A wrong answer that only a hidden test catches passes validate (the learner's notebook has no
 hidden tests): it is skipped here, and graded by test_autograde.py.
 """
@@ -30,8 +31,8 @@ from nbgrader.validator import Validator
 from nncourse.grading.fork_provisioner import kernel_spec_folder
 from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
 
-from nbgrader_course import (VENV_BIN, cut_after, filled_notebook, grade_id, lesson_ids, make_course, nbgrader_env,
-                             solution_notebook)
+from nbgrader_course import (VENV_BIN, grade_id, lesson_ids, make_course, nbgrader_env, solution_notebook,
+                             wrong_answer_notebook)
 from shown_output import COURSE_FILE, flat, strip_ansi
 from wrong_answers import WRONG_ANSWERS
 
@@ -66,7 +67,7 @@ def validated(tmp_path_factory):
 
 
 def _notebook_up_to(lesson, wrong):
-    notebook = cut_after(filled_notebook(lesson, {wrong.answer_cell: wrong.code}), wrong.test_cell)
+    notebook = wrong_answer_notebook(lesson, wrong.answer_cell, wrong.code, wrong.test_cell)
     return notebook, notebook.cells[-1].source
 
 
