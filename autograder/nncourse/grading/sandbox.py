@@ -303,7 +303,8 @@ class AheadClient(AsyncKernelClient):
     """
 
     async def _wait_until_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        timeout = 60.0 if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while True:
             request = self.kernel_info()
             reply = await self._reply_to(request, "shell", deadline)
@@ -450,9 +451,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def connect_ahead(self) -> None:
         """Connect a client to this (pool) kernel now, while it waits for a submission; nbclient
-        gets it from :meth:`client`. A fresh client's subscription to the kernel's output takes
-        a moment to reach the kernel, and jupyter_client's readiness check waits 0.2 s and asks
-        again when the kernel's answer on that channel went missing: 0.2 s per submission."""
+        gets it from :meth:`client`. A subscription to the kernel's output takes a moment to
+        reach the kernel; made now, it is in place when the submission comes, and
+        :class:`AheadClient`'s readiness check gets its answer at once."""
         self.client_factory = AheadClient
         self._client_ahead = super().client()
         # only the message channels: nbclient starts the rest (the heartbeat is a thread, which
