@@ -33,7 +33,6 @@ import atexit
 import contextlib
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -60,9 +59,9 @@ def _zygote(env: dict[str, str]) -> Zygote:
     key = tuple(sorted((name, value) for name, value in env.items() if name not in PER_KERNEL))
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive():
-        home = Path(tempfile.mkdtemp(prefix="nncourse-zygote-"))
-        atexit.register(shutil.rmtree, home, True)
-        zygote = _zygotes[key] = Zygote(list(PRELOAD), env, home, plain=True)
+        # It writes nothing where it runs (each kernel takes its own folder), so no folder of
+        # its own that a process ending without atexit (a multiprocessing worker) would leave.
+        zygote = _zygotes[key] = Zygote(list(PRELOAD), env, Path(tempfile.gettempdir()), plain=True)
     return zygote
 
 
