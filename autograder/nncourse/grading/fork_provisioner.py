@@ -34,8 +34,10 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,13 +94,9 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
-                import subprocess
-
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
             time.sleep(0.02)
         return self.returncode
@@ -107,8 +105,7 @@ class ForkedKernel:
         os.kill(self.pid, signum)
 
     def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-        self.returncode = -signal.SIGKILL
+        self.send_signal(signal.SIGKILL)  # gone once poll() no longer finds it
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
@@ -119,9 +116,7 @@ class ForkProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         env = {**(kwargs.get("env") or os.environ), "MPLBACKEND": INLINE_BACKEND}
-        if "ipykernel_launcher" not in cmd:
-            return await super().launch_kernel(cmd, **kwargs)
-        if env.get("OMP_NUM_THREADS") != "1":
+        if "ipykernel_launcher" not in cmd or env.get("OMP_NUM_THREADS") != "1":
             return await super().launch_kernel(cmd, **kwargs)
         argv = cmd[cmd.index("ipykernel_launcher") + 1:]
         cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())  # the zygote runs elsewhere
