@@ -1,4 +1,5 @@
-# Course tasks. `make setup` then `make test` is the whole quick start (see README.md).
+# Course tasks. `make lab` (learners) or `make test` (maintainers) on a fresh clone installs what it
+# needs first; `make setup` and `make system-deps` stay for doing those steps alone (see README.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,6 +8,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 # Set LESSON=01_mnist_data to work on one lesson; empty means every lesson in solutions/.
 LESSON ?=
+# Written by `make setup` when the course is installed; `make lab` and `make test` install first
+# when it is missing or older than pyproject.toml.
+INSTALLED := $(VENV)/.nncourse-installed
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
 .PHONY: setup system-deps test test-quick lab bench execute reference generate autograde feedback export clean-grading learner-bundle
@@ -16,6 +20,10 @@ setup:  ## create .venv and install the course (safe to rerun)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -c "import nncourse, torch; print('설치 완료 / installed: nncourse', nncourse.__version__, 'torch', torch.__version__)"
+	touch $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(MAKE) setup
 
 system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + Hangul and colour-emoji fonts (browser test), PostgreSQL (needs root)
 	@if command -v bwrap >/dev/null && command -v chromium >/dev/null && fc-list | grep -qi nanum && fc-list | grep -qi "color emoji" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -25,48 +33,50 @@ system-deps:  ## Debian packages: bubblewrap (the grading sandbox), chromium + H
 	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap chromium fonts-nanum fonts-noto-color-emoji postgresql; \
 	fi
 
-test:  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks (CI runs this)
+test: system-deps $(INSTALLED)  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks (CI runs this)
 	$(BIN)/python -m pytest
 
 # One lesson's grading tests (its mutation class, validate, other machines, nbval) and the quick
 # tests, for the developer loop while working on that lesson: make test-quick LESSON=06_optim
 QUICK_LESSON := $(or $(LESSON),01_mnist_data)
-test-quick:  ## developer loop: the fast tests plus one lesson's grading tests (LESSON=..., default 01); not a substitute for make test
+test-quick: $(INSTALLED)  ## developer loop: the fast tests plus one lesson's grading tests (LESSON=..., default 01); not a substitute for make test
 	$(BIN)/python -m pytest tests/test_data.py tests/test_verdict.py tests/test_release_sync.py \
 	  tests/test_environment_sync.py tests/test_reference.py \
 	  tests/test_autograde.py tests/test_validate.py tests/test_other_machines.py \
 	  solutions/$(QUICK_LESSON) -k "$(QUICK_LESSON) or not (test_autograde or test_validate or test_other_machines)"
 
-bench:  ## on an idle machine: per-lesson times, notebooks vs script, sequential vs parallel grading
+bench: $(INSTALLED)  ## on an idle machine: per-lesson times, notebooks vs script, sequential vs parallel grading
 	$(BIN)/python benchmarks/lesson_times.py $(foreach id,$(LESSON),--lesson $(id))
 	$(BIN)/python benchmarks/grading_bench.py
 
-lab:  ## JupyterLab on the learner notebooks, opening the start page (course settings: no news prompt)
-	$(BIN)/python -m nncourse.lab notebooks
+# LAB_ARGS passes JupyterLab options through, e.g. make lab LAB_ARGS="--port=8890 --no-browser"
+LAB_ARGS ?=
+lab: $(INSTALLED)  ## JupyterLab on the learner notebooks, opening the start page (installs the course first if needed)
+	$(BIN)/python -m nncourse.lab notebooks $(LAB_ARGS)
 
-learner-bundle:  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
+learner-bundle: $(INSTALLED)  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
 	$(BIN)/python -m nncourse.grading.learner_bundle
 
-execute:  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
+execute: $(INSTALLED)  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
 	$(BIN)/python -m nncourse.grading.execute $(foreach id,$(LESSON),--lesson $(id))
 
-reference:  ## reference metrics and tolerances from the solutions over several seeds
+reference: $(INSTALLED)  ## reference metrics and tolerances from the solutions over several seeds
 	$(BIN)/python -m nncourse.grading.make_reference $(foreach id,$(LESSON),--lesson $(id))
 
-generate:  ## regenerate the learner notebooks in notebooks/ from solutions/
+generate: $(INSTALLED)  ## regenerate the learner notebooks in notebooks/ from solutions/
 	for id in $(LESSONS); do \
 	  $(BIN)/nbgrader generate_assignment $$id --force || exit 1; \
 	done
 
 # WORKERS=N sets the number of parallel graders (default: the number of cores).
 WORKERS ?=
-autograde:  ## grade submitted/ in parallel, only what changed; then feedback HTML and grades.csv
+autograde: $(INSTALLED)  ## grade submitted/ in parallel, only what changed; then feedback HTML and grades.csv
 	$(BIN)/python -m nncourse.grading.grade_class $(foreach id,$(LESSON),--lesson $(id)) $(if $(WORKERS),--workers $(WORKERS))
 
-feedback:  ## feedback HTML in feedback/ (instructor)
+feedback: $(INSTALLED)  ## feedback HTML in feedback/ (instructor)
 	for id in $(LESSONS); do $(BIN)/nbgrader generate_feedback $$id || exit 1; done
 
-export:  ## grades.csv from the gradebook (instructor)
+export: $(INSTALLED)  ## grades.csv from the gradebook (instructor)
 	$(BIN)/nbgrader export
 
 clean-grading:  ## remove the gradebook and all student folders (asks nothing; instructor only)

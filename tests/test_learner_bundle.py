@@ -4,6 +4,7 @@ runs lesson 01 from its untouched notebook to its first check."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -13,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from lab_server import free_port, lab_options, new_token, start_page_served, started
 from nncourse import lab
 from nncourse.grading import learner_bundle
 from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
@@ -102,3 +104,15 @@ def test_lesson_01_runs_to_its_first_check(bundle_venv, unpacked):
     # The untouched answer is missing, so the first check fails, and says so in Korean.
     assert any(o.output_type == "error" for o in first_test.outputs), shown
     assert "MnistDataError" not in shown and "ModuleNotFoundError" not in shown, shown
+
+
+def test_the_bundle_command_opens_the_course(bundle_venv, unpacked, tmp_path):
+    """The bundle README's start command, run in the unpacked folder with the learner's venv."""
+    port, token = free_port(), new_token()
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp_path / "workspaces")
+    command = [str(bundle_venv), "-m", "nncourse.lab", *lab_options(port, token)]
+    with started(command, unpacked, env, port, token, tmp_path / "lab.log") as base:
+        entry = start_page_served(base, token)
+    assert entry["name"] == lab.START_PAGE
