@@ -36,6 +36,7 @@ def _table_lines() -> dict[str, list[str]]:
     lines = _Lines()
     _fault_table(lines)
     _probe_table(lines)
+    _forgery_table(lines)
     _machine_table(lines)
     _mutation_table(lines)
     return lines.sections
@@ -128,3 +129,18 @@ def _probe_table(terminalreporter):
     for name, row in rows.items():
         write(f"| {name:16} | {row['what']:68} | {row['sandbox']:10} | {row.get('no_sandbox', '—'):34} | "
               f"{row.get('score', '—'):5} |")
+
+
+def _forgery_table(terminalreporter):
+    import sys
+
+    module = sys.modules.get("test_forgery")
+    rows = {name: row for name, row in getattr(module, "FORGERY_RESULTS", {}).items() if "after" in row}
+    if not rows:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("forgery table: stub answers that try to earn points, graded by grade_class")
+    write(f"| {'probe':20} | {'what the learner tried':86} | result |")
+    write(f"|{'-' * 22}|{'-' * 88}|--------|")
+    for name, row in rows.items():
+        write(f"| {name:20} | {row['what']:86} | {row['after']} |")
