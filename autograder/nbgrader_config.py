@@ -64,13 +64,15 @@ c.Autograde.sanitize_preprocessors = [
 ]
 
 # Learners' code runs in a bubblewrap sandbox when `python -m nncourse.grading.grade_class` grades it
-# (it passes --SandboxedExecute.sandbox=True; see nncourse.grading.sandbox). Plain `nbgrader` commands
-# and learners' own `nbgrader validate` run as before.
+# (it passes --SandboxedExecute.sandbox=True; see nncourse.grading.sandbox). The test cells that a
+# lesson's grader lists in JUDGED are decided by the judge, outside the learner's kernel, in every
+# autograde, sandboxed or not (nncourse.grading.judge). Plain `nbgrader validate` (the learner's
+# own check) runs every cell in the learner's kernel as before.
 from nbgrader.preprocessors import Execute  # noqa: E402
 
-from nncourse.grading.sandbox import SandboxedExecute  # noqa: E402
+from nncourse.grading.judged_execute import JudgedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute if step is Execute else step
+    JudgedExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]

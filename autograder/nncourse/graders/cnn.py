@@ -723,3 +723,11 @@ CONV_OUTPUT_SHAPE = {
 
 check_conv_output_shape = concept_check(
     "conv_output_shape", "D", CONV_OUTPUT_SHAPE, "the output shape of conv3")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_conv_output_shape",
+    "test_conv_weight_shape",
+})

@@ -197,3 +197,11 @@ DATASET_SLICE = {
 
 check_dataset_slice = concept_check(
     "dataset_slice", "B", DATASET_SLICE, "what train_ds[0:3] returns")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_dataset_slice",
+    "test_why_same_model",
+})

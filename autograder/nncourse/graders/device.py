@@ -312,3 +312,11 @@ TENSOR_TO_RETURNS = {
 
 check_tensor_to_returns = concept_check(
     "tensor_to_returns", "C", TENSOR_TO_RETURNS, "a tensor's .to(dev) whose result is dropped")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_why_move_labels",
+    "test_tensor_to_returns",
+})

@@ -155,3 +155,16 @@ WHY_GRAD_AFTER_DIVISION = {
 
 check_why_grad_after_division = common.concept_check(
     "why_grad_after_division", "A", WHY_GRAD_AFTER_DIVISION, "why requires_grad_() comes after the division")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_parameters",
+    "test_why_grad_after_division",
+    "test_log_softmax",
+    "test_model",
+    "test_nll",
+    "test_accuracy",
+    "test_why_no_grad",
+})

@@ -115,3 +115,17 @@ WHAT_RESHAPE_DOES = {
 
 check_what_reshape_does = concept_check(
     "what_reshape_does", "C", WHAT_RESHAPE_DOES, "what x_train[0].reshape(28, 28) does")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_sizes",
+    "test_first_image",
+    "test_what_reshape_does",
+    "test_value_range",
+    "test_label_counts",
+    "test_first_batch",
+    "test_batch_count",
+    "test_why_valid_set",
+})

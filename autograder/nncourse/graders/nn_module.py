@@ -379,3 +379,12 @@ WHY_PARAMETER = {
 
 check_why_parameter = concept_check(
     "why_parameter", "B", WHY_PARAMETER, "why the weights are wrapped in nn.Parameter")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_why_parameter",
+    "test_parameter_count",
+    "test_why_zero_grad",
+})

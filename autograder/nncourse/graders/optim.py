@@ -258,3 +258,11 @@ ZERO_GRAD_BETWEEN = {
 
 check_zero_grad_between = concept_check(
     "zero_grad_between", "A", ZERO_GRAD_BETWEEN, "zero_grad() between backward() and step()")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_what_step_does",
+    "test_zero_grad_between",
+})

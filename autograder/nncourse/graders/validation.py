@@ -559,3 +559,11 @@ check_why_bigger_valid_batch = concept_check(
 
 check_what_eval_changes = concept_check(
     "what_eval_changes", "A", WHAT_EVAL_CHANGES, "what model.eval() changes")
+
+
+#: Test cells whose points the judge decides outside the learner's kernel, from values read by
+#: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
+JUDGED = frozenset({
+    "test_why_bigger_valid_batch",
+    "test_what_eval_changes",
+})

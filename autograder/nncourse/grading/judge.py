@@ -1,0 +1,295 @@
+"""The judge: decides a test cell's points where no learner code has ever run.
+
+nbgrader runs a test cell in the learner's kernel and scores what comes out, so learner code in
+that kernel could rewrite the cell, the checks, their data or the output (tests/test_forgery.py
+lists 17 ways). Under ``nbgrader autograde`` with the course's configuration
+(:class:`nncourse.grading.judged_execute.JudgedExecute`), a test cell that its lesson's grader
+lists in ``JUDGED`` is instead
+
+1. **never sent to the learner's kernel** (hidden tests included): nothing of it is in the
+   kernel's history, memory or files;
+2. **run here**, in the grading process, as trusted code: the cell's source comes from the
+   gradebook (nbgrader puts it back before execution), in a namespace of the course's own
+   modules (``grader``, ``check``, ``torch``, ``F``, ``nn``, ``math``);
+3. **fed the learner's values by value**: the names the cell reads are fetched from the kernel
+   at that point of the notebook as plain data (:mod:`nncourse.grading.judge_agent`): numbers,
+   strings, dtypes and tensors rebuilt from raw bytes, never an unpickled object and never an
+   object whose methods the judge would call. A learner's function becomes a
+   :class:`RemoteFunction`: calling it sends the judge's probe inputs (drawn here) into the
+   kernel and brings the result back by value. Anything else is an :class:`OpaqueValue` that
+   only shows its type name and a short repr, and fails any check that needs more;
+4. **scored from the judge's verdict**: the cell's outputs are replaced by what the checks
+   printed here (✅ lines) or by the failed check's Korean verdict as an error.
+
+What a learner can still do: hard-code a value they know (a count, a letter), or copy a
+friend's answer. The judge checks values, not where they came from. Cells their grader does not
+list in ``JUDGED`` still run in the kernel, under the guard (see the README's threat model).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import contextlib
+import importlib
+import io
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import torch
+
+from . import judge_agent
+
+#: Largest reply the judge reads from a kernel (bytes of JSON).
+MAX_REPLY = 64 * 1024 * 1024
+MAX_TENSOR_BYTES = 32 * 1024 * 1024
+MAX_DIMS = 8
+#: dtypes a tensor may arrive in; anything else is refused.
+DTYPES = {name: getattr(torch, name) for name in (
+    "float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")}
+#: Learner values that are the torch functions themselves (``loss_func = F.cross_entropy``).
+KNOWN_FUNCTIONS = {("torch.nn.functional", name) for name in ("cross_entropy", "nll_loss", "log_softmax",
+                                                                 "softmax", "relu", "mse_loss")}
+AGENT_SOURCE = Path(judge_agent.__file__).read_text(encoding="utf-8")
+NOT_READ = "채점기가 학습자 커널에서 값을 읽지 못했습니다"
+
+
+class JudgeError(BaseException):
+    """The learner's kernel gave no usable answer (it died, timed out or sent garbage).
+
+    Not an ``Exception``: the checks' own ``except Exception`` (around the learner's code) must
+    not take it for a mistake of the learner's function."""
+
+
+class LearnerError(Exception):
+    """An exception the learner's function raised in their kernel, reported by name."""
+
+
+class OpaqueValue:
+    """A learner value the judge does not rebuild: it knows only its type name and repr."""
+
+    def __init__(self, type_name: str, text: str):
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def opaque(type_name: str, text: str) -> OpaqueValue:
+    # type(value).__name__ is what the checks' messages show: keep the learner's type name.
+    name = type_name if type_name.isidentifier() else "object"
+    return type(name, (OpaqueValue,), {})(name, text)
+
+
+def learner_error(type_name: str, message: str, traceback: list[str] | None = None) -> LearnerError:
+    """The learner's exception under its own type name, with IPython's lines for their frames
+    (text from the kernel: shown under the verdict, never interpreted)."""
+    name = type_name if type_name.isidentifier() else "Exception"
+    error = type(name, (LearnerError,), {})(message)
+    error.learner_traceback = [str(line)[:2000] for line in (traceback or [])[:200]]
+    return error
+
+
+class RemoteFunction:
+    """A learner's function, called in their kernel with arguments sent by value."""
+
+    def __init__(self, name: str, call: Callable[[str, list], object]):
+        self.__name__ = name
+        self._call = call
+
+    def __call__(self, *args):
+        return self._call(self.__name__, list(args))
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__}>"
+
+
+# ------------------------------------------------------------------------------- encoding
+
+def encode_argument(value) -> dict:
+    """A probe the judge sends (its own values: tensors, numbers, strings, lists)."""
+    if isinstance(value, torch.Tensor):
+        return judge_agent._tensor(value, torch)
+    return judge_agent.encode(value)
+
+
+def decode(item, call: Callable[[str, list], object], depth: int = 0):
+    """A learner value from its JSON form: plain data only, checked on the way in."""
+    if not isinstance(item, dict) or depth > judge_agent.MAX_DEPTH + 1:
+        raise JudgeError("malformed value")
+    kind = item.get("k")
+    value = item.get("v")
+    if kind == "none":
+        return None
+    if kind == "bool" and type(value) is bool:
+        return value
+    if kind == "int" and isinstance(value, str) and len(value) <= 400:
+        return int(value)
+    if kind == "float" and isinstance(value, str) and len(value) <= 40:
+        return float(value)
+    if kind == "str" and isinstance(value, str):
+        return value
+    if kind in ("list", "tuple") and isinstance(value, list) and len(value) <= judge_agent.MAX_ITEMS:
+        items = [decode(entry, call, depth + 1) for entry in value]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict" and isinstance(value, list) and len(value) <= judge_agent.MAX_ITEMS:
+        return {str(key): decode(entry, call, depth + 1) for key, entry in value}
+    if kind == "dtype" and value in DTYPES:
+        return DTYPES[value]
+    if kind == "device" and isinstance(value, str) and len(value) <= 40:
+        return torch.device(value)
+    if kind == "tensor":
+        return _decode_tensor(item)
+    if kind == "function":
+        name, module = str(item.get("name", "?")), str(item.get("module", ""))
+        if (module, name) in KNOWN_FUNCTIONS:
+            return getattr(importlib.import_module(module), name)
+        return RemoteFunction(name, call)
+    if kind == "object":
+        return opaque(str(item.get("type", "object"))[:100], str(item.get("repr", ""))[:judge_agent.MAX_REPR])
+    raise JudgeError(f"unexpected value kind {kind!r}")
+
+
+def _decode_tensor(item: dict) -> torch.Tensor:
+    dtype, shape = DTYPES.get(item.get("dtype")), item.get("shape")
+    if dtype is None or not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
+            type(side) is int and 0 <= side for side in shape):
+        raise JudgeError("malformed tensor")
+    raw = base64.b64decode(str(item.get("data", "")), validate=True)
+    count = math.prod(shape)
+    itemsize = 1 if dtype == torch.bool else torch.empty(0, dtype=dtype).element_size()
+    if len(raw) != count * itemsize or len(raw) > MAX_TENSOR_BYTES:
+        raise JudgeError("tensor data does not match its shape")
+    if dtype == torch.bool:
+        tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8).to(torch.bool) if raw else torch.empty(0, dtype=dtype)
+    else:
+        tensor = torch.frombuffer(bytearray(raw), dtype=dtype).clone() if raw else torch.empty(0, dtype=dtype)
+    tensor = tensor.reshape(shape)
+    if item.get("requires_grad") is True and tensor.is_floating_point():
+        tensor.requires_grad_()
+        if item.get("is_leaf") is False:
+            tensor = tensor * 1  # a result of a computation, as the learner's was
+    return tensor
+
+
+def request_source(request: dict) -> str:
+    """The code of a request cell: the agent's source run in a namespace of its own."""
+    return (f"exec(compile({AGENT_SOURCE!r}, '<nncourse-judge>', 'exec'), "
+            f"{{'__name__': 'nncourse_judge_agent', 'REQUEST_JSON': {json.dumps(request)!r}, "
+            f"'USER_NAMESPACE': get_ipython().user_ns}})")
+
+
+def read_reply(outputs: list, nonce: str) -> dict:
+    """The agent's answer among a request cell's outputs."""
+    for output in outputs:
+        text = output.get("data", {}).get(judge_agent.MIME) if output.get("output_type") == "display_data" else None
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            text = json.dumps(text)
+        if len(text) > MAX_REPLY:
+            raise JudgeError("the reply is too large")
+        try:
+            reply = json.loads(text)
+        except ValueError as error:
+            raise JudgeError("the reply is not JSON") from error
+        if isinstance(reply, dict) and reply.get("nonce") == nonce and isinstance(reply.get("answer"), dict):
+            return reply["answer"]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("output_type") == "error"]
+    raise JudgeError("no reply" + (f" ({errors[0][:200]})" if errors else ""))
+
+
+# ------------------------------------------------------------------------------- test cells
+
+#: Names of the test cells' own namespace: the course's modules, as the setup cells import them.
+def judge_namespace(lesson: str) -> dict:
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from .. import checks
+
+    return {"grader": grader_module(lesson), "check": checks, "torch": torch, "F": F, "nn": nn, "math": math,
+            "__builtins__": builtins}
+
+
+def grader_module(lesson: str):
+    """``01_mnist_data`` → nncourse.graders.mnist_data."""
+    return importlib.import_module(f"nncourse.graders.{lesson.split('_', 1)[1]}")
+
+
+def judged_cells(lesson: str) -> frozenset[str]:
+    """The test cells of ``lesson`` whose points the judge decides (its grader's ``JUDGED``)."""
+    try:
+        return frozenset(getattr(grader_module(lesson), "JUDGED", ()))
+    except (ImportError, IndexError):
+        return frozenset()
+
+
+def learner_names(source: str, namespace: dict) -> list[str]:
+    """Names a test cell reads that neither it nor the judge's namespace defines."""
+    tree = ast.parse(source)
+    loaded, stored = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.append(node.id)
+            else:
+                stored.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stored.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    builtin_names = set(dir(builtins))
+    return list(dict.fromkeys(name for name in loaded if name not in stored and name not in namespace
+                              and name not in builtin_names))
+
+
+def stream(text: str):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def failure(error: BaseException, printed: str) -> list:
+    from ..checks import CheckFailed
+    from ..verdict import CALLED_LEARNER, NOTE, RESET, verdict_lines
+
+    if isinstance(error, CheckFailed):
+        lines = verdict_lines(str(error))
+        called = getattr(error.__cause__, "learner_traceback", None)
+        if called:
+            lines += ["", f"{NOTE}{CALLED_LEARNER}{RESET}", *called]
+    else:
+        lines = [f"{type(error).__name__}: {error}"]
+    outputs = [stream(printed)] if printed else []
+    outputs.append(nbformat.v4.new_output("error", ename=type(error).__name__, evalue=str(error),
+                                          traceback=lines))
+    return outputs
+
+
+def grade_cell(source: str, lesson: str, fetch: Callable[[list[str]], dict],
+               call: Callable[[str, list], object]) -> tuple[bool, list]:
+    """Run one test cell's trusted ``source`` here on the learner's values: (passed, outputs).
+
+    ``fetch(names)`` returns the encoded values of ``names`` from the learner's kernel,
+    ``call(name, args)`` calls a learner function there (both may raise :class:`JudgeError`).
+    """
+    namespace = judge_namespace(lesson)
+    printed = io.StringIO()
+    try:
+        names = learner_names(source, namespace)
+        values = fetch(names) if names else {}
+        for name in names:
+            item = values.get(name)
+            if item is None or (isinstance(item, dict) and item.get("k") == "missing"):
+                continue  # the cell raises NameError, as it would in the kernel
+            namespace[name] = decode(item, call)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            exec(compile(source, "<test cell>", "exec"), namespace)
+    except JudgeError as error:
+        from ..checks import CheckFailed
+
+        return False, failure(CheckFailed(f"❌ {NOT_READ}: {error}"), printed.getvalue())
+    except Exception as error:  # a failed check, an assert of a hidden test, a NameError...
+        return False, failure(error, printed.getvalue())
+    return True, [stream(printed.getvalue())] if printed.getvalue() else []
