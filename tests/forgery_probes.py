@@ -171,3 +171,48 @@ PROBES = [
 
 #: Text that only lesson 01's hidden tests contain (a hint of the hidden label-count check).
 HIDDEN_NEEDLE = "숫자별 개수가 다릅니다"
+
+
+#: Lesson 05: a learner who never trains, and whose forward looks up each validation image's
+#: label and answers with logits tuned to land on the reference loss and accuracy (read from the
+#: course's reference_metrics.json). Checked by calling the model on the validation set, as before
+#: the judge, this earned the training cell's 3 points; scored from its parameters it earns none.
+TRAINED_LESSON = "05_nn_linear"
+TRAINED_CELL = "test_training"
+LOOKUP_FIT = '''
+import json, math, os
+import nncourse
+
+_ref = json.load(open(os.path.join(os.path.dirname(nncourse.__file__), "reference_metrics.json")))
+_ref = _ref["lessons"]["05_nn_linear"]["trained"]
+_acc, _loss = _ref["val_accuracy"]["value"], _ref["val_loss"]["value"]
+_labels = {row.numpy().tobytes(): int(label) for row, label in zip(x_valid, y_valid)}
+_wrong = set(list(_labels)[:round((1 - _acc) * len(_labels))])
+
+def _mean_loss(c):  # right rows: logit c on the label; wrong rows: c on another class, c - 0.5 on the label
+    right = math.log(1 + 9 * math.exp(-c))
+    wrong = math.log(math.exp(c) + math.exp(c - 0.5) + 8) - (c - 0.5)
+    return _acc * right + (1 - _acc) * wrong
+
+_low, _high = 0.0, 30.0
+for _ in range(80):  # the mean loss falls as c grows: find the reference's
+    _mid = (_low + _high) / 2
+    _low, _high = (_mid, _high) if _mean_loss(_mid) > _loss else (_low, _mid)
+_c = (_low + _high) / 2
+
+def _lookup_forward(self, xb):
+    out = torch.zeros(len(xb), 10)
+    for i, row in enumerate(xb):
+        key = row.detach().numpy().tobytes()
+        label = _labels.get(key, 0)
+        if key in _wrong:
+            out[i, (label + 1) % 10], out[i, label] = _c, _c - 0.5
+        else:
+            out[i, label] = _c
+    return out
+
+Mnist_Logistic.forward = _lookup_forward
+
+def fit():
+    losses.extend([_loss] * 1564)
+'''

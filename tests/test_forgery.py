@@ -17,12 +17,12 @@ import subprocess
 import sys
 import uuid
 
-import nbformat
 import pytest
 
-from forgery_probes import HIDDEN_NEEDLE, PROBES
+from forgery_probes import HIDDEN_NEEDLE, LOOKUP_FIT, PROBES, TRAINED_CELL, TRAINED_LESSON
 from nbgrader_course import (
     autograded_notebook,
+    cell_outputs_text,
     filled_notebook,
     grade_id,
     learner_notebook,
@@ -50,6 +50,7 @@ if _PROBLEM:
 
 #: probe → row of the forgery table; printed by conftest at the end of the run.
 FORGERY_RESULTS: dict[str, dict] = {probe.name: {"what": probe.what} for probe in PROBES}
+FORGERY_RESULTS["lookup-forward"] = {"what": f"{TRAINED_LESSON}: never trained; forward looks labels up, tuned to the reference metrics"}
 
 
 def prober_notebook(probe, course):
@@ -117,3 +118,48 @@ def test_the_honest_learner_keeps_full_marks(graded):
 def test_the_forgery_earns_nothing(graded, probe):
     result = FORGERY_RESULTS[probe.name]["after"]
     assert result == "blocked", f"{probe.name} got through: {result}"
+
+
+def test_a_deleted_setup_cell_is_put_back(graded):
+    """The setup cell (the guard, the data) is restored from the gradebook like a test cell."""
+    notebook = autograded_notebook(graded["course"], "setup-deleted", LESSON)
+    setup = [cell for cell in notebook.cells if grade_id(cell) == "setup"]
+    assert len(setup) == 1 and notebook.cells.index(setup[0]) == 0
+    assert setup[0].source.startswith("# 채점기가 되살린 셀입니다") and "setup_lesson()" in setup[0].source
+    assert "준비 완료" in "".join(output.get("text", "") for output in setup[0].outputs)
+
+
+def test_judged_cells_are_marked_and_hidden_tests_stay_out_of_the_kernel(graded):
+    notebook = autograded_notebook(graded["course"], "honest", LESSON)
+    tests = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")
+             and not cell.metadata["nbgrader"].get("solution")]
+    assert tests and all(cell.metadata.get("nncourse", {}).get("judged") for cell in tests)
+    assert all(cell.execution_count is None for cell in tests)  # never run in the kernel
+
+
+@pytest.fixture(scope="module")
+def graded_trained(tmp_path_factory):
+    """Lesson 05: an honest learner and one whose untrained model looks the answers up."""
+    course = make_course(tmp_path_factory.mktemp("forgery-trained") / "course", [TRAINED_LESSON])
+    run_nbgrader(course, "generate_assignment", TRAINED_LESSON, "--force")
+    submit(course, "honest", TRAINED_LESSON, filled_notebook(TRAINED_LESSON))
+    submit(course, "lookup-forward", TRAINED_LESSON, filled_notebook(TRAINED_LESSON, {"fit": LOOKUP_FIT}))
+    grading = subprocess.run(
+        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", TRAINED_LESSON,
+         "--workers", "2", "--no-export", "--no-feedback"],
+        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=1800)
+    assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
+    graded_scores = scores(course, TRAINED_LESSON)
+    earned = graded_scores["lookup-forward"].cells[TRAINED_CELL]
+    FORGERY_RESULTS["lookup-forward"]["after"] = f"earned {earned:g} ({TRAINED_CELL})" if earned else "blocked"
+    return {"course": course, "scores": graded_scores}
+
+
+def test_a_model_that_looks_answers_up_earns_nothing_for_its_training(graded_trained):
+    score = graded_trained["scores"]["honest"]
+    assert score.total == score.max_total, score.cells
+    forged = graded_trained["scores"]["lookup-forward"]
+    assert forged.cells[TRAINED_CELL] == 0, forged.cells
+    output = cell_outputs_text(autograded_notebook(graded_trained["course"], "lookup-forward", TRAINED_LESSON),
+                               TRAINED_CELL)
+    assert "매개변수로 계산한 값과 같아야" in output, output

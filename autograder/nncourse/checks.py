@@ -147,6 +147,18 @@ def is_python_number(name: str, value: object, kind: type = float, hint: str | N
     passed(f"{name} 은(는) 파이썬 {kind.__name__} 입니다")
 
 
+#: Shifts the seed of every probe input the checks draw (:func:`probe_generator`). It is 0 in the
+#: learner's kernel, so a check shows the same probes on every run; the grading judge draws a new
+#: shift for every test cell it decides, so no answer can be prepared for a known probe.
+PROBE_SHIFT = 0
+
+
+def probe_generator(seed: int) -> torch.Generator:
+    """A private generator for a check's probe inputs (the global torch generator, which the
+    learner's training uses, is left alone)."""
+    return torch.Generator().manual_seed(seed + PROBE_SHIFT)
+
+
 @functools.cache
 def reference_data() -> MnistSplit:
     """A fresh, verified copy of the MNIST split for test cells.

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import torch
 
-from .grading import guard
+from . import guard
 from .data import MnistSplit, load_mnist
 from .plots import use_korean_font
 
@@ -65,7 +65,7 @@ def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit
     warnings.filterwarnings("ignore", category=UserWarning, module="matplotlib")
     split = load_mnist() if load_data else None
     # Under nbgrader only: time limits that stick, learner stderr kept out of the score,
-    # grading tools restored before every cell (see nncourse.grading.guard).
+    # grading tools restored before every cell (see nncourse.guard).
     guard.install()
     print(
         f"준비 완료: torch {torch.__version__.split('+')[0]}, "

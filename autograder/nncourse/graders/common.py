@@ -9,7 +9,7 @@ from .. import checks as check
 from .. import reference
 import torch
 
-from ..data import N_CLASSES, N_TRAIN
+from ..data import N_CLASSES, N_PIXELS, N_TRAIN
 from ..training import evaluate
 
 #: The lessons' training run: 2 epochs of 782 mini-batches (781 of 64 and one of 16).
@@ -48,6 +48,97 @@ def output_kind(out: object) -> str | None:
     if (out >= 0).all() and torch.allclose(out.sum(dim=1), ones, atol=1e-4):
         return "softmax"
     return None
+
+
+def linear_model(weights: object, bias: object, log_probs: bool) -> Callable:
+    """The model of lessons 02-03 computed from its parameters alone: x @ weights + bias, and
+    its log_softmax when ``log_probs``. Fails the check when the parameters are not the
+    lessons' (784, 10) and (10,) tensors."""
+    for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
+        if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
+            raise check.CheckFailed(
+                f"{check.FAIL_MARK} {name} 가 {shape} 모양의 텐서가 아닙니다.\n"
+                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+    weights, bias = weights.detach(), bias.detach()
+
+    def model(xb: torch.Tensor) -> torch.Tensor:
+        logits = xb @ weights + bias
+        return torch.log_softmax(logits, dim=-1) if log_probs else logits
+
+    return model
+
+
+def is_module(value: object) -> bool:
+    """An ``nn.Module``, or one read by value from the learner's kernel by the grading judge."""
+    return isinstance(value, torch.nn.Module) or getattr(value, "is_module_value", False) is True
+
+
+def is_instance(value: object, cls: type) -> bool:
+    """``isinstance(value, cls)`` for a torch.nn class; for a module read by value by the grading
+    judge, by its class name (used to name a mistake in a hint, never to award a point)."""
+    if isinstance(value, cls):
+        return True
+    return getattr(value, "is_module_value", False) is True and type(value).__name__ == cls.__name__
+
+
+def affine_model(model: object) -> Callable:
+    """The logistic regression of lessons 04-08 computed from the module's parameters alone:
+    one weight matrix, (784, 10) or nn.Linear's (10, 784), and one bias (10,)."""
+    parameters = [parameter.detach() for parameter in model.parameters()]
+    matrices = [p for p in parameters if p.dim() == 2]
+    vectors = [p for p in parameters if p.dim() == 1 and tuple(p.shape) == (N_CLASSES,)]
+    shapes = ", ".join(str(tuple(p.shape)) for p in parameters) or "없음"
+    if len(parameters) != 2 or len(matrices) != 1 or len(vectors) != 1 or tuple(matrices[0].shape) not in (
+            (N_PIXELS, N_CLASSES), (N_CLASSES, N_PIXELS)):
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} model 의 매개변수는 가중치 행렬 하나와 편향 하나여야 합니다\n"
+            f"   내 값: {shapes}\n   기대값: (784, 10) 또는 (10, 784) 인 가중치, (10,) 인 편향\n"
+            "   힌트: 이 강의의 모델(로지스틱 회귀) 그대로, 784개의 입력에서 10개의 로짓을 내는 층 하나만 두세요.")
+    weight, bias = matrices[0], vectors[0]
+    if tuple(weight.shape) == (N_CLASSES, N_PIXELS):
+        weight = weight.T
+
+    def model_from_parameters(xb: torch.Tensor) -> torch.Tensor:
+        return xb @ weight + bias
+
+    return model_from_parameters
+
+
+def logits_hint(got: object, want: torch.Tensor) -> str:
+    """Why a module's output differs from the logits its parameters give."""
+    kind = output_kind(got)
+    if kind == "log_softmax":
+        return ("model 의 출력이 로그 확률입니다. forward 에서 log_softmax 를 빼고 로짓만 돌려주세요. "
+                "F.cross_entropy 가 안에서 로그 소프트맥스를 계산합니다.")
+    if kind == "softmax":
+        return ("model 의 출력이 소프트맥스 확률입니다. forward 는 로짓(가공하지 않은 점수)을 돌려주고, "
+                "정규화는 F.cross_entropy 에 맡기세요.")
+    return ("model(xb) 가 model 의 매개변수로 계산한 로짓과 다릅니다. forward 가 층의 출력을 그대로 "
+            "돌려주는지, 다른 모델을 쓰고 있지 않은지 보세요.")
+
+
+#: Validation images a model is compared on (drawn through check.probe_generator).
+MATCH_ROWS = 6
+MATCH_SEED = 4321
+
+
+def check_model_matches(model: object, expected: Callable, hint: Callable[[object, torch.Tensor], str]) -> None:
+    """The learner's ``model`` gives what ``expected`` (the same model, computed by the check from
+    the learner's parameters) gives, on a few validation images drawn by the check. Silent when
+    it does; ``hint(got, want)`` names the likely mistake when it does not."""
+    data = check.reference_data()
+    rows = torch.randint(0, len(data.x_valid), (MATCH_ROWS,), generator=check.probe_generator(MATCH_SEED))
+    xb = data.x_valid[rows]
+    with torch.no_grad():
+        got = call_learner("model", model, xb)
+        want = expected(xb)
+    if not (isinstance(got, torch.Tensor) and got.shape == want.shape
+            and (got.detach().double() - want.double()).abs().max().item() <= 1e-4):
+        shown = f"torch.Tensor(shape={tuple(got.shape)})" if isinstance(got, torch.Tensor) else type(got).__name__
+        raise check.CheckFailed(
+            f"{check.FAIL_MARK} model 의 출력이 학습된 매개변수로 계산한 값과 같아야 합니다\n"
+            f"   내 값: model(검증 이미지 {MATCH_ROWS}장) → {shown}\n"
+            f"   기대값: 모양 {tuple(want.shape)}, 매개변수로 계산한 값과 1e-4 이내\n   힌트: {hint(got, want)}")
 
 
 VALID_LOSS = "검증 손실 (검증 데이터 10,000장 전체)"

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Tenso
 
 from .. import checks as check
 from ..data import N_TRAIN
+from . import common
 from .common import concept_check, check_losses, check_trained
 
 LESSON = "07_dataloader"
@@ -160,7 +161,13 @@ def check_last_batch(train_dl: DataLoader) -> None:
 def check_training(model: Callable, losses: object) -> None:
     """Exercise 3: the DataLoader loop trained ``model`` as well as the reference."""
     check_losses(losses, hint_append="for xb, yb in train_dl: 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
-    check_trained(LESSON, model, settings=SETTINGS)
+    if not common.is_module(model):
+        raise check.CheckFailed(f"{check.FAIL_MARK} model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
+                                "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
+    # Scored from its parameters: the learner's forward must compute what they give.
+    trained = common.affine_model(model)
+    common.check_model_matches(model, trained, common.logits_hint)
+    check_trained(LESSON, trained, settings=SETTINGS)
 
 
 # ---------------------------------------------------------------- concept check: the same model
@@ -202,6 +209,7 @@ check_dataset_slice = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_dataset_slice",
     "test_why_same_model",
 })

@@ -18,7 +18,7 @@ LESSON = "02_from_scratch"
 
 def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
     # 7 rows, not 10: with 10 rows a missing unsqueeze would broadcast silently.
-    generator = torch.Generator().manual_seed(seed)
+    generator = check.probe_generator(seed)
     logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
     targets = torch.randint(0, N_CLASSES, (rows,), generator=generator)
     return logits, targets
@@ -112,13 +112,29 @@ def check_accuracy(accuracy: Callable) -> None:
 LEARNING_RATE = 0.5
 
 
-def check_training(model: Callable, losses: object, lr: object = LEARNING_RATE,
-                   epochs: object = EPOCHS) -> None:
+def check_training(model: Callable, losses: object, lr: object, epochs: object,
+                   weights: object, bias: object) -> None:
+    """The trained ``weights`` and ``bias`` score like the reference on the whole validation set.
+
+    The score is computed here from the parameters (log_softmax(x @ weights + bias)), not by
+    calling the learner's ``model`` on the validation set; ``model`` must compute the same thing
+    from them (checked on validation images drawn by the check).
+    """
     check.equal("학습률 lr", lr, LEARNING_RATE,
                 f"이 강의는 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
     check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
     check_losses(losses)
-    check_trained(LESSON, model, logits=False)
+    trained = common.linear_model(weights, bias, log_probs=True)
+
+    def hint(got: object, want: torch.Tensor) -> str:
+        if isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(
+                torch.log_softmax(got.detach().float(), dim=-1), want, atol=1e-4):
+            return "model 이 로짓을 그대로 돌려줍니다. log_softmax 를 적용하세요: log_softmax(xb @ weights + bias)."
+        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 log_softmax(xb @ weights + bias) 와 다릅니다. "
+                "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요.")
+
+    common.check_model_matches(model, trained, hint)
+    check_trained(LESSON, trained, logits=False)
 
 
 # ---------------------------------------------------------------- concept check: torch.no_grad()
@@ -160,6 +176,7 @@ check_why_grad_after_division = common.concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_parameters",
     "test_why_grad_after_division",
     "test_log_softmax",

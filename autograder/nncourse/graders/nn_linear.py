@@ -16,6 +16,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
+from . import common
 from .common import concept_check, check_losses, check_trained, output_kind
 
 LESSON = "05_nn_linear"
@@ -157,10 +158,13 @@ def output_diagnosis(model: Callable) -> Callable[[float, float, dict], str | No
 def check_training(model: object, losses: object) -> None:
     """The model trained by the learner's ``fit()``, scored on the whole validation set."""
     check_losses(losses, "losses = [] 로 시작하고, fit() 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
-    if not isinstance(model, nn.Module):
+    if not common.is_module(model):
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
-    check_trained(LESSON, model, settings=SETTINGS, diagnose=output_diagnosis(model))
+    # Scored from its parameters: the learner's forward must compute what they give.
+    trained = common.affine_model(model)
+    common.check_model_matches(model, trained, common.logits_hint)
+    check_trained(LESSON, trained, settings=SETTINGS, diagnose=output_diagnosis(trained))
 
 
 # ---------------------------------------------------------------- concept check: what lin(xb) computes
@@ -204,6 +208,7 @@ check_layer_in_forward = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_what_linear_computes",
     "test_layer_in_forward",
 })

@@ -13,6 +13,7 @@ from torch import nn
 
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
+from . import common
 from .common import EPOCHS, concept_check, check_losses, check_trained, output_kind
 
 LESSON = "04_nn_module"
@@ -333,14 +334,17 @@ def check_training(model: object, losses: object, lr: object = LR, epochs: objec
     check.equal("학습률 lr", lr, LR,
                 f"이 강의는 학습률 {LR} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
     check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
-    if not isinstance(model, nn.Module):
+    if not common.is_module(model):
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
     if not list(model.parameters()):
         _fail("model.parameters() 가 비어 있어 아무것도 학습되지 않았습니다.\n"
               "   힌트: Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
     check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
-    check_trained(LESSON, model, settings=SETTINGS)
+    # Scored from its parameters: the learner's forward must compute what they give.
+    trained = common.affine_model(model)
+    common.check_model_matches(model, trained, common.logits_hint)
+    check_trained(LESSON, trained, settings=SETTINGS)
 
 
 # ---------------------------------------------------------------- concept check: zero_grad
@@ -384,6 +388,7 @@ check_why_parameter = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_why_parameter",
     "test_parameter_count",
     "test_why_zero_grad",

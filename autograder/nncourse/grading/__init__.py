@@ -1,5 +1,5 @@
-"""The instructor's grading machinery. Nothing here is imported by a lesson's cells, except the
-guard.
+"""The instructor's grading machinery. Nothing here is imported by a lesson's cells (the guard
+that runs in the learner's kernel is ``nncourse.guard``).
 
 - ``grade_class``: grade a class (``python -m nncourse.grading.grade_class``): it starts the
   workers, replaces one that hangs or dies, and prints the score table; feedback and export;
@@ -11,16 +11,19 @@ guard.
   each; ``warm_kernel`` launches them otherwise (the same imports, in each kernel);
 - ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
   submission; ``kernel_output``: the pipe that carries a kernel's own output into the log;
-- ``guard``: runs inside the learner's kernel: ``setup_lesson`` installs it, and it acts only
-  while nbgrader executes the notebook (with ``warm_kernel`` and the forked half of ``zygote``,
-  the only code here that a kernel runs; the learner bundle ships only the guard);
-- ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test cells put back, hidden
-  tests kept out of the feedback);
+- ``judged_execute``: nbgrader's execution step (``JudgedExecute``, replacing ``Execute``): it
+  starts the kernel (in the sandbox, from the pool) and hands the lessons' ``JUDGED`` test cells
+  to ``judge``, which decides them in this process from values read out of the kernel by value
+  (``judge_agent``: the source sent into the kernel for that, never imported there);
+- ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test and setup cells put back,
+  hidden tests kept out of the feedback);
 - ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,
   reference metrics, the zip for learners);
 - ``ipc_kernels``: unix sockets instead of TCP ports for the kernels started without the sandbox
   (TCP ports picked for one kernel can be taken by another started at the same moment).
 
 What a lesson's kernel imports lives one level up: ``nncourse`` (lesson setup, data, training,
-plots, checks, verdicts) and ``nncourse.graders`` (one grader per lesson).
+plots, checks, verdicts, and ``guard``, which ``setup_lesson`` installs and which acts only while
+nbgrader executes the notebook) and ``nncourse.graders`` (one grader per lesson). Of this package a
+kernel runs only ``warm_kernel`` and the forked half of ``zygote``.
 """

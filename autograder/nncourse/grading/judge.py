@@ -36,6 +36,7 @@ import importlib
 import io
 import json
 import math
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,17 +96,56 @@ def learner_error(type_name: str, message: str, traceback: list[str] | None = No
 
 
 class RemoteFunction:
-    """A learner's function, called in their kernel with arguments sent by value."""
+    """A learner's function, called in their kernel with arguments sent by value.
 
-    def __init__(self, name: str, call: Callable[[str, list], object]):
+    ``variable`` is the learner's name it was read from (what the kernel looks up to call it);
+    ``__name__`` is the function's own name, as the checks' messages show it. A function that
+    did not come from a name of the learner's (one inside a list, one a call returned) cannot be
+    called back."""
+
+    def __init__(self, name: str, variable: str | None, call: Callable[[str, list], object]):
         self.__name__ = name
+        self._variable = variable
         self._call = call
 
     def __call__(self, *args):
-        return self._call(self.__name__, list(args))
+        if self._variable is None:
+            raise JudgeError(f"{self.__name__} 은(는) 학습자의 이름으로 읽은 함수가 아니라 부를 수 없습니다")
+        return self._call(self._variable, list(args))
 
     def __repr__(self) -> str:
         return f"<function {self.__name__}>"
+
+
+class ModuleValue:
+    """A learner's ``nn.Module`` by value: its class name, its submodules' class names, its
+    training flag and its parameters (plain tensors). Calling it calls the learner's module in
+    their kernel with arguments sent by value (see :class:`RemoteFunction`); the checks that
+    judge a trained model compute their metrics from :meth:`parameters` instead."""
+
+    is_module_value = True
+
+    def __init__(self, training: bool, parameters: dict, modules: list, remote: RemoteFunction):
+        self.training = training
+        self._parameters = parameters
+        self._modules = modules
+        self._remote = remote
+
+    def named_parameters(self):
+        return iter(list(self._parameters.items()))
+
+    def parameters(self):
+        return iter(list(self._parameters.values()))
+
+    def module_types(self) -> list[tuple[str, str]]:
+        """(name, class name) of the module and every submodule, as ``named_modules()`` lists them."""
+        return list(self._modules)
+
+    def __call__(self, *args):
+        return self._remote(*args)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} (by value)>"
 
 
 # ------------------------------------------------------------------------------- encoding
@@ -117,8 +157,9 @@ def encode_argument(value) -> dict:
     return judge_agent.encode(value)
 
 
-def decode(item, call: Callable[[str, list], object], depth: int = 0):
-    """A learner value from its JSON form: plain data only, checked on the way in."""
+def decode(item, call: Callable[[str, list], object], depth: int = 0, variable: str | None = None):
+    """A learner value from its JSON form: plain data only, checked on the way in.
+    ``variable`` is the learner's name it was read from (a function is called back by it)."""
     if not isinstance(item, dict) or depth > judge_agent.MAX_DEPTH + 1:
         raise JudgeError("malformed value")
     kind = item.get("k")
@@ -148,13 +189,35 @@ def decode(item, call: Callable[[str, list], object], depth: int = 0):
         name, module = str(item.get("name", "?")), str(item.get("module", ""))
         if (module, name) in KNOWN_FUNCTIONS:
             return getattr(importlib.import_module(module), name)
-        return RemoteFunction(name, call)
+        return RemoteFunction(name, variable if depth == 0 else None, call)
+    if kind == "module":
+        return _decode_module(item, call, variable if depth == 0 else None)
     if kind == "object":
         return opaque(str(item.get("type", "object"))[:100], str(item.get("repr", ""))[:judge_agent.MAX_REPR])
     raise JudgeError(f"unexpected value kind {kind!r}")
 
 
+def _decode_module(item: dict, call, variable: str | None) -> ModuleValue:
+    parameters, modules = item.get("parameters"), item.get("modules")
+    if not isinstance(parameters, list) or not isinstance(modules, list) or len(parameters) > judge_agent.MAX_ITEMS \
+            or len(modules) > judge_agent.MAX_ITEMS:
+        raise JudgeError("malformed module")
+    decoded = {}
+    for entry in parameters:
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise JudgeError("malformed module parameter")
+        decoded[entry[0][:200]] = _decode_tensor(entry[1])
+    listed = [(str(entry[0])[:200], str(entry[1])[:100]) for entry in modules
+              if isinstance(entry, list) and len(entry) >= 2]
+    type_name = str(item.get("type", "Module"))[:100]
+    name = type_name if type_name.isidentifier() else "Module"
+    remote = RemoteFunction(name, variable, call)
+    return type(name, (ModuleValue,), {})(item.get("training") is True, decoded, listed, remote)
+
+
 def _decode_tensor(item: dict) -> torch.Tensor:
+    if not isinstance(item, dict) or item.get("k") != "tensor":
+        raise JudgeError("malformed tensor")
     dtype, shape = DTYPES.get(item.get("dtype")), item.get("shape")
     if dtype is None or not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
             type(side) is int and 0 <= side for side in shape):
@@ -274,8 +337,14 @@ def grade_cell(source: str, lesson: str, fetch: Callable[[list[str]], dict],
     ``fetch(names)`` returns the encoded values of ``names`` from the learner's kernel,
     ``call(name, args)`` calls a learner function there (both may raise :class:`JudgeError`).
     """
+    from .. import checks
+
     namespace = judge_namespace(lesson)
     printed = io.StringIO()
+    # Probes drawn now: a new shift for the checks' probe generators, a new state for torch's
+    # global generator (a hidden test's torch.randn), so no answer can be prepared for them.
+    checks.PROBE_SHIFT = secrets.randbelow(2 ** 31)
+    torch.manual_seed(secrets.randbits(62))
     try:
         names = learner_names(source, namespace)
         values = fetch(names) if names else {}
@@ -283,7 +352,7 @@ def grade_cell(source: str, lesson: str, fetch: Callable[[list[str]], dict],
             item = values.get(name)
             if item is None or (isinstance(item, dict) and item.get("k") == "missing"):
                 continue  # the cell raises NameError, as it would in the kernel
-            namespace[name] = decode(item, call)
+            namespace[name] = decode(item, call, variable=name)
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(compile(source, "<test cell>", "exec"), namespace)
     except JudgeError as error:
@@ -292,4 +361,6 @@ def grade_cell(source: str, lesson: str, fetch: Callable[[list[str]], dict],
         return False, failure(CheckFailed(f"❌ {NOT_READ}: {error}"), printed.getvalue())
     except Exception as error:  # a failed check, an assert of a hidden test, a NameError...
         return False, failure(error, printed.getvalue())
+    finally:
+        checks.PROBE_SHIFT = 0
     return True, [stream(printed.getvalue())] if printed.getvalue() else []

@@ -14,7 +14,8 @@ Requests (``REQUEST_JSON``, a JSON object):
 
 Encoding (both ways): ``{"k": kind, ...}`` with kinds none, bool, int, float, str, list, tuple,
 dict (string keys), dtype, device, tensor (raw bytes in base64 with dtype, shape and autograd
-flags), function (called back by name), missing, raised and object (type name and a short repr).
+flags), module (an nn.Module's class, submodule classes, mode and parameters; called back by
+name), function (called back by name), missing, raised and object (type name and a short repr).
 """
 
 # This file runs as given inside the learner's kernel (nothing imported from the course): keep
@@ -51,6 +52,15 @@ def _tensor(value, torch):
             "subclass": None if type(value) in (torch.Tensor, torch.nn.Parameter) else type(value).__name__}
 
 
+def _module(value, torch):
+    """An nn.Module by value: its class, its submodules' classes, its mode and its parameters."""
+    parameters = [[name, _tensor(parameter, torch)] for name, parameter in list(value.named_parameters())[:MAX_ITEMS]]
+    modules = [[name, type(module).__name__, type(module).__module__]
+               for name, module in list(value.named_modules())[:MAX_ITEMS]]
+    return {"k": "module", "type": type(value).__name__, "module": type(value).__module__,
+            "training": bool(value.training), "parameters": parameters, "modules": modules}
+
+
 def encode(value, depth=0):
     import torch
 
@@ -75,6 +85,8 @@ def encode(value, depth=0):
         return {"k": "device", "v": str(value)}
     if isinstance(value, torch.Tensor):
         return _tensor(value, torch)
+    if isinstance(value, torch.nn.Module):
+        return _module(value, torch)
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
         return {"k": "function", "name": getattr(value, "__name__", "?"),
                 "module": getattr(value, "__module__", None) or ""}

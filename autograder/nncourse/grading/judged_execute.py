@@ -13,13 +13,46 @@ scores (an error output: no points).
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from . import judge
-from .sandbox import SandboxedExecute
+from .kernels import current_pool
+from .sandbox import SandboxedKernelManager
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute preprocessor; with ``sandbox`` on, kernels start in the sandbox.
+
+    nbgrader's Execute passes ``kernel_manager_class`` as a constructor argument, which beats
+    configuration, so the class is set here after construction. In a long-lived worker
+    (:mod:`nncourse.grading.worker`) the kernel comes from the worker's pool of kernels started
+    ahead of time: nbclient asks :meth:`create_kernel_manager` for a manager, gets one whose
+    kernel is already running, and shuts it down after this one notebook as it would its own.
+    """
+
+    sandbox = Bool(False, help="run each kernel in the bubblewrap sandbox").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+            # A sandboxed kernel serves one notebook and its pid namespace ends with it: kill it
+            # when the notebook is done instead of asking it to exit and polling until it has
+            # (0.4 s per submission). Every output has arrived by then; its folder is copied back
+            # after it is gone (SandboxedKernelManager.deliver).
+            self.shutdown_kernel = "immediate"
+
+    def create_kernel_manager(self):
+        pool = current_pool()
+        if not self.sandbox or pool is None:
+            return super().create_kernel_manager()
+        grading_dir = Path(self.resources["metadata"]["path"])
+        self.km = pool.take(grading_dir)
+        return self.km
+
 
 #: Where the judge's verdict is recorded in a judged cell's metadata.
 METADATA_KEY = "nncourse"
@@ -33,6 +66,8 @@ class JudgedExecute(SandboxedExecute):
     judge = Bool(True, help="decide the lessons' JUDGED test cells outside the learner's kernel").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
+        from . import judge  # imports torch: only when a notebook is graded, not for every nbgrader command
+
         lesson = (resources or {}).get("nbgrader", {}).get("assignment")
         self._lesson = lesson
         self._judged = judge.judged_cells(lesson) if (self.judge and lesson) else frozenset()
@@ -51,6 +86,8 @@ class JudgedExecute(SandboxedExecute):
 
     def _ask(self, request: dict, index: int) -> dict:
         """Send one request to the learner's kernel and return the agent's answer."""
+        from . import judge
+
         request = {**request, "nonce": secrets.token_hex(8)}
         probe = nbformat.v4.new_code_cell(judge.request_source(request))
         cell = self.nb.cells[index]
@@ -65,6 +102,8 @@ class JudgedExecute(SandboxedExecute):
         return judge.read_reply(probe.outputs, request["nonce"])
 
     def _judge_cell(self, cell, index: int) -> None:
+        from . import judge
+
         def fetch(names):
             return self._ask({"op": "values", "names": names}, index)
 

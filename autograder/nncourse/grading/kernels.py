@@ -4,7 +4,7 @@ A worker (nncourse.grading.worker) grades one submission after another. Instead 
 kernel when nbgrader asks for one and waiting for it to import torch, it keeps ``size`` kernels
 per lesson already running inside the sandbox, started with :mod:`nncourse.grading.warm_kernel`
 so that they are past their imports. When nbgrader's Execute step asks for a kernel
-(:meth:`nncourse.grading.sandbox.SandboxedExecute.create_kernel_manager`), the pool hands over a
+(:meth:`nncourse.grading.judged_execute.SandboxedExecute.create_kernel_manager`), the pool hands over a
 warm one and starts its replacement at once, which then imports while the submission is graded.
 
 Each kernel serves exactly one submission: nbclient shuts it down after that notebook, as it does
@@ -105,7 +105,7 @@ class KernelPool:
 
     def _kernel_env(self) -> dict[str, str]:
         # The Execute step sets NBGRADER_EXECUTION only while it runs; a kernel started ahead of
-        # it gets it here (nncourse.grading.guard acts on it).
+        # it gets it here (nncourse.guard acts on it).
         return {**os.environ, "NBGRADER_EXECUTION": "autograde"}
 
     def zygote(self, modules: list[str]) -> Zygote:

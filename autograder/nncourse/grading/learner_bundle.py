@@ -27,8 +27,6 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT_NAME = "torch-nn-ko-learner"
 DEFAULT_OUT = REPO / "build" / f"{ROOT_NAME}.zip"
-#: The modules of nncourse/grading/ that a learner's kernel imports (see in_learner_kernel).
-KERNEL_SIDE_OF_GRADING = ("grading/__init__.py", "grading/guard.py")
 #: What learners' kernels and JupyterLab need; grading tools (nbgrader, psycopg...) stay out.
 LEARNER_PACKAGES = ("torch", "numpy", "jupyterlab", "matplotlib", "koreanize-matplotlib", "tqdm")
 #: nbgrader's markers, spelled so that this file does not contain them itself.
@@ -78,11 +76,8 @@ nncourse = ["*.json"]
 
 
 def in_learner_kernel(relative: Path) -> bool:
-    """Code the learner's kernel runs: everything but ``nncourse/grading/``, of which only the
-    guard (installed by ``setup_lesson``, active only under nbgrader) goes along."""
-    if relative.parts[0] != "grading":
-        return True
-    return relative.as_posix() in KERNEL_SIDE_OF_GRADING
+    """Code the learner's kernel runs: everything but the instructor's ``nncourse/grading/``."""
+    return relative.parts[0] != "grading"
 
 
 def bundle_files() -> dict[str, Path | str]:

@@ -32,9 +32,10 @@ A root grader's pool kernels are not exec'd in there but forked in: bwrap runs a
 worker's zygote (nncourse.grading.zygote) forks a process that joins the namespaces bwrap made,
 drops to the same uid, capabilities and limits, and runs ipykernel.
 
-It plugs into nbgrader through its own extension points: ``SandboxedExecute`` replaces nbgrader's
-``Execute`` preprocessor in ``Autograde.autograde_preprocessors`` (autograder/nbgrader_config.py)
-and, when ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
+It plugs into nbgrader through its own extension points: ``SandboxedExecute``
+(nncourse.grading.judged_execute; its subclass ``JudgedExecute`` replaces nbgrader's ``Execute``
+preprocessor in ``Autograde.autograde_preprocessors``, autograder/nbgrader_config.py), when
+``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
 :class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``, or, in a grading worker,
 takes one the worker started ahead of time (nncourse.grading.kernels). nbgrader is not patched.
 """
@@ -54,7 +55,6 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
 from .ipc_kernels import checked_prefix
@@ -63,7 +63,7 @@ from .kernel_output import OutputDrain
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
     "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TERM",
-    "NBGRADER_EXECUTION",  # nncourse.grading.guard acts only while nbgrader executes
+    "NBGRADER_EXECUTION",  # nncourse.guard acts only while nbgrader executes
     "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNCOURSE_THREADS", "NNCOURSE_PROGRESS", "NNCOURSE_GUARD",
     "NNCOURSE_DATA", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "PYTHONUNBUFFERED", "CUDA_VISIBLE_DEVICES",
 )
@@ -549,39 +549,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._runtime_dir = None
 
 
-class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor; with ``sandbox`` on, kernels start in the sandbox.
-
-    nbgrader's Execute passes ``kernel_manager_class`` as a constructor argument, which beats
-    configuration, so the class is set here after construction. In a long-lived worker
-    (:mod:`nncourse.grading.worker`) the kernel comes from the worker's pool of kernels started
-    ahead of time: nbclient asks :meth:`create_kernel_manager` for a manager, gets one whose
-    kernel is already running, and shuts it down after this one notebook as it would its own.
-    """
-
-    sandbox = Bool(False, help="run each kernel in the bubblewrap sandbox").tag(config=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.sandbox:
-            self.kernel_manager_class = SandboxedKernelManager
-            # A sandboxed kernel serves one notebook and its pid namespace ends with it: kill it
-            # when the notebook is done instead of asking it to exit and polling until it has
-            # (0.4 s per submission). Every output has arrived by then; its folder is copied back
-            # after it is gone (SandboxedKernelManager.deliver).
-            self.shutdown_kernel = "immediate"
-
-    def create_kernel_manager(self):
-        from .kernels import current_pool
-
-        pool = current_pool()
-        if not self.sandbox or pool is None:
-            return super().create_kernel_manager()
-        grading_dir = Path(self.resources["metadata"]["path"])
-        self.km = pool.take(grading_dir)
-        return self.km
-
-
 def sandbox_problem() -> str | None:
     """Why a sandbox cannot start here (None when it can): the real flags, running Python."""
     if bwrap_path() is None:
@@ -705,5 +672,5 @@ def _copy_file(dir_fd: int, name: str, dest: Path, info: os.stat_result) -> None
     os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
-__all__ = ["SandboxedExecute", "SandboxedKernelManager", "SandboxError", "copy_submission",
+__all__ = ["SandboxedKernelManager", "SandboxError", "copy_submission",
            "refusal_message", "sandbox_problem"]
