@@ -216,3 +216,37 @@ def test_a_trained_module_is_scored_from_its_parameters_not_from_its_forward():
     trained = common.affine_model(value)
     with pytest.raises(checks.CheckFailed, match="매개변수로 계산한 값과 같아야"):
         common.check_model_matches(value, trained, common.logits_hint)
+
+
+#: Judged cells whose learner value is one function of probe inputs the judge draws at random.
+FUNCTION_CELLS = {"02_from_scratch": {"test_log_softmax": "log_softmax", "test_nll": "nll",
+                                      "test_accuracy": "accuracy"},
+                  "03_functional": {"test_cross_entropy_by_parts": "cross_entropy_by_parts"}}
+DRAWS = 40
+
+
+def _function_cases():
+    from nbgrader_course import solution_cells, solution_code, solution_notebook, grade_id
+    from wrong_answers import WRONG_ANSWERS
+
+    for lesson, cells in FUNCTION_CELLS.items():
+        notebook = solution_notebook(lesson)
+        sources = {grade_id(cell): cell.source for cell in notebook.cells if grade_id(cell) in cells}
+        answers = {gid: solution_code(src) for gid, src in solution_cells(notebook).items()}
+        for test_cell, name in cells.items():
+            yield lesson, test_cell, sources[test_cell], "solution", answers[name], True
+            for wrong in WRONG_ANSWERS[lesson]:
+                if wrong.test_cell == test_cell:
+                    yield lesson, test_cell, sources[test_cell], wrong.name, wrong.code, False
+
+
+@pytest.mark.parametrize("lesson, test_cell, source, variant, code, right", list(_function_cases()),
+                         ids=lambda value: value if isinstance(value, str) and len(value) < 40 else None)
+def test_random_probes_still_separate_right_from_wrong(lesson, test_cell, source, variant, code, right):
+    """The judge draws new probe inputs for every cell: over many draws, the solution always
+    passes and every wrong answer of the suite always fails (no draw lets a mistake through)."""
+    namespace = {"torch": torch, "F": F}
+    exec(code, namespace)
+    outcomes = {judge.grade_cell(source, lesson, fetch_from(namespace), calls_into(namespace))[0]
+                for _ in range(DRAWS)}
+    assert outcomes == {right}, f"{variant}: passed {outcomes} over {DRAWS} draws"

@@ -68,7 +68,7 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["nncourse", "nncourse.graders", "nncourse.grading"]
+packages = ["nncourse", "nncourse.graders"]
 
 [tool.setuptools.package-data]
 nncourse = ["*.json"]
