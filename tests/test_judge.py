@@ -250,3 +250,24 @@ def test_random_probes_still_separate_right_from_wrong(lesson, test_cell, source
     outcomes = {judge.grade_cell(source, lesson, fetch_from(namespace), calls_into(namespace))[0]
                 for _ in range(DRAWS)}
     assert outcomes == {right}, f"{variant}: passed {outcomes} over {DRAWS} draws"
+
+
+def test_an_optimizer_arrives_as_its_settings_and_the_identities_of_its_tensors():
+    from nncourse.graders import common, optim as optim_grader
+
+    model = torch.nn.Linear(784, 10)
+    other = torch.nn.Linear(784, 10)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    for module, optimizer, same in ((model, opt, True), (other, opt, False)):
+        kernel = {"model": module, "opt": optimizer}
+        values = {name: judge.decode(item, calls_into(kernel), variable=name)
+                  for name, item in judge_agent.answer({"op": "values", "names": ["model", "opt"]}, kernel).items()}
+        assert common.is_optimizer(values["opt"]) and common.is_exactly(values["opt"], torch.optim.SGD)
+        assert values["opt"].param_groups[0]["lr"] == 0.5 and values["opt"].param_groups[0]["momentum"] == 0
+        held = {common.identity(p) for group in values["opt"].param_groups for p in group["params"]}
+        assert (held == set(common.parameter_identities(values["model"]))) is same
+        if same:
+            optim_grader.check_optimizer(values["model"], values["opt"])
+        else:
+            with pytest.raises(checks.CheckFailed, match="다른 모델의 매개변수"):
+                optim_grader.check_optimizer(values["model"], values["opt"])

@@ -81,6 +81,33 @@ def is_instance(value: object, cls: type) -> bool:
     return getattr(value, "is_module_value", False) is True and type(value).__name__ == cls.__name__
 
 
+def is_optimizer(value: object) -> bool:
+    """A torch optimizer, or one read by value from the learner's kernel by the grading judge."""
+    return isinstance(value, torch.optim.Optimizer) or getattr(value, "is_optimizer_value", False) is True
+
+
+def is_exactly(value: object, cls: type) -> bool:
+    """``type(value) is cls``; for a value read by the grading judge, by its class name."""
+    if type(value) is cls:
+        return True
+    by_value = getattr(value, "is_optimizer_value", False) is True or getattr(value, "is_module_value", False) is True
+    return by_value and type(value).__name__ == cls.__name__
+
+
+def parameter_identities(model: object) -> dict[int, str]:
+    """Identity → name of each of the module's parameters (for a module read by value, the
+    identities its tensors have in the learner's kernel)."""
+    if getattr(model, "is_module_value", False) is True:
+        return model.parameter_identities()
+    return {id(parameter): name for name, parameter in model.named_parameters()}
+
+
+def identity(tensor: object) -> int:
+    """A tensor's identity (an optimizer's tensor read by value carries its kernel identity)."""
+    known = getattr(tensor, "identity", None)
+    return known if type(known) is int else id(tensor)
+
+
 def affine_model(model: object) -> Callable:
     """The logistic regression of lessons 04-08 computed from the module's parameters alone:
     one weight matrix, (784, 10) or nn.Linear's (10, 784), and one bias (10,)."""

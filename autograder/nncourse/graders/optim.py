@@ -20,6 +20,7 @@ from torch import optim as torch_optim
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from .. import checks as check
+from . import common
 from .common import BATCHES_PER_EPOCH, EPOCHS, concept_check, check_losses, check_trained
 from .nn_linear import check_structure, output_diagnosis
 
@@ -41,7 +42,10 @@ _STEP_HOOK = register_optimizer_step_post_hook(_count_step)
 
 
 def steps_taken(optimizer: object) -> int:
-    """How many times ``optimizer.step()`` has run since this module was imported."""
+    """How many times ``optimizer.step()`` has run since this module was imported (for an
+    optimizer read by value by the grading judge, what this counter said in the kernel)."""
+    if getattr(optimizer, "is_optimizer_value", False) is True:
+        return optimizer.steps
     try:
         return _steps.get(optimizer, 0)
     except TypeError:  # not weak-referenceable: not an optimizer
@@ -84,18 +88,18 @@ def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]
 def check_optimizer(model: nn.Module, opt: object) -> None:
     """``opt`` is a plain ``optim.SGD`` with lr 0.5 over exactly ``model``'s parameters."""
     recipe = "optim.SGD(model.parameters(), lr=lr)"
-    if not isinstance(opt, torch_optim.Optimizer):
+    if not common.is_optimizer(opt):
         _fail(f"옵티마이저가 torch.optim 의 옵티마이저가 아닙니다 (지금은 {type(opt).__name__}).\n"
               f"   힌트: {recipe} 로 만드세요.")
-    if type(opt) is not torch_optim.SGD:
+    if not common.is_exactly(opt, torch_optim.SGD):
         _fail(f"옵티마이저가 {type(opt).__name__} 입니다. 이 강의는 손으로 쓴 갱신과 똑같이 움직이는 "
               "optim.SGD(확률적 경사 하강법)를 씁니다.\n"
               f"   힌트: {recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다.")
     check.passed("옵티마이저는 torch.optim.SGD 입니다")
 
-    names = {id(p): name for name, p in model.named_parameters()}
+    names = common.parameter_identities(model)
     held = [p for group in opt.param_groups for p in group["params"]]
-    held_ids = {id(p) for p in held}
+    held_ids = {common.identity(p) for p in held}
     if held_ids != set(names) or len(held) != len(names):
         missing = [name for pid, name in names.items() if pid not in held_ids]
         if not held_ids & set(names):
@@ -194,7 +198,7 @@ def check_training(model: object, opt: object, losses: object) -> None:
     """The model trained with ``opt.step()``/``opt.zero_grad()``, scored on the whole
     validation set."""
     check_losses(losses, "losses = [] 로 시작해 미니배치마다 losses.append(loss.item()) 을 하세요.")
-    if not isinstance(model, nn.Module):
+    if not common.is_module(model):
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
     with _quiet():
@@ -219,7 +223,10 @@ def check_training(model: object, opt: object, losses: object) -> None:
               f"   내 값: {steps}번\n   기대값: {STEPS}번 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})\n"
               f"   힌트: {hint}")
     check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")
-    check_trained(LESSON, model, settings=SETTINGS, diagnose=_diagnose(model))
+    # Scored from its parameters: the learner's forward must compute what they give.
+    trained = common.affine_model(model)
+    common.check_model_matches(model, trained, common.logits_hint)
+    check_trained(LESSON, trained, settings=SETTINGS, diagnose=_diagnose(trained))
 
 
 # ---------------------------------------------------------------- concept check
@@ -263,6 +270,7 @@ check_zero_grad_between = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_what_step_does",
     "test_zero_grad_between",
 })

@@ -125,11 +125,17 @@ class ModuleValue:
 
     is_module_value = True
 
-    def __init__(self, training: bool, parameters: dict, modules: list, remote: RemoteFunction):
+    def __init__(self, training: bool, parameters: dict, modules: list, remote: RemoteFunction,
+                 identities: dict[str, int] | None = None):
         self.training = training
         self._parameters = parameters
         self._modules = modules
         self._remote = remote
+        self._identities = identities or {}
+
+    def parameter_identities(self) -> dict[int, str]:
+        """The kernel's identity of each parameter → its name (to compare with an optimizer's)."""
+        return {identity: name for name, identity in self._identities.items()}
 
     def named_parameters(self):
         return iter(list(self._parameters.items()))
@@ -143,6 +149,27 @@ class ModuleValue:
 
     def __call__(self, *args):
         return self._remote(*args)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} (by value)>"
+
+
+class TensorRef:
+    """A tensor an optimizer updates, known only by its identity in the learner's kernel."""
+
+    def __init__(self, identity: int):
+        self.identity = identity
+
+
+class OptimizerValue:
+    """A learner's optimizer by value: its class name, ``param_groups`` (plain settings, and the
+    tensors it updates as :class:`TensorRef`) and the steps the course's counter saw."""
+
+    is_optimizer_value = True
+
+    def __init__(self, param_groups: list[dict], steps: int):
+        self.param_groups = param_groups
+        self.steps = steps
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} (by value)>"
@@ -192,6 +219,8 @@ def decode(item, call: Callable[[str, list], object], depth: int = 0, variable: 
         return RemoteFunction(name, variable if depth == 0 else None, call)
     if kind == "module":
         return _decode_module(item, call, variable if depth == 0 else None)
+    if kind == "optimizer":
+        return _decode_optimizer(item, call)
     if kind == "object":
         return opaque(str(item.get("type", "object"))[:100], str(item.get("repr", ""))[:judge_agent.MAX_REPR])
     raise JudgeError(f"unexpected value kind {kind!r}")
@@ -209,10 +238,34 @@ def _decode_module(item: dict, call, variable: str | None) -> ModuleValue:
         decoded[entry[0][:200]] = _decode_tensor(entry[1])
     listed = [(str(entry[0])[:200], str(entry[1])[:100]) for entry in modules
               if isinstance(entry, list) and len(entry) >= 2]
+    identities = item.get("identities")
+    names = list(decoded)
+    by_name = ({name: identity for name, identity in zip(names, identities) if type(identity) is int}
+               if isinstance(identities, list) and len(identities) == len(names) else {})
     type_name = str(item.get("type", "Module"))[:100]
     name = type_name if type_name.isidentifier() else "Module"
     remote = RemoteFunction(name, variable, call)
-    return type(name, (ModuleValue,), {})(item.get("training") is True, decoded, listed, remote)
+    return type(name, (ModuleValue,), {})(item.get("training") is True, decoded, listed, remote, by_name)
+
+
+def _decode_optimizer(item: dict, call) -> OptimizerValue:
+    groups = item.get("groups")
+    if not isinstance(groups, list) or len(groups) > 100:
+        raise JudgeError("malformed optimizer")
+    param_groups = []
+    for group in groups:
+        if not isinstance(group, dict):
+            raise JudgeError("malformed optimizer group")
+        settings, params = group.get("settings"), group.get("params")
+        if not isinstance(settings, list) or not isinstance(params, list) or len(params) > judge_agent.MAX_ITEMS:
+            raise JudgeError("malformed optimizer group")
+        decoded = {str(key)[:100]: decode(value, call, 1) for key, value in settings}
+        decoded["params"] = [TensorRef(identity) for identity in params if type(identity) is int]
+        param_groups.append(decoded)
+    steps = item.get("steps")
+    type_name = str(item.get("type", "Optimizer"))[:100]
+    name = type_name if type_name.isidentifier() else "Optimizer"
+    return type(name, (OptimizerValue,), {})(param_groups, steps if type(steps) is int and steps >= 0 else 0)
 
 
 def _decode_tensor(item: dict) -> torch.Tensor:

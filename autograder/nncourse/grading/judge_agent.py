@@ -57,8 +57,26 @@ def _module(value, torch):
     parameters = [[name, _tensor(parameter, torch)] for name, parameter in list(value.named_parameters())[:MAX_ITEMS]]
     modules = [[name, type(module).__name__, type(module).__module__]
                for name, module in list(value.named_modules())[:MAX_ITEMS]]
+    identities = [id(parameter) for _, parameter in list(value.named_parameters())[:MAX_ITEMS]]
     return {"k": "module", "type": type(value).__name__, "module": type(value).__module__,
-            "training": bool(value.training), "parameters": parameters, "modules": modules}
+            "training": bool(value.training), "parameters": parameters, "modules": modules,
+            "identities": identities}
+
+
+def _optimizer(value):
+    """An optimizer by value: its class, each group's plain settings and the identities of the
+    tensors it updates, and how many steps the course's step counter saw (lesson 06)."""
+    import sys
+
+    counter = sys.modules.get("nncourse.graders.optim")
+    steps = counter.steps_taken(value) if counter is not None else 0
+    groups = []
+    for group in list(value.param_groups)[:100]:
+        settings = [[key, encode(item)] for key, item in group.items()
+                    if key != "params" and type(key) is str and type(item) in (int, float, bool, str, type(None))]
+        groups.append({"settings": settings, "params": [id(p) for p in list(group["params"])[:MAX_ITEMS]]})
+    return {"k": "optimizer", "type": type(value).__name__, "module": type(value).__module__,
+            "groups": groups, "steps": int(steps)}
 
 
 def encode(value, depth=0):
@@ -87,6 +105,8 @@ def encode(value, depth=0):
         return _tensor(value, torch)
     if isinstance(value, torch.nn.Module):
         return _module(value, torch)
+    if isinstance(value, torch.optim.Optimizer):
+        return _optimizer(value)
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
         return {"k": "function", "name": getattr(value, "__name__", "?"),
                 "module": getattr(value, "__module__", None) or ""}
