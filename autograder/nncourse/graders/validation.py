@@ -29,6 +29,7 @@ from ..lesson import seed_everything
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS, N_VALID
 from ..training import evaluate
+from . import common
 from .common import call_learner, concept_check, check_trained
 from .dataloader import check_loader_settings, check_tensor_dataset
 
@@ -122,14 +123,16 @@ def _weighted_and_plain(model: Callable, batch_size: int = BATCH_SIZE * 2) -> tu
     per-batch means, over the reference validation data cut into batches of ``batch_size``."""
     data = check.reference_data()
     losses, sizes = [], []
-    was_training = getattr(model, "training", False)
-    model.eval()
+    was_training = getattr(model, "training", None)
+    if was_training is not None:  # a module (a model computed from parameters has no mode)
+        model.eval()
     with torch.no_grad():
         for start in range(0, N_VALID, batch_size):
             xb, yb = data.x_valid[start:start + batch_size], data.y_valid[start:start + batch_size]
             losses.append(F.cross_entropy(model(xb), yb).item())
             sizes.append(len(xb))
-    model.train(was_training)
+    if was_training is not None:
+        model.train(was_training)
     weighted = sum(l * n for l, n in zip(losses, sizes)) / sum(sizes)
     return weighted, sum(losses) / len(losses)
 
@@ -186,10 +189,16 @@ def check_training_loop(model: Callable, valid_losses: object) -> None:
     like the reference (seeded, shuffled)."""
     _check_number_list("valid_losses", valid_losses, EPOCHS, "검증 손실")
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
-    _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), model,
+    if not common.is_module(model):
+        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
+              "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
+    # Scored from its parameters: the learner's forward must compute what they give.
+    trained = common.affine_model(model)
+    common.check_model_matches(model, trained, common.logits_hint)
+    _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), trained,
                          "마지막 에포크의 검증 손실은 그 에포크의 학습이 끝난 뒤 valid_dl 전체로 재야 합니다. "
                          "검증 로더(valid_dl)의 모든 배치를 돌았는지, 학습이 끝난 뒤에 쟀는지 보세요.")
-    check_trained(LESSON, model, check_name="loop", settings=SETTINGS, diagnose=seed_diagnosis)
+    check_trained(LESSON, trained, check_name="loop", settings=SETTINGS, diagnose=seed_diagnosis)
 
 
 # ---------------------------------------------------------------- exercise 3: loss_batch
@@ -564,6 +573,7 @@ check_what_eval_changes = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_validation_loop",
     "test_why_bigger_valid_batch",
     "test_what_eval_changes",
 })
