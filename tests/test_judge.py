@@ -271,3 +271,29 @@ def test_an_optimizer_arrives_as_its_settings_and_the_identities_of_its_tensors(
         else:
             with pytest.raises(checks.CheckFailed, match="다른 모델의 매개변수"):
                 optim_grader.check_optimizer(values["model"], values["opt"])
+
+
+def test_the_lessons_cnn_is_rebuilt_from_its_parameters_whatever_its_layer_names():
+    from nncourse.graders import cnn, common
+
+    class Renamed(torch.nn.Module):  # layers registered in another order, under other names
+        def __init__(self):
+            super().__init__()
+            self.last = torch.nn.Conv2d(16, 10, 3, stride=2, padding=1)
+            self.first = torch.nn.Conv2d(1, 16, 3, stride=2, padding=1)
+            self.middle = torch.nn.Conv2d(16, 16, 3, stride=2, padding=1)
+
+        def forward(self, xb):
+            xb = xb.view(-1, 1, 28, 28)
+            for layer in (self.first, self.middle, self.last):
+                xb = F.relu(layer(xb))
+            return F.adaptive_avg_pool2d(xb, 1).flatten(1)
+
+    model = Renamed()
+    value = judge.decode(judge_agent.encode(model), calls_into({"model": model}), variable="model")
+    trained = cnn.cnn_from_parameters(value)
+    common.check_model_matches(value, trained, cnn._cnn_hint)
+    xb = torch.rand(5, 784)
+    assert torch.allclose(trained(xb), model(xb).detach(), atol=1e-6)
+    with pytest.raises(checks.CheckFailed, match="이 강의의 CNN"):
+        cnn.cnn_from_parameters(torch.nn.Linear(784, 10))

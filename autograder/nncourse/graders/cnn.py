@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES
 from ..training import evaluate
+from . import common
 from .common import concept_check, check_trained
 
 LESSON = "09_cnn"
@@ -307,7 +308,7 @@ def initial_loss(model: nn.Module, count: int = 1000, preprocess: Callable | Non
 def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: float = MOMENTUM,
                     name: str = "opt") -> None:
     """SGD over exactly the model's parameters with the lesson's lr and momentum."""
-    if not isinstance(opt, optim.SGD):
+    if not (isinstance(opt, optim.SGD) or common.is_exactly(opt, optim.SGD)):
         fail(f"{name} 은(는) optim.SGD 여야 합니다", type(opt).__name__, "SGD",
              f"{name} = optim.SGD(model.parameters(), lr=lr, momentum=0.9) 로 만드세요.")
     group = opt.param_groups[0]
@@ -332,8 +333,8 @@ def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: flo
              f"nesterov={group.get('nesterov')}, weight_decay={group.get('weight_decay')}, "
              f"dampening={group.get('dampening')}", "모두 기본값",
              "lr 과 momentum 말고 다른 설정은 넘기지 마세요.")
-    mine = {id(parameter) for parameter in group["params"]}
-    wanted = [id(parameter) for parameter in model.parameters()]
+    mine = {common.identity(parameter) for parameter in group["params"]}
+    wanted = list(common.parameter_identities(model))
     if mine != set(wanted) or len(group["params"]) != len(wanted):
         fail(f"{name} 이(가) 이 모델의 매개변수를 갱신해야 합니다",
              f"옵티마이저의 텐서 {len(group['params'])}개 중 모델의 것 {len(mine & set(wanted))}개",
@@ -432,13 +433,55 @@ def check_history_matches_model(history: dict, model: nn.Module,
          f"{recorded:.4f}", f"{loss:.4f} (같은 model 을 검증 데이터 10,000장으로 다시 잰 값)", hint)
 
 
+#: The lesson's CNN, layer by layer: (weight shape, stride, padding) of each convolution.
+CNN_LAYERS = (((16, 1, 3, 3), 2, 1), ((16, 16, 3, 3), 2, 1), ((N_CLASSES, 16, 3, 3), 2, 1))
+
+
+def cnn_from_parameters(model: object) -> Callable:
+    """The lesson's MnistCNN computed from the module's parameters alone (three 3×3 convolutions
+    with stride 2, each followed by ReLU, then a 4×4 average pool), whatever the learner named
+    its layers: each convolution is found by its weight's shape, its bias beside it."""
+    layers: dict[str, dict[str, torch.Tensor]] = {}
+    for name, parameter in model.named_parameters():
+        owner, _, kind = name.rpartition(".")
+        layers.setdefault(owner, {})[kind] = parameter.detach()
+    by_shape = {tuple(layer["weight"].shape): layer for layer in layers.values()
+                if "weight" in layer and "bias" in layer and len(layer) == 2}
+    wanted = [shape for shape, _, _ in CNN_LAYERS]
+    if len(layers) != len(CNN_LAYERS) or any(shape not in by_shape for shape in wanted):
+        found = ", ".join(f"{owner or '(model)'}: {sorted((k, tuple(v.shape)) for k, v in layer.items())}"
+                          for owner, layer in layers.items()) or "없음"
+        fail("model 의 매개변수가 이 강의의 CNN 과 같아야 합니다", found,
+             "3×3 합성곱 세 개 (1→16, 16→16, 16→10), 각각 가중치와 편향",
+             "MnistCNN 의 __init__ 에서 nn.Conv2d 세 개만 만드세요.")
+    convolutions = [(by_shape[shape]["weight"], by_shape[shape]["bias"], stride, padding)
+                    for shape, stride, padding in CNN_LAYERS]
+
+    def cnn(xb: torch.Tensor) -> torch.Tensor:
+        x = xb.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
+        for weight, bias, stride, padding in convolutions:
+            x = F.relu(F.conv2d(x, weight, bias, stride=stride, padding=padding))
+        x = F.avg_pool2d(x, 4)
+        return x.reshape(-1, x.size(1))
+
+    return cnn
+
+
+def _cnn_hint(got: object, want: torch.Tensor) -> str:
+    return ("model(xb) 가 model 의 매개변수로 계산한 CNN 의 출력과 다릅니다. forward 가 conv1 → conv2 → conv3 "
+            "(각각 ReLU), 4×4 평균 풀링 순서로 계산하는지, 다른 모델을 쓰고 있지 않은지 보세요.")
+
+
 def check_training(model: nn.Module, history: object, opt: object) -> None:
-    """Exercise 3: ``fit`` for two epochs; the trained model scored on the whole validation set."""
+    """Exercise 3: ``fit`` for two epochs; the trained model scored on the whole validation set
+    from its parameters (the learner's forward must compute what they give)."""
     check_history(history, EPOCHS)
     check_fresh_start(history)
     check_optimizer(model, opt)
-    check_history_matches_model(history, model)
-    check_trained(LESSON, model, settings=SETTINGS)
+    trained = cnn_from_parameters(model)
+    common.check_model_matches(model, trained, _cnn_hint)
+    check_history_matches_model(history, trained)
+    check_trained(LESSON, trained, settings=SETTINGS)
 
 
 def check_lambda(lambda_class: Callable) -> None:
@@ -728,6 +771,7 @@ check_conv_output_shape = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_training",
     "test_conv_output_shape",
     "test_conv_weight_shape",
 })
