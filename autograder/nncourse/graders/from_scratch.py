@@ -133,8 +133,8 @@ def check_training(model: Callable, losses: object, lr: object, epochs: object,
     def hint(got: object, want: torch.Tensor) -> str:
         if isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(
                 torch.log_softmax(got.detach().float(), dim=-1), want, atol=1e-4):
-            return "model 이 로짓을 그대로 돌려줍니다. log_softmax 를 적용하세요: log_softmax(xb @ weights + bias)."
-        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 log_softmax(xb @ weights + bias) 와 다릅니다. "
+            return "model 이 로짓을 그대로 돌려줍니다. 이 강의의 model 은 로그 확률을 돌려줘야 합니다."
+        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 값과 다릅니다. "
                 "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요.")
 
     common.check_model_matches(model, trained, hint)

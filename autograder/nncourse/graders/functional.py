@@ -143,7 +143,7 @@ def check_training(model: Callable, loss_func: object, lr: object, epochs: objec
             return diagnose(0.0, 0.0, {})
         if kind:
             return NORMALISED_HINT[kind]
-        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 로짓 xb @ weights + bias 와 다릅니다. "
+        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 로짓과 다릅니다. "
                 "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요.")
 
     check_model_matches(model, trained, hint)
