@@ -50,15 +50,20 @@ def output_kind(out: object) -> str | None:
     return None
 
 
+def require_weights_and_bias(weights: object, bias: object) -> None:
+    """``weights`` and ``bias`` are still the (784, 10) and (10,) tensors the setup cell made."""
+    for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
+        if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
+            raise check.CheckFailed(
+                f"{check.FAIL_MARK} {name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.\n"
+                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+
+
 def linear_model(weights: object, bias: object, log_probs: bool) -> Callable:
     """The model of lessons 02-03 computed from its parameters alone: x @ weights + bias, and
     its log_softmax when ``log_probs``. Fails the check when the parameters are not the
     lessons' (784, 10) and (10,) tensors."""
-    for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
-        if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
-            raise check.CheckFailed(
-                f"{check.FAIL_MARK} {name} 가 {shape} 모양의 텐서가 아닙니다.\n"
-                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+    require_weights_and_bias(weights, bias)
     weights, bias = weights.detach(), bias.detach()
 
     def model(xb: torch.Tensor) -> torch.Tensor:
@@ -129,6 +134,14 @@ def affine_model(model: object) -> Callable:
         return xb @ weight + bias
 
     return model_from_parameters
+
+
+def trained_logistic(model: object) -> Callable:
+    """The trained logistic regression of lessons 04-08, to be scored from its parameters
+    (:func:`affine_model`); fails the check unless the learner's forward computes what they give."""
+    trained = affine_model(model)
+    check_model_matches(model, trained, logits_hint)
+    return trained
 
 
 def logits_hint(got: object, want: torch.Tensor) -> str:

@@ -165,8 +165,7 @@ def check_training(model: Callable, losses: object) -> None:
         raise check.CheckFailed(f"{check.FAIL_MARK} model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
                                 "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
-    trained = common.affine_model(model)
-    common.check_model_matches(model, trained, common.logits_hint)
+    trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS)
 
 

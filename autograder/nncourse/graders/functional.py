@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from .. import checks as check
-from ..data import N_CLASSES, N_PIXELS
-from .common import check_model_matches, check_trained, concept_check, is_instance, linear_model, output_kind
+from ..data import N_CLASSES
+from .common import (check_model_matches, check_trained, concept_check, is_instance, linear_model, output_kind,
+                     require_weights_and_bias)
 from .from_scratch import call_learner, probe_inputs
 
 LESSON = "03_functional"
@@ -85,11 +86,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, imag
                 start: int = 0) -> None:
     """``model(xb)`` returns the raw scores ``xb @ weights + bias`` (no log-softmax)."""
     xb = check.reference_data().x_valid[start:start + images]
-    for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
-        if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
-            raise check.CheckFailed(
-                f"{check.FAIL_MARK} {name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.\n"
-                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+    require_weights_and_bias(weights, bias)
     # The bias starts at zero, so a model that forgets it would look right. Give the learner's
     # bias tensor (the one their model reads) distinct values for the probe, then restore it.
     saved = bias.detach().clone()

@@ -162,8 +162,7 @@ def check_training(model: object, losses: object) -> None:
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
-    trained = common.affine_model(model)
-    common.check_model_matches(model, trained, common.logits_hint)
+    trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS, diagnose=output_diagnosis(trained))
 
 

@@ -342,8 +342,7 @@ def check_training(model: object, losses: object, lr: object = LR, epochs: objec
               "   힌트: Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
     check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
-    trained = common.affine_model(model)
-    common.check_model_matches(model, trained, common.logits_hint)
+    trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS)
 
 

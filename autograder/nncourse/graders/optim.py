@@ -224,8 +224,7 @@ def check_training(model: object, opt: object, losses: object) -> None:
               f"   힌트: {hint}")
     check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")
     # Scored from its parameters: the learner's forward must compute what they give.
-    trained = common.affine_model(model)
-    common.check_model_matches(model, trained, common.logits_hint)
+    trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS, diagnose=_diagnose(trained))
 
 

@@ -193,8 +193,7 @@ def check_training_loop(model: Callable, valid_losses: object) -> None:
         _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
               "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
-    trained = common.affine_model(model)
-    common.check_model_matches(model, trained, common.logits_hint)
+    trained = common.trained_logistic(model)
     _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), trained,
                          "마지막 에포크의 검증 손실은 그 에포크의 학습이 끝난 뒤 valid_dl 전체로 재야 합니다. "
                          "검증 로더(valid_dl)의 모든 배치를 돌았는지, 학습이 끝난 뒤에 쟀는지 보세요.")

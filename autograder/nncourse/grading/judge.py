@@ -70,27 +70,27 @@ class LearnerError(Exception):
     """An exception the learner's function raised in their kernel, reported by name."""
 
 
+def named(base: type, type_name: object, default: str) -> type:
+    """A subclass of ``base`` under the learner's type name (``default`` when it is not an
+    identifier): ``type(value).__name__`` is what the checks' messages show."""
+    name = str(type_name)[:100]
+    return type(name if name.isidentifier() else default, (base,), {})
+
+
 class OpaqueValue:
     """A learner value the judge does not rebuild: it knows only its type name and repr."""
 
-    def __init__(self, type_name: str, text: str):
+    def __init__(self, text: str):
         self._text = text
 
     def __repr__(self) -> str:
         return self._text
 
 
-def opaque(type_name: str, text: str) -> OpaqueValue:
-    # type(value).__name__ is what the checks' messages show: keep the learner's type name.
-    name = type_name if type_name.isidentifier() else "object"
-    return type(name, (OpaqueValue,), {})(name, text)
-
-
 def learner_error(type_name: str, message: str, traceback: list[str] | None = None) -> LearnerError:
     """The learner's exception under its own type name, with IPython's lines for their frames
     (text from the kernel: shown under the verdict, never interpreted)."""
-    name = type_name if type_name.isidentifier() else "Exception"
-    error = type(name, (LearnerError,), {})(message)
+    error = named(LearnerError, type_name, "Exception")(message)
     error.learner_traceback = [str(line)[:2000] for line in (traceback or [])[:200]]
     return error
 
@@ -222,7 +222,7 @@ def decode(item, call: Callable[[str, list], object], depth: int = 0, variable: 
     if kind == "optimizer":
         return _decode_optimizer(item, call)
     if kind == "object":
-        return opaque(str(item.get("type", "object"))[:100], str(item.get("repr", ""))[:judge_agent.MAX_REPR])
+        return named(OpaqueValue, item.get("type"), "object")(str(item.get("repr", ""))[:judge_agent.MAX_REPR])
     raise JudgeError(f"unexpected value kind {kind!r}")
 
 
@@ -242,10 +242,9 @@ def _decode_module(item: dict, call, variable: str | None) -> ModuleValue:
     names = list(decoded)
     by_name = ({name: identity for name, identity in zip(names, identities) if type(identity) is int}
                if isinstance(identities, list) and len(identities) == len(names) else {})
-    type_name = str(item.get("type", "Module"))[:100]
-    name = type_name if type_name.isidentifier() else "Module"
-    remote = RemoteFunction(name, variable, call)
-    return type(name, (ModuleValue,), {})(item.get("training") is True, decoded, listed, remote, by_name)
+    cls = named(ModuleValue, item.get("type"), "Module")
+    remote = RemoteFunction(cls.__name__, variable, call)
+    return cls(item.get("training") is True, decoded, listed, remote, by_name)
 
 
 def _decode_optimizer(item: dict, call) -> OptimizerValue:
@@ -263,9 +262,7 @@ def _decode_optimizer(item: dict, call) -> OptimizerValue:
         decoded["params"] = [TensorRef(identity) for identity in params if type(identity) is int]
         param_groups.append(decoded)
     steps = item.get("steps")
-    type_name = str(item.get("type", "Optimizer"))[:100]
-    name = type_name if type_name.isidentifier() else "Optimizer"
-    return type(name, (OptimizerValue,), {})(param_groups, steps if type(steps) is int and steps >= 0 else 0)
+    return named(OptimizerValue, item.get("type"), "Optimizer")(param_groups, steps if type(steps) is int and steps >= 0 else 0)
 
 
 def _decode_tensor(item: dict) -> torch.Tensor:
