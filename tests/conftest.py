@@ -114,12 +114,17 @@ def _machine_table(terminalreporter):
         write(f"| {lesson} | " + " | ".join(cells) + " |")
 
 
-def _probe_table(terminalreporter):
+def _filled_rows(module_name: str, results: str, filled: str) -> dict[str, dict]:
+    """The rows of a probe module's result table that its tests filled (``filled`` is set), read
+    only when the run imported that module: importing it here would probe for bubblewrap."""
     import sys
 
-    # Only when the run imported it: importing it here would probe for bubblewrap.
-    module = sys.modules.get("test_sandbox")
-    rows = {name: row for name, row in getattr(module, "PROBE_RESULTS", {}).items() if "sandbox" in row}
+    module = sys.modules.get(module_name)
+    return {name: row for name, row in getattr(module, results, {}).items() if filled in row}
+
+
+def _probe_table(terminalreporter):
+    rows = _filled_rows("test_sandbox", "PROBE_RESULTS", "sandbox")
     if not rows:
         return
     write = terminalreporter.write_line
@@ -132,10 +137,7 @@ def _probe_table(terminalreporter):
 
 
 def _forgery_table(terminalreporter):
-    import sys
-
-    module = sys.modules.get("test_forgery")
-    rows = {name: row for name, row in getattr(module, "FORGERY_RESULTS", {}).items() if "after" in row}
+    rows = _filled_rows("test_forgery", "FORGERY_RESULTS", "after")
     if not rows:
         return
     write = terminalreporter.write_line

@@ -4,7 +4,10 @@ wait until it serves; used by test_lab.py and test_learner_bundle.py."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -46,9 +49,7 @@ def started(command: list[str], cwd: Path, env: dict[str, str], port: int, token
                 time.sleep(0.5)
         yield base
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            import os
-            import signal
+        with contextlib.suppress(ProcessLookupError):  # make, JupyterLab and its kernels
             os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
@@ -60,7 +61,6 @@ def start_page_served(base: str, token: str) -> dict:
     """The start page's entry in the server's contents API (it is in the folder JupyterLab serves)."""
     page = urllib.parse.quote(lab.START_PAGE)
     with urllib.request.urlopen(f"{base}/api/contents/{page}?token={token}&content=0", timeout=10) as reply:
-        import json
         return json.load(reply)
 
 

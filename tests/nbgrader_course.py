@@ -85,6 +85,19 @@ def solution_cells(notebook) -> dict[str, str]:
             if c.metadata.get("nbgrader", {}).get("solution")}
 
 
+def require_sandbox() -> None:
+    """Skip the calling test module where the grading sandbox cannot start (fail under CI)."""
+    import pytest
+
+    from nncourse.grading.sandbox import sandbox_problem
+
+    problem = sandbox_problem()
+    if problem:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI must have a working grading sandbox (make system-deps): {problem}")
+        pytest.skip(f"no grading sandbox here: {problem} (apt-get install bubblewrap)", allow_module_level=True)
+
+
 def graded_cells(notebook) -> dict[str, float]:
     """grade_id → points of every graded (autograder test) cell."""
     return {grade_id(c): c.metadata["nbgrader"]["points"] for c in notebook.cells

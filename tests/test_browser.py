@@ -13,17 +13,14 @@ the tests skip locally, and fail under CI (CI=true), where it must be installed.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from lab_server import free_port, new_token, started
 from nbgrader_course import REPO, VENV_BIN, filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader
 from nncourse.checks import FAIL_MARK
 from nncourse.verdict import CALLED_LEARNER
@@ -52,12 +49,6 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """(base URL, token, root) of a JupyterLab serving a scratch course."""
@@ -71,34 +62,14 @@ def lab(tmp_path_factory):
     failed.mkdir(parents=True)
     nbformat.write(filled_notebook(FAILED_LESSON, FAILED_ANSWER), failed / f"{FAILED_LESSON}.ipynb")
 
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), new_token()
     env = nbgrader_env()
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_CONFIG_DIR"):
         env[name] = str(tmp_path_factory.mktemp(name.lower()))
-    log = (root / "lab.log").open("w")
-    server = subprocess.Popen(
-        [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("JupyterLab did not start:\n" + (root / "lab.log").read_text())
-            time.sleep(0.5)
-    yield base, token, root
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"]
+    with started(command, root, env, port, token, root / "lab.log") as base:
+        yield base, token, root
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ The forgery table (what each probe earned) is printed at the end of the run (tes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -24,10 +23,12 @@ from nbgrader_course import (
     autograded_notebook,
     cell_outputs_text,
     filled_notebook,
+    graded_cells,
     grade_id,
     learner_notebook,
     make_course,
     nbgrader_env,
+    require_sandbox,
     run_nbgrader,
     scores,
     solution_notebook,
@@ -36,17 +37,10 @@ from nbgrader_course import (
 
 LESSON = "01_mnist_data"
 FIRST_ANSWER = "sizes"
-FULL = sum(cell.metadata["nbgrader"]["points"] for cell in solution_notebook(LESSON).cells
-           if cell.metadata.get("nbgrader", {}).get("grade"))
+FULL = sum(graded_cells(solution_notebook(LESSON)).values())
 TOKEN = uuid.uuid4().hex[:12]
 
-from nncourse.grading.sandbox import sandbox_problem  # noqa: E402
-
-_PROBLEM = sandbox_problem()
-if _PROBLEM:
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI must have a working grading sandbox (make system-deps): {_PROBLEM}")
-    pytest.skip(f"no grading sandbox here: {_PROBLEM} (apt-get install bubblewrap)", allow_module_level=True)
+require_sandbox()
 
 #: probe → row of the forgery table; printed by conftest at the end of the run.
 FORGERY_RESULTS: dict[str, dict] = {probe.name: {"what": probe.what} for probe in PROBES}

@@ -36,8 +36,10 @@ from nbgrader_course import (
     autograded_notebook,
     cell_outputs_text,
     filled_notebook,
+    graded_cells,
     make_course,
     nbgrader_env,
+    require_sandbox,
     run_nbgrader,
     scores,
     solution_cells,
@@ -49,20 +51,13 @@ LESSON = "01_mnist_data"
 LAST_CELL = "batch_count"
 #: Every probe answers all of the lesson as the solution does (the probe rides in one answer
 #: cell): full marks when the sandbox holds.
-FULL = sum(cell.metadata["nbgrader"]["points"] for cell in solution_notebook(LESSON).cells
-           if cell.metadata.get("nbgrader", {}).get("grade"))
+FULL = sum(graded_cells(solution_notebook(LESSON)).values())
 TOKEN = uuid.uuid4().hex[:12]
 SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"
 
 from nncourse.grading.grade_class import WORKER_LOG_START  # noqa: E402
-from nncourse.grading.sandbox import sandbox_problem  # noqa: E402
-
-_PROBLEM = sandbox_problem()
-if _PROBLEM:
-    if os.environ.get("CI"):
-        raise RuntimeError(f"CI must have a working grading sandbox (make system-deps): {_PROBLEM}")
-    pytest.skip(f"no grading sandbox here: {_PROBLEM} (apt-get install bubblewrap)", allow_module_level=True)
+require_sandbox()
 
 
 @dataclass(frozen=True)
