@@ -15,34 +15,33 @@ from nncourse import checks
 from nncourse.grading import judge, judge_agent
 
 
-def no_calls(name, args):
-    raise AssertionError(f"unexpected call of {name}")
+def no_calls(request):
+    raise AssertionError(f"unexpected request {request['op']}")
 
 
-def fetch_from(values: dict):
-    """A fetch that answers as the kernel's agent would, from these (kernel-side) values."""
-    def fetch(names):
-        return judge_agent.answer({"op": "values", "names": names}, values)
-    return fetch
+def kernel(namespace: dict):
+    """``ask`` as the judge has it: answered by the agent from these (kernel-side) values, the
+    answer through JSON as it would cross."""
+    handles = []
+
+    def ask(request):
+        if request.get("fresh"):
+            handles.clear()
+        return json.loads(json.dumps(judge_agent.answer(json.loads(json.dumps(request)), namespace, handles)))
+    return judge.Link(ask)
 
 
-def calls_into(namespace: dict):
-    def call(name, args):
-        answer = judge_agent.answer({"op": "call", "name": name,
-                                     "args": [judge.encode_argument(arg) for arg in args]}, namespace)
-        result = answer["result"]
-        if result["k"] == "raised":
-            raise judge.learner_error(result["type"], result["message"], result.get("traceback"))
-        return judge.decode(result, call)
-    return call
+def read(namespace: dict, name: str):
+    """The judge's value of one learner name."""
+    ask = kernel(namespace)
+    return judge.decode(ask({"op": "values", "names": [name], "fresh": True})[name], ask)
 
 
 def test_plain_values_and_tensors_cross_by_value():
     tensor = torch.arange(12, dtype=torch.float32).reshape(3, 4).requires_grad_()
     values = {"n": 50000, "x": 0.5, "s": "C", "d": torch.int64, "t": tensor, "b": True,
               "pair": (1, [2.0, None]), "h": torch.tensor([True, False])}
-    answer = judge_agent.answer({"op": "values", "names": list(values)}, values)
-    decoded = {name: judge.decode(answer[name], no_calls) for name in values}
+    decoded = {name: read(values, name) for name in values}
     assert decoded["n"] == 50000 and type(decoded["n"]) is int
     assert decoded["x"] == 0.5 and decoded["s"] == "C" and decoded["d"] is torch.int64
     assert decoded["b"] is True and decoded["pair"] == (1, [2.0, None])
@@ -96,8 +95,8 @@ def test_malformed_values_are_refused(item):
 
 
 def test_a_learner_function_is_called_in_its_kernel_with_probes_by_value():
-    kernel = {"double": lambda t: t * 2}
-    value = judge.decode(judge_agent.encode(kernel["double"]), calls_into(kernel), variable="double")
+    kernel_values = {"double": lambda t: t * 2}
+    value = read(kernel_values, "double")
     assert isinstance(value, judge.RemoteFunction)
     assert torch.equal(value(torch.ones(2)), torch.full((2,), 2.0))
 
@@ -115,28 +114,28 @@ def test_learner_names_of_a_test_cell():
 
 def test_a_right_answer_passes_and_prints_the_checks_lines():
     passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
-                                       fetch_from({"n_train": 50000, "n_pixels": 784}), no_calls)
+                                       kernel({"n_train": 50000, "n_pixels": 784}))
     assert passed and "✅" in outputs[0]["text"]
 
 
 def test_a_wrong_answer_fails_with_its_hint():
     passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
-                                       fetch_from({"n_train": 784, "n_pixels": 50000}), no_calls)
+                                       kernel({"n_train": 784, "n_pixels": 50000}))
     assert not passed and outputs[-1]["output_type"] == "error" and outputs[-1]["ename"] == "CheckFailed"
     assert "바뀌지 않았는지" in outputs[-1]["evalue"]
 
 
 def test_a_missing_name_fails_as_in_the_kernel():
     passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
-                                       fetch_from({"n_train": 50000}), no_calls)
+                                       kernel({"n_train": 50000}))
     assert not passed and outputs[-1]["ename"] == "NameError"
 
 
 def test_a_kernel_that_gives_no_answer_fails_the_cell():
-    def fetch(names):
+    def ask(request):
         raise judge.JudgeError("no reply")
 
-    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data", fetch, no_calls)
+    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data", ask)
     assert not passed and judge.NOT_READ in outputs[-1]["evalue"]
 
 
@@ -145,8 +144,7 @@ def test_an_error_in_the_learners_function_is_reported_by_its_name():
         return x - totl  # noqa: F821
 
     passed, outputs = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
-                                       fetch_from({"log_softmax": log_softmax}),
-                                       calls_into({"log_softmax": log_softmax}))
+                                       kernel({"log_softmax": log_softmax}))
     assert not passed and "NameError: name 'totl' is not defined" in outputs[-1]["evalue"]
 
 
@@ -159,7 +157,7 @@ def test_probes_are_drawn_anew_for_every_cell_and_the_kernel_keeps_its_own():
 
     for _ in range(2):
         passed, _ = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
-                                     fetch_from({"log_softmax": log_softmax}), calls_into({"log_softmax": log_softmax}))
+                                     kernel({"log_softmax": log_softmax}))
         assert passed
     assert not torch.equal(seen[0], seen[1])
     assert checks.PROBE_SHIFT == 0
@@ -186,17 +184,51 @@ def test_the_request_cell_reads_its_request_back():
     assert json.loads(published[0][judge_agent.MIME])["nonce"] == "n1"
 
 
-def test_a_module_arrives_as_its_parameters_and_is_called_back_by_name():
+def test_torchs_own_layers_are_rebuilt_genuine_with_the_learners_parameters():
     torch.manual_seed(0)
-    module = torch.nn.Sequential(torch.nn.Linear(784, 10))
-    kernel = {"model": module}
-    value = judge.decode(judge_agent.encode(module), calls_into(kernel), variable="model")
-    assert isinstance(value, judge.ModuleValue) and type(value).__name__ == "Sequential"
+    module = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, stride=2, padding=1), torch.nn.ReLU(),
+                                 torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 10))
+    module[4].eval()
+    genuine = torch.nn.Linear.forward
+    torch.nn.Linear.forward = lambda self, x: torch.zeros(len(x), 10)  # a forward patched in the kernel
+    try:
+        value = read({"model": module}, "model")
+    finally:
+        torch.nn.Linear.forward = genuine
+    assert type(value) is torch.nn.Sequential and [type(m) for m in value] == [type(m) for m in module]
     names = dict(value.named_parameters())
-    assert set(names) == {"0.weight", "0.bias"} and torch.equal(names["0.weight"], module[0].weight.detach())
-    assert ("0", "Linear") in value.module_types() and value.training
-    xb = torch.randn(3, 784)
-    assert torch.allclose(value(xb), module(xb).detach())
+    assert set(names) == {"0.weight", "0.bias", "4.weight", "4.bias"}
+    assert torch.equal(names["0.weight"], module[0].weight.detach()) and value.training and not value[4].training
+    xb = torch.randn(3, 1, 28, 28)
+    assert torch.allclose(value(xb), module(xb).detach(), atol=1e-6)
+
+
+def test_a_learners_class_is_built_in_its_kernel_and_its_forward_runs_there_with_the_judges_parameters():
+    class Mine(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(4, 3))
+            self.b = torch.nn.Parameter(torch.zeros(3))
+
+        def forward(self, xb):
+            return xb @ self.w + self.b
+
+    cls = read({"Mine": Mine}, "Mine")
+    assert isinstance(cls, type) and issubclass(cls, torch.nn.Module) and cls.__name__ == "Mine"
+    with torch.random.fork_rng():
+        torch.manual_seed(7)
+        model = cls()
+        torch.manual_seed(7)
+        expected = Mine()
+    assert type(model).__name__ == "Mine" and torch.equal(model.w.detach(), expected.w.detach())
+    with torch.no_grad():
+        model.b.copy_(torch.arange(3.0))  # the judge's value is what the kernel computes with
+    xb = torch.randn(2, 4)
+    out = model(xb)
+    assert torch.allclose(out, xb @ expected.w.detach() + torch.arange(3.0), atol=1e-6)
+    out.sum().backward()  # the backward pass crosses too
+    assert torch.allclose(model.w.grad, xb.T @ torch.ones(2, 3), atol=1e-6)
+    assert torch.equal(model.b.grad, torch.full((3,), 2.0))
 
 
 def test_a_trained_module_is_scored_from_its_parameters_not_from_its_forward():
@@ -212,7 +244,7 @@ def test_a_trained_module_is_scored_from_its_parameters_not_from_its_forward():
             return torch.zeros(len(xb), 10)
 
     model = LookUp()
-    value = judge.decode(judge_agent.encode(model), calls_into({"model": model}), variable="model")
+    value = read({"model": model}, "model")
     trained = common.affine_model(value)
     with pytest.raises(checks.CheckFailed, match="매개변수로 계산한 값과 같아야"):
         common.check_model_matches(value, trained, common.logits_hint)
@@ -247,7 +279,7 @@ def test_random_probes_still_separate_right_from_wrong(lesson, test_cell, source
     passes and every wrong answer of the suite always fails (no draw lets a mistake through)."""
     namespace = {"torch": torch, "F": F}
     exec(code, namespace)
-    outcomes = {judge.grade_cell(source, lesson, fetch_from(namespace), calls_into(namespace))[0]
+    outcomes = {judge.grade_cell(source, lesson, kernel(namespace))[0]
                 for _ in range(DRAWS)}
     assert outcomes == {right}, f"{variant}: passed {outcomes} over {DRAWS} draws"
 
@@ -259,9 +291,10 @@ def test_an_optimizer_arrives_as_its_settings_and_the_identities_of_its_tensors(
     other = torch.nn.Linear(784, 10)
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     for module, optimizer, same in ((model, opt, True), (other, opt, False)):
-        kernel = {"model": module, "opt": optimizer}
-        values = {name: judge.decode(item, calls_into(kernel), variable=name)
-                  for name, item in judge_agent.answer({"op": "values", "names": ["model", "opt"]}, kernel).items()}
+        namespace = {"model": module, "opt": optimizer}
+        ask = kernel(namespace)
+        values = {name: judge.decode(item, ask)
+                  for name, item in ask({"op": "values", "names": ["model", "opt"], "fresh": True}).items()}
         assert common.is_optimizer(values["opt"]) and common.is_exactly(values["opt"], torch.optim.SGD)
         assert values["opt"].param_groups[0]["lr"] == 0.5 and values["opt"].param_groups[0]["momentum"] == 0
         held = {common.identity(p) for group in values["opt"].param_groups for p in group["params"]}
@@ -290,10 +323,125 @@ def test_the_lessons_cnn_is_rebuilt_from_its_parameters_whatever_its_layer_names
             return F.adaptive_avg_pool2d(xb, 1).flatten(1)
 
     model = Renamed()
-    value = judge.decode(judge_agent.encode(model), calls_into({"model": model}), variable="model")
+    value = read({"model": model}, "model")
     trained = cnn.cnn_from_parameters(value)
     common.check_model_matches(value, trained, cnn._cnn_hint)
     xb = torch.rand(5, 784)
     assert torch.allclose(trained(xb), model(xb).detach(), atol=1e-6)
     with pytest.raises(checks.CheckFailed, match="이 강의의 CNN"):
         cnn.cnn_from_parameters(torch.nn.Linear(784, 10))
+
+
+def test_an_optimizer_a_check_steps_is_a_genuine_one_over_the_judges_copies():
+    """06's hidden test steps the optimizer get_model() returned: the judge steps a genuine SGD
+    with the learner's settings over its copies of that model's parameters; the kernel's stay."""
+    def get_model():
+        model = torch.nn.Linear(4, 3)
+        return model, torch.optim.SGD(model.parameters(), lr=0.5, weight_decay=0.1)
+
+    model, opt = read({"get_model": get_model}, "get_model")()
+    assert type(model) is torch.nn.Linear and opt.param_groups[0]["weight_decay"] == 0.1
+    before = model.weight.detach().clone()
+    model(torch.ones(2, 4)).sum().backward()
+    opt.step()
+    expected = before - 0.5 * (model.weight.grad + 0.1 * before)
+    assert torch.allclose(model.weight.detach(), expected, atol=1e-6)
+    opt.zero_grad()
+    assert model.weight.grad is None
+
+
+def test_a_learners_tensor_a_check_changed_is_what_their_function_sees():
+    """03's probe gives the learner's bias other values: their function, run in the kernel, reads
+    the judge's values of it for the call, and the kernel's tensor is put back afterwards."""
+    bias = torch.zeros(3)
+    namespace = {"bias": bias, "model": lambda xb: xb + bias}
+    passed, outputs = judge.grade_cell(
+        "assert torch.equal(model(torch.zeros(1, 3)), torch.zeros(1, 3))\n"
+        "bias.copy_(torch.tensor([1.0, 2.0, 3.0]))\n"
+        "assert torch.equal(model(torch.zeros(1, 3)), torch.tensor([[1.0, 2.0, 3.0]]))\n",
+        "03_functional", kernel(namespace))
+    assert passed, outputs
+    assert torch.equal(bias, torch.zeros(3))
+
+
+def test_a_probe_function_crosses_as_its_two_numbers():
+    class Lambda(torch.nn.Module):
+        def __init__(self, func):
+            super().__init__()
+            self.func = func
+
+        def forward(self, x):
+            return self.func(x)
+
+    layer = read({"Lambda": Lambda}, "Lambda")(checks.Affine(2, 1))
+    assert torch.equal(layer(torch.arange(3.0)), torch.tensor([1.0, 3.0, 5.0]))
+
+
+def test_the_courses_data_crosses_by_fingerprint_and_loaders_are_rebuilt_genuine():
+    """A DataLoader arrives as its settings and its dataset; x_train (157 MB) as its SHA-256,
+    which the judge knows: the rebuilt loader serves the judge's own copy of the data."""
+    from torch.utils.data import DataLoader, RandomSampler, TensorDataset
+
+    data = checks.reference_data()
+    changed = data.x_valid.clone()
+    changed[0, 0] += 1
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=64, shuffle=True)
+    value = read({"train_dl": loader}, "train_dl")
+    assert type(value) is DataLoader and isinstance(value.sampler, RandomSampler) and value.batch_size == 64
+    assert value.dataset.tensors[0] is judge._course_tensors()[
+        ("float32", (50000, 784), judge_agent._tensor(data.x_train, torch, 0)["sha256"])]
+    other = read({"x": changed}, "x")  # not the course's: same shape and dtype, equal to nothing
+    assert other.shape == changed.shape and not torch.equal(other, changed) and not torch.equal(other, data.x_valid)
+
+
+def test_a_learners_iterable_object_is_iterated_in_its_kernel():
+    class Wrapped:
+        def __init__(self, items):
+            self.items = items
+
+        def __len__(self):
+            return len(self.items)
+
+        def __iter__(self):
+            return iter(self.items)
+
+    value = read({"w": Wrapped([torch.full((2,), float(i)) for i in range(20)])}, "w")
+    assert len(value) == 20 and type(value).__name__ == "Wrapped"
+    assert [int(item[0]) for item in value] == list(range(20))  # over several chunks
+    assert not hasattr(read({"o": object()}, "o"), "__len__")
+
+
+FIT = """
+def fit():
+    for xb, yb in zip(x_train.split(64), y_train.split(64)):
+        F.cross_entropy(model(xb), yb).backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= p.grad * lr
+            model.zero_grad()
+        losses.append(1.0)
+"""
+
+
+def test_a_fit_is_run_in_its_kernel_on_the_judges_stand_in_and_its_globals_are_put_back():
+    """04's fit() reads the notebook's globals: the judge has them replaced by its stand-in and
+    probe data in the kernel for the call; the stand-in comes back trained, the globals as they were."""
+    from nncourse.graders import nn_module
+
+    namespace = {"torch": torch, "F": F, "model": "the notebook's model", "lr": 0.5, "losses": []}
+    exec(FIT, namespace)
+    probe = nn_module.ProbeLogistic()
+    data = checks.reference_data()
+    x, y = data.x_train[:128], data.y_train[:128]
+    after = read(namespace, "fit").call_with_globals(dict(model=probe, x_train=x, y_train=y, losses=[]),
+                                                     ("losses", "lr"))
+    assert after == {"losses": [1.0, 1.0], "lr": 0.5}
+    assert namespace["model"] == "the notebook's model" and namespace["losses"] == [] and "x_train" not in namespace
+    expected = nn_module.ProbeLogistic()
+    for xb, yb in zip(x.split(64), y.split(64)):
+        F.cross_entropy(expected(xb), yb).backward()
+        with torch.no_grad():
+            for p in expected.parameters():
+                p -= p.grad * 0.5
+            expected.zero_grad()
+    assert torch.allclose(probe.w, expected.w, atol=1e-6) and torch.allclose(probe.b, expected.b, atol=1e-6)

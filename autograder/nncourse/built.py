@@ -26,6 +26,9 @@ __all__ = [
 class MnistLogistic(nn.Module):
     """Lesson 05: logistic regression as one linear layer (``Mnist_Logistic`` upstream)."""
 
+    #: The grading judge has the learner's kernel build this model under that name.
+    judge_kind = "logistic"
+
     def __init__(self):
         super().__init__()
         self.lin = nn.Linear(N_PIXELS, N_CLASSES)

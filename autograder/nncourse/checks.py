@@ -153,6 +153,29 @@ def is_python_number(name: str, value: object, kind: type = float, hint: str | N
 PROBE_SHIFT = 0
 
 
+class Affine:
+    """A probe function ``x * scale + shift`` a check hands to a learner's code (Lambda's
+    ``func``); the grading judge sends it into the learner's kernel as these two numbers."""
+
+    def __init__(self, scale: float, shift: float):
+        self.scale, self.shift = scale, shift
+
+    def __call__(self, x):
+        return x * self.scale + self.shift
+
+
+class BatchMarker:
+    """A probe function for (xb, yb) batches a check hands to a learner's loader wrapper:
+    images reshaped to ``shape`` and scaled, labels shifted, so its output is recognisable (the
+    grading judge sends it into the learner's kernel as these numbers)."""
+
+    def __init__(self, shape: tuple[int, ...], scale: float, label_shift: int):
+        self.shape, self.scale, self.label_shift = shape, scale, label_shift
+
+    def __call__(self, xb, yb):
+        return xb.view(*self.shape) * self.scale, yb + self.label_shift
+
+
 def probe_generator(seed: int) -> torch.Generator:
     """A private generator for a check's probe inputs (the global torch generator, which the
     learner's training uses, is left alone)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 
 from .. import checks as check
@@ -34,6 +35,35 @@ def call_learner(name: str, function: object, *args, error_hints: dict[str, str]
         raise check.CheckFailed(
             f"{check.FAIL_MARK} {name} 을(를) 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
         ) from error  # the learner's frames are shown under the verdict
+
+
+def call_with_globals(function: Callable, values: dict, read: tuple[str, ...]) -> dict:
+    """Call a learner's no-argument ``function`` with some of its globals replaced by ``values``
+    for the call and put back afterwards; the values of the ``read`` globals right after the
+    call. In grading, the judge does the same in the learner's kernel (the values sent and read
+    back by value; a module among ``values`` ends with the state its kernel copy ended with)."""
+    remote = getattr(function, "call_with_globals", None)
+    if remote is not None:
+        return remote(values, read)
+    namespace = function.__globals__
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in values}
+    saved_progress = os.environ.get("NNCOURSE_PROGRESS")
+    namespace.update(values)
+    os.environ["NNCOURSE_PROGRESS"] = "0"  # no progress bars for a probe
+    try:
+        function()
+        return {name: namespace[name] for name in read if name in namespace}
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+        if saved_progress is None:
+            os.environ.pop("NNCOURSE_PROGRESS", None)
+        else:
+            os.environ["NNCOURSE_PROGRESS"] = saved_progress
 
 
 def output_kind(out: object) -> str | None:
@@ -74,13 +104,13 @@ def linear_model(weights: object, bias: object, log_probs: bool) -> Callable:
 
 
 def is_module(value: object) -> bool:
-    """An ``nn.Module``, or one read by value from the learner's kernel by the grading judge."""
-    return isinstance(value, torch.nn.Module) or getattr(value, "is_module_value", False) is True
+    """An ``nn.Module`` (the grading judge rebuilds a learner's module as one)."""
+    return isinstance(value, torch.nn.Module)
 
 
 def is_instance(value: object, cls: type) -> bool:
-    """``isinstance(value, cls)`` for a torch.nn class; for a module read by value by the grading
-    judge, by its class name (used to name a mistake in a hint, never to award a point)."""
+    """``isinstance(value, cls)``; for a learner's own class rebuilt by the grading judge, by its
+    class name (used to name a mistake in a hint, never to award a point)."""
     if isinstance(value, cls):
         return True
     return getattr(value, "is_module_value", False) is True and type(value).__name__ == cls.__name__
@@ -100,15 +130,13 @@ def is_exactly(value: object, cls: type) -> bool:
 
 
 def parameter_identities(model: object) -> dict[int, str]:
-    """Identity → name of each of the module's parameters (for a module read by value, the
-    identities its tensors have in the learner's kernel)."""
-    if getattr(model, "is_module_value", False) is True:
-        return model.parameter_identities()
-    return {id(parameter): name for name, parameter in model.named_parameters()}
+    """Identity → name of each of the module's parameters (for a module the grading judge
+    rebuilt, the identities its tensors have in the learner's kernel)."""
+    return {identity(parameter): name for name, parameter in model.named_parameters()}
 
 
 def identity(tensor: object) -> int:
-    """A tensor's identity (an optimizer's tensor read by value carries its kernel identity)."""
+    """A tensor's or optimizer's identity (one read by value carries its identity in the learner's kernel)."""
     known = getattr(tensor, "identity", None)
     return known if type(known) is int else id(tensor)
 

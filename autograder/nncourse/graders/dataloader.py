@@ -208,6 +208,8 @@ check_dataset_slice = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_dataset",
+    "test_loader",
     "test_training",
     "test_dataset_slice",
     "test_why_same_model",

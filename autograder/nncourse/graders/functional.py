@@ -189,6 +189,7 @@ check_why_stable = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_model",
     "test_training",
     "test_cross_entropy_by_parts",
     "test_loss_func",

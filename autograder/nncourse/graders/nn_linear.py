@@ -135,7 +135,7 @@ def check_model_is_trainable(model_class: object) -> None:
         _fail("loss.backward() 뒤에 선형 층의 weight.grad 나 bias.grad 가 비어 있습니다.\n"
               "   힌트: forward 가 self.lin(xb) 를 돌려주는지 보세요.")
     check.passed("모델 출력에서 가중치와 편향까지 기울기가 흐릅니다")
-    shared = {id(p) for p in first.parameters()} & {id(p) for p in second.parameters()}
+    shared = set(common.parameter_identities(first)) & set(common.parameter_identities(second))
     if shared:
         _fail("모델을 두 번 만들었더니 두 모델이 같은 매개변수를 나눠 씁니다.\n"
               "   힌트: 선형 층을 클래스 밖에 하나만 만들어 두지 말고, __init__ 안에서 "
@@ -207,6 +207,7 @@ check_layer_in_forward = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_model_class",
     "test_training",
     "test_what_linear_computes",
     "test_layer_in_forward",

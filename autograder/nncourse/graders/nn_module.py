@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 
 import torch
 import torch.nn.functional as F
@@ -25,8 +24,6 @@ N_PARAMETERS = N_PIXELS * N_CLASSES + N_CLASSES  # 7850
 # check_fit trains a stand-in model on a few images: two full batches of 64 and one of 32.
 PROBE_IMAGES = 160
 PROBE_EPOCHS = 2
-# The globals of the notebook that a no-argument fit() reads, swapped for the probe.
-FIT_GLOBALS = ("model", "x_train", "y_train", "n", "epochs", "losses")
 
 
 def _fail(message: str, cause: BaseException | None = None) -> None:
@@ -72,7 +69,8 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
     """The module's weight and bias parameters, or a failure that names what is wrong."""
     params = dict(module.named_parameters())
     if not params:
-        plain = [name for name, value in vars(module).items() if isinstance(value, torch.Tensor)]
+        plain = getattr(module, "plain_tensors", None) or [
+            name for name, value in vars(module).items() if isinstance(value, torch.Tensor)]
         found = f" (텐서 속성 {', '.join(plain)} 은(는) 있지만 매개변수로 등록되지 않았습니다)" if plain else ""
         _fail(f"model.parameters() 가 비어 있습니다{found}.\n"
               "   힌트: self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
@@ -162,7 +160,9 @@ def check_parameter_count(n_params: object) -> None:
 class ProbeLogistic(nn.Module):
     """A stand-in for the learner's model, with other parameter names than the lesson's: a fit
     that names parameters (``model.weights``) instead of looping over ``model.parameters()``
-    fails on it."""
+    fails on it. The grading judge has the learner's kernel build the same model (``judge_kind``)."""
+
+    judge_kind = "probe_logistic"
 
     def __init__(self) -> None:
         super().__init__()
@@ -195,28 +195,14 @@ def _same(a: nn.Module, b: nn.Module) -> bool:
     return all(torch.allclose(p, q, atol=1e-5) for p, q in zip(a.parameters(), b.parameters()))
 
 
-def _run_fit(fit, namespace: dict, probe: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list:
-    """Call the learner's fit() with the probe in place of the notebook's globals; restore them."""
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in FIT_GLOBALS}
-    saved_progress = os.environ.get("NNCOURSE_PROGRESS")
-    namespace.update(model=probe, x_train=x, y_train=y, n=len(x), epochs=PROBE_EPOCHS, losses=[])
-    os.environ["NNCOURSE_PROGRESS"] = "0"  # no progress bars for the probe
+def _run_fit(fit, probe: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict:
+    """Call the learner's fit() with the probe in place of the notebook's globals (put back
+    afterwards); the globals ``losses`` and ``lr`` as fit left them."""
+    probe_globals = dict(model=probe, x_train=x, y_train=y, n=len(x), epochs=PROBE_EPOCHS, losses=[])
     try:
-        fit()
-        return namespace["losses"]
+        return common.call_with_globals(fit, probe_globals, read=("losses", "lr"))
     except Exception as error:  # the learner's fit, any mistake
         failure = error
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
-        if saved_progress is None:
-            os.environ.pop("NNCOURSE_PROGRESS", None)
-        else:
-            os.environ["NNCOURSE_PROGRESS"] = saved_progress
     _explain_fit_error(failure, probe, x, y)
 
 
@@ -271,7 +257,7 @@ def _explain_fit_error(error: Exception, probe: nn.Module | None = None,
 def check_fit(fit: object, start: int = 0) -> None:
     """Run the learner's no-argument fit() on a stand-in model and a few images, with the
     notebook's globals swapped for the probe's, and compare with a correct update."""
-    if not callable(fit) or not hasattr(fit, "__globals__"):
+    if not callable(fit) or not (hasattr(fit, "__globals__") or hasattr(fit, "call_with_globals")):
         _fail(f"fit 은 def 로 정의한 함수여야 합니다 (지금은 {type(fit).__name__}).")
     required = [p.name for p in inspect.signature(fit).parameters.values()
                 if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
@@ -283,13 +269,13 @@ def check_fit(fit: object, start: int = 0) -> None:
 
     data = check.reference_data()
     x, y = data.x_train[start:start + PROBE_IMAGES], data.y_train[start:start + PROBE_IMAGES]
-    namespace = fit.__globals__
     probe = ProbeLogistic()
     initial = ProbeLogistic()
-    losses = _run_fit(fit, namespace, probe, x, y)
+    after = _run_fit(fit, probe, x, y)
+    losses = after.get("losses")
     expected = _simulate(x, y)
     if not _same(probe, expected):
-        lr = namespace.get("lr")
+        lr = after.get("lr")
         hint = ("fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
                 f"(p -= p.grad * lr, lr={LR}) → model.zero_grad() (zero_grad 는 미니배치 맨 앞에 두어도 됩니다). "
                 "에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
@@ -387,6 +373,8 @@ check_why_parameter = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_fit",
+    "test_mnist_logistic",
     "test_training",
     "test_why_parameter",
     "test_parameter_count",

@@ -79,7 +79,7 @@ def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]
               f"   내 값: {type(result).__name__}\n"
               "   힌트: return model, optim.SGD(model.parameters(), lr=lr)")
     model, opt = result
-    if isinstance(model, torch_optim.Optimizer) and isinstance(opt, nn.Module):
+    if common.is_optimizer(model) and common.is_module(opt):
         _fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.\n"
               "   힌트: model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt")
     return model, opt
@@ -144,12 +144,12 @@ def check_get_model(get_model: object) -> None:
     check_optimizer(model, opt)
 
     other_model, other_opt = call_get_model(get_model)
-    shared = {id(p) for p in model.parameters()} & {id(p) for p in other_model.parameters()}
+    shared = set(common.parameter_identities(model)) & set(common.parameter_identities(other_model))
     if other_model is model or shared:
         _fail("get_model() 을 두 번 불렀더니 같은 모델이 나왔습니다.\n"
               "   힌트: 함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
               "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다.")
-    if other_opt is opt:
+    if common.identity(other_opt) == common.identity(opt):
         _fail("get_model() 을 두 번 불렀더니 같은 옵티마이저가 나왔습니다.\n"
               "   힌트: 새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요.")
     with _quiet():
@@ -269,6 +269,7 @@ check_zero_grad_between = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_get_model",
     "test_training",
     "test_what_step_does",
     "test_zero_grad_between",

@@ -313,7 +313,14 @@ class _Call:
 
 class _RecordingModel(nn.Module):
     """A linear model that notes, at every forward call, the batch size, the mode
-    (``self.training``) and whether gradients are being recorded."""
+    (``self.training``) and whether gradients are being recorded. In grading, the judge has the
+    learner's kernel build one (``judge_kind``) and reads back what it noted (``judge_update``)."""
+
+    judge_kind = "recording_linear"
+
+    def judge_update(self, state: dict) -> None:
+        self.calls = [_Call(size, training, grad) for size, training, grad in state["calls"]
+                      if type(size) is int and type(training) is bool and type(grad) is bool]
 
     def __init__(self):
         super().__init__()
@@ -326,7 +333,14 @@ class _RecordingModel(nn.Module):
 
 
 class _RecordingLoss:
-    """Cross-entropy that notes every value it computed and the batch size."""
+    """Cross-entropy that notes every value it computed and the batch size (in grading, noted
+    in the learner's kernel and read back, as :class:`_RecordingModel`)."""
+
+    judge_kind = "recording_loss"
+
+    def judge_update(self, state: dict) -> None:
+        self.calls = [(float(loss), size) for loss, size in state["calls"]
+                      if isinstance(loss, (int, float)) and type(size) is int]
 
     def __init__(self):
         self.calls: list[tuple[float, int]] = []
@@ -338,6 +352,9 @@ class _RecordingLoss:
 
 
 class _CountingSGD(optim.SGD):
+    def judge_update(self, state: dict) -> None:
+        self.steps = state["steps"] if type(state.get("steps")) is int else 0
+
     def __init__(self, params, lr):
         super().__init__(params, lr=lr)
         self.steps = 0
@@ -572,6 +589,11 @@ check_what_eval_changes = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_fit",
+    "test_training",
+    "test_loss_batch",
+    "test_get_data",
+    "test_loaders",
     "test_validation_loop",
     "test_why_bigger_valid_batch",
     "test_what_eval_changes",

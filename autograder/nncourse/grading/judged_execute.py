@@ -104,21 +104,7 @@ class JudgedExecute(SandboxedExecute):
     def _judge_cell(self, cell, index: int) -> None:
         from . import judge
 
-        def fetch(names):
-            return self._ask({"op": "values", "names": names}, index)
-
-        def call(name, args):
-            answer = self._ask({"op": "call", "name": name,
-                                "args": [judge.encode_argument(arg) for arg in args]}, index)
-            result = answer.get("result")
-            if isinstance(result, dict) and result.get("k") == "raised":
-                lines = result.get("traceback")
-                raise judge.learner_error(str(result.get("type", "Exception"))[:100],
-                                          str(result.get("message", ""))[:2000],
-                                          lines if isinstance(lines, list) else None)
-            return judge.decode(result, call)
-
-        passed, outputs = judge.grade_cell(cell.source, self._lesson, fetch, call)
+        passed, outputs = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index))
         cell.outputs = outputs
         cell.execution_count = None
         cell.metadata[METADATA_KEY] = {"judged": True, "passed": passed}
