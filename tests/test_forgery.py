@@ -45,6 +45,11 @@ require_sandbox()
 #: probe → row of the forgery table; printed by conftest at the end of the run.
 FORGERY_RESULTS: dict[str, dict] = {probe.name: {"what": probe.what} for probe in PROBES}
 FORGERY_RESULTS["lookup-forward"] = {"what": f"{TRAINED_LESSON}: never trained; forward looks labels up, tuned to the reference metrics"}
+#: Probes that are not tied to lesson 01's answers, tried again on lesson 05, whose class and
+#: training cells the judge decides through a module rebuilt by value.
+TRAINED_PROBES = [probe for probe in PROBES if probe.name in ("input-transformer", "forged-result")]
+for _probe in TRAINED_PROBES:
+    FORGERY_RESULTS[f"{TRAINED_LESSON}:{_probe.name}"] = {"what": f"{TRAINED_LESSON}: {_probe.what}"}
 
 
 def prober_notebook(probe, course):
@@ -138,6 +143,11 @@ def graded_trained(tmp_path_factory):
     run_nbgrader(course, "generate_assignment", TRAINED_LESSON, "--force")
     submit(course, "honest", TRAINED_LESSON, filled_notebook(TRAINED_LESSON))
     submit(course, "lookup-forward", TRAINED_LESSON, filled_notebook(TRAINED_LESSON, {"fit": LOOKUP_FIT}))
+    for probe in TRAINED_PROBES:  # stub answers, the probe in the first answer cell
+        notebook = learner_notebook(TRAINED_LESSON)
+        first = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("solution"))
+        first.source = probe.code
+        submit(course, probe.name, TRAINED_LESSON, notebook)
     grading = subprocess.run(
         [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", TRAINED_LESSON,
          "--workers", "2", "--no-export", "--no-feedback"],
@@ -146,6 +156,9 @@ def graded_trained(tmp_path_factory):
     graded_scores = scores(course, TRAINED_LESSON)
     earned = graded_scores["lookup-forward"].cells[TRAINED_CELL]
     FORGERY_RESULTS["lookup-forward"]["after"] = f"earned {earned:g} ({TRAINED_CELL})" if earned else "blocked"
+    for probe in TRAINED_PROBES:
+        got = _evidence(course, probe, graded_scores.get(probe.name))
+        FORGERY_RESULTS[f"{TRAINED_LESSON}:{probe.name}"]["after"] = got or "blocked"
     return {"course": course, "scores": graded_scores}
 
 
@@ -157,3 +170,9 @@ def test_a_model_that_looks_answers_up_earns_nothing_for_its_training(graded_tra
     output = cell_outputs_text(autograded_notebook(graded_trained["course"], "lookup-forward", TRAINED_LESSON),
                                TRAINED_CELL)
     assert "매개변수로 계산한 값과 같아야" in output, output
+
+
+@pytest.mark.parametrize("probe", TRAINED_PROBES, ids=lambda probe: probe.name)
+def test_the_forgery_earns_nothing_on_a_lesson_of_classes_and_training(graded_trained, probe):
+    result = FORGERY_RESULTS[f"{TRAINED_LESSON}:{probe.name}"]["after"]
+    assert result == "blocked", f"{probe.name} got through on {TRAINED_LESSON}: {result}"
