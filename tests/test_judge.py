@@ -445,3 +445,13 @@ def test_a_fit_is_run_in_its_kernel_on_the_judges_stand_in_and_its_globals_are_p
                 p -= p.grad * 0.5
             expected.zero_grad()
     assert torch.allclose(probe.w, expected.w, atol=1e-6) and torch.allclose(probe.b, expected.b, atol=1e-6)
+
+
+def test_every_graded_cell_of_the_course_is_decided_by_the_judge():
+    """No test cell's points come from the learner's kernel: each lesson's grader lists all of
+    its test cells in JUDGED (a new cell must be added there, or it runs in the kernel)."""
+    from nbgrader_course import graded_cells, lesson_ids, solution_notebook
+
+    left = {lesson: sorted(set(graded_cells(solution_notebook(lesson))) - judge.judged_cells(lesson))
+            for lesson in lesson_ids()}
+    assert not any(left.values()), left

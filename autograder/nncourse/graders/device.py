@@ -25,7 +25,7 @@ from .. import checks as check
 from .. import reference
 from ..data import IMAGE_SIDE
 from ..training import evaluate, model_device
-from . import cnn
+from . import cnn, common
 from .cnn import ACCELERATOR_HINT, fail, is_accelerator_error, same_device
 from .common import VALID_ACCURACY, VALID_LOSS, concept_check, check_trained, diagnose_training
 
@@ -62,7 +62,15 @@ def _hint_for(error: Exception) -> str | None:
 
 @contextlib.contextmanager
 def _pretend_device(function: Callable, device: torch.device = META) -> Iterator[None]:
-    """Run with the global ``device`` of ``function``'s module (the notebook) set to ``device``."""
+    """Run with the global ``device`` of ``function``'s module (the notebook) set to ``device``
+    (for a function the grading judge calls in the learner's kernel, set there during each call)."""
+    if isinstance(getattr(function, "pretend_globals", None), dict):
+        function.pretend_globals = {"device": device}
+        try:
+            yield
+        finally:
+            function.pretend_globals = {}
+        return
     namespace = getattr(function, "__globals__", None)
     if namespace is None:
         yield
@@ -182,8 +190,8 @@ def _unpack_model_and_opt(result: object) -> tuple[nn.Module, object]:
 def _shares_parameters(model: nn.Module, other: nn.Module | None) -> bool:
     if other is None:
         return False
-    mine = {id(p) for p in model.parameters()}
-    return model is other or any(id(p) in mine for p in other.parameters())
+    mine = set(common.parameter_identities(model))
+    return model is other or bool(mine & set(common.parameter_identities(other)))
 
 
 def _images(xb: torch.Tensor) -> torch.Tensor:
@@ -317,6 +325,10 @@ check_tensor_to_returns = concept_check(
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
 #: value (nncourse.grading.judge); the others still run in the kernel, under the guard.
 JUDGED = frozenset({
+    "test_device",
+    "test_loaders",
+    "test_get_model",
+    "test_training",
     "test_why_move_labels",
     "test_tensor_to_returns",
 })

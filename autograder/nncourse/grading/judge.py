@@ -32,9 +32,9 @@ friend's answer. The judge checks values, not where they came from. What only th
 observe is reported by the kernel: the records of the stand-ins a learner's ``fit`` is run with
 (the mode and gradient state at each call of 08's recording model, the steps of its optimizer)
 could be forged by learner code that patches torch itself; the parameters those runs produce
-are checked against the judge's own computation. Cells their grader does not list in
-``JUDGED`` (lesson 10's device checks) still run in the kernel, under the guard (see the
-README's threat model).
+are checked against the judge's own computation. Every graded cell of the course is in its
+grader's ``JUDGED``; a cell that is not (a new one) still runs in the kernel, under the guard
+(see the README's threat model).
 """
 
 from __future__ import annotations
@@ -226,9 +226,12 @@ class RemoteFunction:
         self._handle = handle
         self._ask = ask
         self.__signature__ = _signature(signature)
+        #: Globals of the function replaced in the kernel for every call while this is set
+        #: (lesson 10 calls preprocess with ``device`` pretending to be ``meta``).
+        self.pretend_globals: dict = {}
 
     def __call__(self, *args):
-        answer = _remote_call(self._ask, self._handle, self.__name__, args)
+        answer = _remote_call(self._ask, self._handle, self.__name__, args, set_globals=self.pretend_globals)
         return decode(answer["result"], self._ask, arguments=args)
 
     def call_with_globals(self, values: dict, read: tuple[str, ...]) -> dict:
@@ -427,8 +430,10 @@ def rebuild_module(item: dict, ask: Ask) -> torch.nn.Module:
         owner.register_parameter(attribute, parameter)
         if parameter.identity is not None and registry is not None:
             registry.setdefault(parameter.identity, parameter)
+    registered = {id(parameter) for module in modules.values() for parameter in module._parameters.values()
+                  if getattr(parameter, "identity", False) is not False}
     for module in modules.values():
-        if any(p is not None and p.is_meta for p in module._parameters.values()):
+        if any(p is not None and id(p) not in registered for p in module._parameters.values()):
             raise JudgeError("a layer's parameter is missing")
     return modules[""]
 
@@ -743,6 +748,10 @@ def _decode_tensor(item: dict) -> torch.Tensor:
     if dtype is None or not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
             type(side) is int and 0 <= side for side in shape):
         raise JudgeError("malformed tensor")
+    device = item.get("device")
+    if device == "meta":  # a shape without data (lesson 10's pretend device)
+        tensor = torch.empty(shape, dtype=dtype, device="meta")
+        return tensor.requires_grad_() if item.get("requires_grad") is True and tensor.is_floating_point() else tensor
     raw = base64.b64decode(str(item.get("data", "")), validate=True)
     count = math.prod(shape)
     itemsize = 1 if dtype == torch.bool else torch.empty(0, dtype=dtype).element_size()
@@ -753,6 +762,11 @@ def _decode_tensor(item: dict) -> torch.Tensor:
     else:
         tensor = torch.frombuffer(bytearray(raw), dtype=dtype).clone() if raw else torch.empty(0, dtype=dtype)
     tensor = tensor.reshape(shape)
+    if isinstance(device, str) and device != "cpu":  # an accelerator's tensor: put back where it was
+        try:
+            tensor = tensor.to(torch.device(device[:40]))
+        except (RuntimeError, ValueError) as error:
+            raise JudgeError(f"a tensor on {device[:40]}, a device the grader cannot use") from error
     if item.get("requires_grad") is True and tensor.is_floating_point():
         tensor.requires_grad_()
         if item.get("is_leaf") is False:

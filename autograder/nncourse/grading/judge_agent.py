@@ -57,6 +57,10 @@ def _short_repr(value):
 
 
 def _tensor(value, torch, digest_over=None):
+    if value.device.type == "meta":  # a shape without data (lesson 10's pretend device)
+        return {"k": "tensor", "dtype": str(value.dtype).removeprefix("torch."), "shape": list(value.shape),
+                "data": "", "requires_grad": bool(value.requires_grad), "is_leaf": bool(value.is_leaf),
+                "device": "meta", "subclass": None}
     flat = torch.Tensor.detach(value).to("cpu").contiguous().reshape(-1)
     as_bytes = flat.to(torch.uint8) if flat.dtype == torch.bool else flat.view(torch.uint8)
     if digest_over is not None and as_bytes.numel() > digest_over:
@@ -217,6 +221,10 @@ def decode(item):
     if kind == "affine":  # one of the checks' probe functions: x * scale + shift
         scale, shift = decode(item["scale"]), decode(item["shift"])
         return lambda x: x * scale + shift
+    if kind == "device":
+        return torch.device(item["v"])
+    if kind == "tensor" and item.get("device") == "meta":
+        return torch.empty(item["shape"], dtype=getattr(torch, item["dtype"]), device="meta")
     if kind == "tensor":
         dtype = getattr(torch, item["dtype"])
         raw = bytearray(base64.b64decode(item["data"]))
@@ -224,7 +232,7 @@ def decode(item):
             flat = torch.frombuffer(raw, dtype=torch.uint8).to(torch.bool) if raw else torch.empty(0, dtype=dtype)
         else:
             flat = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
-        return flat.reshape(item["shape"]).clone()
+        return flat.reshape(item["shape"]).clone().to(item.get("device") or "cpu")
     raise ValueError(f"unknown argument kind {kind!r}")
 
 
