@@ -13,7 +13,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-import nbformat
 import pytest
 
 from nbgrader_course import (
@@ -132,12 +131,12 @@ FAULTS = [
               "nncourse.graders.optim.check_training = lambda *a, **k: print('✅ 통과')\n"
               "nncourse.checks.close.__code__ = (lambda *a, **k: None).__code__\n"
               "torch.allclose = lambda *a, **k: True\n")},
-          shown=("test_get_model", RESTORED)),
+          shown=("test_get_model", "Adam")),  # the judge's verdict: the patched checks never ran
     Fault("rebinds-grader", "wrong answer + `grader` rebound to a fake", CONCEPT,
           answers={"get_model": WRONG_GET_MODEL + (
               "\nimport types\n_ok = lambda *a, **k: print('✅ 통과')\n"
               "grader = types.SimpleNamespace(check_get_model=_ok, check_one_step=_ok, check_training=_ok)\n")},
-          shown=("test_get_model", RESTORED)),
+          shown=("test_get_model", "Adam")),
     Fault("seed-tricks", "right answer + its own seed + torch.manual_seed disabled", FULL,
           answers={"get_model": "torch.manual_seed(2024)\ntorch.manual_seed = lambda seed: None\n"
                                 + SOLUTION["get_model"]}),

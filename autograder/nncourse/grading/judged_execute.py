@@ -56,6 +56,8 @@ class SandboxedExecute(Execute):
 
 #: Where the judge's verdict is recorded in a judged cell's metadata.
 METADATA_KEY = "nncourse"
+#: Most characters of what a learner's code prints during a judged cell that the cell shows.
+LEARNER_PRINTED_LIMIT = 20_000
 
 
 def _nbgrader(cell) -> dict:
@@ -71,6 +73,7 @@ class JudgedExecute(SandboxedExecute):
         lesson = (resources or {}).get("nbgrader", {}).get("assignment")
         self._lesson = lesson
         self._judged = judge.judged_cells(lesson) if (self.judge and lesson) else frozenset()
+        self._learner_printed = ""
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -99,12 +102,23 @@ class JudgedExecute(SandboxedExecute):
             raise judge.JudgeError(f"{type(error).__name__}") from error
         finally:
             self.nb.cells[index] = cell  # nbclient stores the cell it ran at this index
+        # What the learner's code printed (or warned) while the judge called it: shown under the
+        # verdict, as stdout (stderr would cost the cell its points), within a limit.
+        for output in probe.outputs:
+            if output.get("output_type") == "stream" and len(self._learner_printed) < LEARNER_PRINTED_LIMIT:
+                self._learner_printed += str(output.get("text", ""))[:LEARNER_PRINTED_LIMIT]
         return judge.read_reply(probe.outputs, request["nonce"])
 
     def _judge_cell(self, cell, index: int) -> None:
         from . import judge
 
+        self._learner_printed = ""
         passed, outputs = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index))
+        printed = self._learner_printed
+        if printed:
+            if len(printed) >= LEARNER_PRINTED_LIMIT:
+                printed = printed[:LEARNER_PRINTED_LIMIT] + "\n… (학습자 코드의 출력이 길어 잘랐습니다)\n"
+            outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed), *outputs]
         cell.outputs = outputs
         cell.execution_count = None
         cell.metadata[METADATA_KEY] = {"judged": True, "passed": passed}
