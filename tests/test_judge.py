@@ -455,3 +455,14 @@ def test_every_graded_cell_of_the_course_is_decided_by_the_judge():
     left = {lesson: sorted(set(graded_cells(solution_notebook(lesson))) - judge.judged_cells(lesson))
             for lesson in lesson_ids()}
     assert not any(left.values()), left
+
+
+def test_a_view_of_the_courses_data_crosses_as_where_it_lies():
+    """Validation batches the judge sends to a learner's model are not sent as bytes: the kernel
+    takes the same view of its own copy of the data."""
+    data = checks.reference_data()
+    batch = data.x_valid[100:228].view(-1, 1, 28, 28)
+    item = judge.encode_argument(batch)
+    assert item["k"] == "course_view" and len(json.dumps(item)) < 300
+    assert torch.equal(judge_agent.decode(item), batch)
+    assert judge.encode_argument(batch.clone())["k"] == "tensor"  # a copy is the judge's own tensor

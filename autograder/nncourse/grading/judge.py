@@ -183,7 +183,7 @@ Ask = Callable[[dict], dict]
 
 def _remote_call(ask: Ask, handle: object, name: str, args: tuple, parameters: list | None = None,
                  grad_output: torch.Tensor | None = None, set_globals: dict | None = None,
-                 read_globals: tuple[str, ...] = ()) -> dict:
+                 read_globals: tuple[str, ...] = (), training: bool | None = None) -> dict:
     """Call a learner's function, class or module (its ``handle``) in their kernel with the
     judge's probes, torch's random state as it is here, and the judge's values of the module's
     ``parameters``; the agent's answer, with a learner's exception raised here by its name."""
@@ -195,6 +195,8 @@ def _remote_call(ask: Ask, handle: object, name: str, args: tuple, parameters: l
                "parameters": [[key, encode_argument(value.detach())] for key, value in (parameters or [])]}
     if grad_output is not None:
         request["grad_output"] = encode_argument(grad_output)
+    if training is not None:  # a module runs in the mode the judge's copy is in (eval while evaluated)
+        request["training"] = training
     if set_globals:
         sent = tuple(set_globals.values())
         request["set_globals"] = [[key, encode_argument(value, sent)] for key, value in set_globals.items()]
@@ -312,7 +314,7 @@ class RemoteModule(torch.nn.Module):
 
     def forward(self, *args):
         values = [(name, parameter.detach().clone()) for name, parameter in self.named_parameters()]
-        answer = _remote_call(self._ask, self._handle, type(self).__name__, args, values)
+        answer = _remote_call(self._ask, self._handle, type(self).__name__, args, values, training=self.training)
         result = decode(answer["result"], self._ask)
         parameters = [parameter for _, parameter in self.named_parameters()]
         if (isinstance(result, torch.Tensor) and result.requires_grad and result.is_floating_point()
@@ -321,7 +323,8 @@ class RemoteModule(torch.nn.Module):
         return result.detach() if isinstance(result, torch.Tensor) else result
 
     def _gradients(self, args, values, grad_output) -> list:
-        answer = _remote_call(self._ask, self._handle, type(self).__name__, args, values, grad_output.detach())
+        answer = _remote_call(self._ask, self._handle, type(self).__name__, args, values, grad_output.detach(),
+                              training=self.training)
         found = answer.get("gradients")
         by_name = {}
         if isinstance(found, list):
@@ -524,6 +527,8 @@ def encode_argument(value, arguments: tuple | None = None) -> dict:
     checks' :class:`~nncourse.checks.Affine` functions, rebuilt in the kernel from two numbers)."""
     from ..checks import Affine, BatchMarker
 
+    if isinstance(value, torch.Tensor) and _course_view(value) is not None:
+        return _course_view(value)
     if isinstance(value, torch.Tensor) and value.numel() * value.element_size() <= judge_agent.DIGEST_BYTES:
         return judge_agent._tensor(value, torch)
     if isinstance(value, Affine):
@@ -564,6 +569,31 @@ def encode_argument(value, arguments: tuple | None = None) -> dict:
         return {"k": "sgd", "params": [where[id(p)] for p in group["params"]],
                 "settings": [[key, judge_agent.encode(group[key])] for key in ("lr", "momentum", "weight_decay")]}
     return judge_agent.encode(value)
+
+
+@functools.cache
+def _course_storages() -> dict[int, str]:
+    """Address of each storage of the course's data → the name of a tensor that starts it."""
+    from ..checks import reference_data
+
+    data = reference_data()
+    found = {}
+    for name in ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test"):
+        found.setdefault(getattr(data, name).untyped_storage().data_ptr(), name)
+    return found
+
+
+def _course_view(tensor: torch.Tensor) -> dict | None:
+    """A probe that is a view of the course's data (a slice of x_valid, reshaped or not)
+    crosses as where it lies in that data; the kernel takes the same view of its own copy
+    (validation images are not sent as bytes, batch after batch)."""
+    if tensor.device.type != "cpu" or tensor.requires_grad or type(tensor) is not torch.Tensor:
+        return None
+    name = _course_storages().get(tensor.untyped_storage().data_ptr())
+    if name is None:
+        return None
+    return {"k": "course_view", "name": name, "shape": list(tensor.shape), "stride": list(tensor.stride()),
+            "offset": tensor.storage_offset(), "dtype": str(tensor.dtype).removeprefix("torch.")}
 
 
 def _course_name(tensor: torch.Tensor) -> str | None:

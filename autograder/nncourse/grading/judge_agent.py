@@ -187,6 +187,13 @@ def decode(item):
         return values if kind == "list" else tuple(values)
     if kind == "dtype":
         return getattr(torch, item["v"])
+    if kind == "course_view":  # a view of the course's data: the same view of the kernel's copy
+        import nncourse.checks
+
+        base = getattr(nncourse.checks.reference_data(), item["name"])
+        if str(base.dtype).removeprefix("torch.") != item["dtype"]:
+            raise ValueError("the course's data has another dtype here")
+        return torch.as_strided(base, item["shape"], item["stride"], item["offset"]).clone()
     if kind == "course_tensor":  # one of the course's data tensors (x_train...), the kernel's copy
         import nncourse.checks
 
@@ -359,6 +366,7 @@ def _call(request, handles, namespace):
     target = handles[request["handle"]]
     replaced, missing = {}, object()
     names, loaded, saved, touched, kept = [], [], [], [], []
+    modes = [(module, module.training) for module in target.modules()] if isinstance(target, torch.nn.Module) else []
     progress = os.environ.get("NNCOURSE_PROGRESS")
     try:
         for arg in request["args"]:  # one by one: an optimizer refers to the models before it
@@ -387,6 +395,8 @@ def _call(request, handles, namespace):
                     saved.append(mine[name].detach().clone())
                     with torch.no_grad():
                         mine[name].copy_(value)
+        if modes and isinstance(request.get("training"), bool):
+            target.train(request["training"])
         wanted = "grad_output" in request
         with torch.random.fork_rng(devices=[]), torch.set_grad_enabled(wanted or bool(request.get("grad"))):
             if request.get("rng") is not None:
@@ -402,6 +412,8 @@ def _call(request, handles, namespace):
         read = {name: scope.get(name) for name in request.get("read_globals", []) if name in scope}
         return result, gradients, read
     finally:
+        for module, training in modes:
+            module.training = training
         for name, value in replaced.items():
             if value is missing:
                 scope.pop(name, None)
