@@ -466,3 +466,21 @@ def test_a_view_of_the_courses_data_crosses_as_where_it_lies():
     assert item["k"] == "course_view" and len(json.dumps(item)) < 300
     assert torch.equal(judge_agent.decode(item), batch)
     assert judge.encode_argument(batch.clone())["k"] == "tensor"  # a copy is the judge's own tensor
+
+
+def test_a_kernel_that_fakes_the_fingerprint_must_also_show_the_rows_the_judge_draws():
+    """A kernel could claim x_train's SHA-256 for other data (by patching hashlib): the judge also
+    asks for rows it draws per cell, and other data shows other rows there."""
+    data = checks.reference_data()
+    link = kernel({})
+    judge_agent.SAMPLE[:] = link.sample
+    try:
+        honest = judge_agent._tensor(data.x_train, torch, judge_agent.DIGEST_BYTES)
+        forged = dict(judge_agent._tensor(data.x_train.flip(0).contiguous(), torch, judge_agent.DIGEST_BYTES),
+                      sha256=honest["sha256"])
+    finally:
+        judge_agent.SAMPLE[:] = []
+    assert judge.decode(honest, link) is judge._course_tensors()[("float32", (50000, 784), honest["sha256"])]
+    faked = judge.decode(forged, link)
+    assert faked.shape == data.x_train.shape and not torch.equal(faked, data.x_train)
+    assert not torch.equal(judge.decode(dict(honest, rows={}), link), data.x_train)  # rows withheld

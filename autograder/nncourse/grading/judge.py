@@ -507,9 +507,12 @@ class Link:
         self._ask = ask
         self.parameters: dict[int, torch.Tensor] = {}
         self.read_tensors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        #: Drawn now, sent with every request: the rows of a fingerprinted tensor the kernel must
+        #: show (so a kernel that fakes SHA-256 must also hold the course's data at those rows).
+        self.sample = [secrets.randbelow(2 ** 31) for _ in range(4)]
 
     def __call__(self, request: dict) -> dict:
-        return self._ask(request)
+        return self._ask({**request, "sample": self.sample})
 
     def remember(self, name: str, value: object) -> None:
         if isinstance(value, torch.Tensor):
@@ -671,7 +674,7 @@ def decode(item, ask: Ask, depth: int = 0, arguments: tuple = ()):
     if kind == "tensor":
         return _decode_tensor(item)
     if kind == "digest":
-        return _decode_digest(item)
+        return _decode_digest(item, getattr(ask, "sample", None))
     if kind == "dataset":
         argument = item.get("argument")
         if type(argument) is int and 0 <= argument < len(arguments) and type(arguments[argument]) is TensorDataset:
@@ -757,7 +760,21 @@ def _course_tensors() -> dict[tuple, torch.Tensor]:
     return known
 
 
-def _decode_digest(item: dict) -> torch.Tensor:
+def _rows_agree(known: torch.Tensor, rows: object, sample: object) -> bool:
+    """The rows the judge drew, as the kernel sent them, are the course's own rows."""
+    if not isinstance(sample, list) or not sample or not isinstance(rows, dict) or not len(known):
+        return False
+    wanted = {str(number % len(known)) for number in sample}
+    if set(rows) != wanted:
+        return False
+    for index, data in rows.items():
+        row = judge_agent._tensor(known[int(index)], torch)["data"]
+        if data != row:
+            return False
+    return True
+
+
+def _decode_digest(item: dict, sample: object = None) -> torch.Tensor:
     """A large tensor by its fingerprint: the course's own tensor when the bytes are the same;
     otherwise a stand-in of the same dtype and shape that equals nothing (NaN, or -1)."""
     dtype, shape, digest = DTYPES.get(item.get("dtype")), item.get("shape"), item.get("sha256")
@@ -765,7 +782,7 @@ def _decode_digest(item: dict) -> torch.Tensor:
             type(side) is int and 0 <= side for side in shape) or not isinstance(digest, str):
         raise JudgeError("malformed tensor")
     known = _course_tensors().get((item["dtype"], tuple(shape), digest))
-    if known is not None:
+    if known is not None and _rows_agree(known, item.get("rows"), sample):
         return known
     filler = math.nan if dtype.is_floating_point else (False if dtype == torch.bool else -1)
     return torch.tensor(filler, dtype=dtype).expand(shape)
