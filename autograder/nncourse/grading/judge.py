@@ -148,15 +148,7 @@ def remote_object(item: dict, ask: object) -> OpaqueValue:
 
 def _remote_op(ask, request: dict) -> dict:
     request = {**request, "rng": encode_argument(torch.get_rng_state())}
-    answer = ask(request)
-    result = answer.get("result") if isinstance(answer, dict) else None
-    if isinstance(result, dict) and result.get("k") == "raised":
-        lines = result.get("traceback")
-        raise learner_error(str(result.get("type", "Exception"))[:100], str(result.get("message", ""))[:2000],
-                            lines if isinstance(lines, list) else None)
-    if result is None:
-        raise JudgeError("no result")
-    return answer
+    return _answered(ask(request))
 
 
 def learner_error(type_name: str, message: str, traceback: list[str] | None = None) -> LearnerError:
@@ -207,6 +199,11 @@ def _remote_call(ask: Ask, handle: object, name: str, args: tuple, parameters: l
     answer = ask(request)
     if isinstance(answer, dict):  # the stand-ins end as their kernel copies ended, also after an error
         mirror_arguments(tuple(args) + tuple((set_globals or {}).values()), answer)
+    return _answered(answer)
+
+
+def _answered(answer: object) -> dict:
+    """The agent's answer to a call; the learner's exception, raised here under its own name."""
     result = answer.get("result") if isinstance(answer, dict) else None
     if isinstance(result, dict) and result.get("k") == "raised":
         lines = result.get("traceback")
