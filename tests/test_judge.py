@@ -165,15 +165,20 @@ def test_probes_are_drawn_anew_for_every_cell_and_the_kernel_keeps_its_own():
 
 def test_the_request_cell_reads_its_request_back():
     request = {"op": "values", "names": ["a"], "nonce": "n1", "flag": False}
-    source = judge.request_source(request)
     published = []
-    namespace = {"get_ipython": lambda: type("Shell", (), {"user_ns": {"a": 3}})()}
+    shell = type("Shell", (), {"user_ns": {"a": 3}})()
+    namespace = {"get_ipython": lambda: shell}
     import IPython.display
 
     original = IPython.display.publish_display_data
     IPython.display.publish_display_data = lambda data: published.append(data)
     try:
-        exec(source, namespace)
+        exec(judge.request_source(request), namespace)
+        # Later requests call what the first one left on the shell: no agent source sent again.
+        shell.user_ns["a"] = 4
+        later = judge.request_source({**request, "nonce": "n2"}, agent_sent=True)
+        assert len(later) < 200
+        exec(later, namespace)
     finally:
         IPython.display.publish_display_data = original
     outputs = [{"output_type": "display_data", "data": published[0]}]
@@ -182,6 +187,8 @@ def test_the_request_cell_reads_its_request_back():
     with pytest.raises(judge.JudgeError):
         judge.read_reply(outputs, "another nonce")
     assert json.loads(published[0][judge_agent.MIME])["nonce"] == "n1"
+    answer = judge.read_reply([{"output_type": "display_data", "data": published[1]}], "n2")
+    assert judge.decode(answer["a"], no_calls) == 4
 
 
 def test_torchs_own_layers_are_rebuilt_genuine_with_the_learners_parameters():

@@ -407,8 +407,9 @@ SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔
 
 
 def check_history_matches_model(history: dict, model: nn.Module,
-                                preprocess: Callable | None = None) -> None:
-    """``history["valid_loss"][-1]`` is the trained ``model``'s loss on the whole validation set.
+                                preprocess: Callable | None = None) -> tuple[float, float] | None:
+    """``history["valid_loss"][-1]`` is the trained ``model``'s loss on the whole validation set;
+    returns the model's (loss, accuracy) there for :func:`check_trained` (None: not measured).
 
     Machine-independent evidence: both numbers come from the same model in the same kernel, so
     they agree up to float rounding on any computer, whatever the seed. A wide reference band
@@ -417,14 +418,14 @@ def check_history_matches_model(history: dict, model: nn.Module,
     data = check.reference_data()
     recorded = history["valid_loss"][-1]
     try:
-        loss, _ = evaluate(model, data.x_valid, data.y_valid, preprocess=preprocess)
+        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, preprocess=preprocess)
     except Exception:  # the learner's model; check_trained reports the error with its hint
-        return
+        return None
     if isinstance(recorded, bool) or not isinstance(recorded, (int, float)) or not math.isfinite(loss):
-        return
+        return None
     if abs(recorded - loss) <= HISTORY_MATCH:
         check.passed(f"history 의 마지막 검증 손실 {recorded:.4f} = 이 model 의 검증 데이터 10,000장 전체 손실")
-        return
+        return loss, accuracy
     hint = ("fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요.")
     train_loss, _ = evaluate(model, data.x_train, data.y_train, preprocess=preprocess)
     if abs(recorded - train_loss) <= HISTORY_MATCH:
@@ -480,8 +481,8 @@ def check_training(model: nn.Module, history: object, opt: object) -> None:
     check_optimizer(model, opt)
     trained = cnn_from_parameters(model)
     common.check_model_matches(model, trained, _cnn_hint)
-    check_history_matches_model(history, trained)
-    check_trained(LESSON, trained, settings=SETTINGS)
+    measured = check_history_matches_model(history, trained)
+    check_trained(LESSON, trained, settings=SETTINGS, measured=measured)
 
 
 def check_lambda(lambda_class: Callable) -> None:

@@ -247,18 +247,21 @@ def diagnose_training(loss: float, accuracy: float, ref: dict,
 def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
                   logits: bool = True, settings: str = DEFAULT_SETTINGS,
                   preprocess: Callable | None = None,
-                  diagnose: Callable[[float, float, dict], str | None] | None = None) -> None:
+                  diagnose: Callable[[float, float, dict], str | None] | None = None,
+                  measured: tuple[float, float] | None = None) -> None:
     """Score ``model`` on the whole validation set and compare with the solution's reference.
 
     ``settings`` names the lesson's hyper-parameters in the hints; ``preprocess`` reshapes each
     validation batch for models that expect images; ``diagnose`` may name a lesson-specific
-    mistake first (return None to fall back to the common diagnosis). While the reference
+    mistake first (return None to fall back to the common diagnosis); ``measured`` is the model's
+    (loss, accuracy) on the whole validation set when the caller already took it. While the reference
     generator runs, records the metrics instead of comparing.
     """
     data = check.reference_data()
     try:
-        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, logits=logits,
-                                  preprocess=preprocess)
+        # ``measured``: this model's (loss, accuracy) there, already taken by the caller.
+        loss, accuracy = measured or evaluate(model, data.x_valid, data.y_valid, logits=logits,
+                                              preprocess=preprocess)
     except Exception as error:  # the learner's model, any mistake
         raise check.CheckFailed(
             f"{check.FAIL_MARK} 모델을 검증 데이터(모양 (10000, 784))에 적용하다 오류가 났습니다.\n"

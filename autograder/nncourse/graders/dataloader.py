@@ -29,7 +29,9 @@ def _fail(text: str) -> None:
 
 
 def _same(a: object, b: torch.Tensor) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+    # `a is b`: the judge's copy of the course's data is its own tensor (157 MB to compare).
+    return a is b or (isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype
+                      and torch.equal(a, b))
 
 
 def _shape_of(tensor: object) -> str:

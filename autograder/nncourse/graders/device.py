@@ -278,11 +278,11 @@ def check_training(model: object, history: object, opt: object, device: object,
     cnn.check_history(history, EPOCHS)
     cnn.check_fresh_start(history, hint=OLD_MODEL_HINT)
     cnn.check_optimizer(model, opt)
-    cnn.check_history_matches_model(history, model, preprocess=_images)
+    measured = cnn.check_history_matches_model(history, model, preprocess=_images)
     if where.type != "cpu" and not reference.recording():
         _check_trained_on_accelerator(model)
         return
-    check_trained(LESSON, model, settings=SETTINGS, preprocess=_images, diagnose=_diagnose)
+    check_trained(LESSON, model, settings=SETTINGS, preprocess=_images, diagnose=_diagnose, measured=measured)
 
 
 # ---------------------------------------------------------------- concept check

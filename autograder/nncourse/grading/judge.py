@@ -818,8 +818,13 @@ def _decode_tensor(item: dict) -> torch.Tensor:
     return tensor
 
 
-def request_source(request: dict) -> str:
-    """The code of a request cell: the agent's source run in a namespace of its own."""
+def request_source(request: dict, agent_sent: bool = False) -> str:
+    """The code of a request cell. The first of a kernel carries the agent's source, run in a
+    namespace of its own, which also leaves its reply function on the shell; later ones call that
+    (compiling the agent costs a request 12 ms). A kernel that dropped or replaced it answers
+    nothing or something else, which the judge treats like any answer."""
+    if agent_sent:
+        return f"get_ipython().{judge_agent.SHELL_ATTRIBUTE}({json.dumps(request)!r})"
     return (f"exec(compile({AGENT_SOURCE!r}, '<nncourse-judge>', 'exec'), "
             f"{{'__name__': 'nncourse_judge_agent', 'REQUEST_JSON': {json.dumps(request)!r}, "
             f"'SHELL': get_ipython()}})")
@@ -869,6 +874,20 @@ def judged_cells(lesson: str) -> frozenset[str]:
         return frozenset(getattr(grader_module(lesson), "JUDGED", ()))
     except (ImportError, IndexError):
         return frozenset()
+
+
+def warm_up() -> None:
+    """What a worker's first judged cells would otherwise wait for, done ahead (while its first
+    kernel starts): every grader imported, the course's data loaded and fingerprinted, and the
+    import torch's optimizers make on first use (torch._dynamo, over a second)."""
+    import pkgutil
+
+    from .. import graders
+
+    for module in pkgutil.iter_modules(graders.__path__):
+        importlib.import_module(f"{graders.__name__}.{module.name}")
+    _course_tensors()
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def learner_names(source: str, namespace: dict) -> list[str]:

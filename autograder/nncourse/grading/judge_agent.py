@@ -1,9 +1,9 @@
 """What the judge sends into a learner's kernel to read values out of it, as source text.
 
 The judge (nncourse.grading.judge) never imports anything into the learner's kernel and never
-trusts what comes back: it sends this file's source with one request, run in a namespace of its
-own (``exec`` with fresh globals), and reads the reply, plain JSON, from a display output of
-:data:`MIME`. Learner code can change or replace any of this inside its kernel; the most it can
+trusts what comes back: it sends this file's source with the first request of a kernel, run in a
+namespace of its own (``exec`` with fresh globals), which leaves its reply function on the shell
+for later requests, and reads each reply, plain JSON, from a display output of :data:`MIME`. Learner code can change or replace any of this inside its kernel; the most it can
 do is answer with other data, which the judge checks like any answer.
 
 Requests (``REQUEST_JSON``, a JSON object):
@@ -33,6 +33,8 @@ import json
 import types
 
 MIME = "application/x-nncourse-judge+json"
+#: Where the kernel's shell keeps the reply function after the first request (see keep).
+SHELL_ATTRIBUTE = "_nncourse_judge_reply"
 MAX_ITEMS = 10_000
 MAX_DEPTH = 6
 MAX_STR = 100_000
@@ -503,5 +505,11 @@ def reply(request, namespace, shell):
     publish_display_data({MIME: json.dumps({"nonce": request["nonce"], "answer": answered})})
 
 
+def keep(shell):
+    """Leave the reply function on the shell, for the judge's later requests to call."""
+    setattr(shell, SHELL_ATTRIBUTE, lambda request_json: reply(json.loads(request_json), shell.user_ns, shell))
+
+
 if __name__ == "nncourse_judge_agent":  # run by the judge's request cell, see module docstring
-    reply(json.loads(REQUEST_JSON), SHELL.user_ns, SHELL)  # noqa: F821 (given by the request cell)
+    keep(SHELL)  # noqa: F821 (given by the request cell)
+    reply(json.loads(REQUEST_JSON), SHELL.user_ns, SHELL)  # noqa: F821

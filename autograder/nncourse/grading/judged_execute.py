@@ -13,6 +13,7 @@ scores (an error output: no points).
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import nbformat
@@ -74,6 +75,7 @@ class JudgedExecute(SandboxedExecute):
         self._lesson = lesson
         self._judged = judge.judged_cells(lesson) if (self.judge and lesson) else frozenset()
         self._learner_printed = ""
+        self._agent_sent = False  # a new kernel: the first request carries the agent
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -92,8 +94,23 @@ class JudgedExecute(SandboxedExecute):
         from . import judge
 
         request = {**request, "nonce": secrets.token_hex(8)}
-        probe = nbformat.v4.new_code_cell(judge.request_source(request))
+        try:
+            answer = judge.read_reply(self._request(request, index, self._agent_sent), request["nonce"])
+        except judge.JudgeError:
+            if not self._agent_sent:
+                raise
+            # No answer (not a timeout): the kernel lost the agent the judge sent it; send it again.
+            answer = judge.read_reply(self._request(request, index, False), request["nonce"])
+        self._agent_sent = True
+        return answer
+
+    def _request(self, request: dict, index: int, agent_sent: bool) -> list:
+        """Run one request cell in the learner's kernel; its outputs."""
+        from . import judge
+
+        probe = nbformat.v4.new_code_cell(judge.request_source(request, agent_sent))
         cell = self.nb.cells[index]
+        started = time.perf_counter()
         try:
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
@@ -102,18 +119,22 @@ class JudgedExecute(SandboxedExecute):
             raise judge.JudgeError(f"{type(error).__name__}") from error
         finally:
             self.nb.cells[index] = cell  # nbclient stores the cell it ran at this index
+            self._asked.append(time.perf_counter() - started)
         # What the learner's code printed (or warned) while the judge called it: shown under the
         # verdict, as stdout (stderr would cost the cell its points), within a limit.
         for output in probe.outputs:
             if output.get("output_type") == "stream" and len(self._learner_printed) < LEARNER_PRINTED_LIMIT:
                 self._learner_printed += str(output.get("text", ""))[:LEARNER_PRINTED_LIMIT]
-        return judge.read_reply(probe.outputs, request["nonce"])
+        return probe.outputs
 
     def _judge_cell(self, cell, index: int) -> None:
         from . import judge
 
         self._learner_printed = ""
+        self._asked = []
+        started = time.perf_counter()
         passed, outputs = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index))
+        seconds = time.perf_counter() - started
         printed = self._learner_printed
         if printed:
             if len(printed) >= LEARNER_PRINTED_LIMIT:
@@ -122,4 +143,6 @@ class JudgedExecute(SandboxedExecute):
         cell.outputs = outputs
         cell.execution_count = None
         cell.metadata[METADATA_KEY] = {"judged": True, "passed": passed}
-        self.log.info("judge: %s %s", _nbgrader(cell).get("grade_id"), "passed" if passed else "failed")
+        # The time in the kernel (requests) apart from the judge's own: where a slow cell's time goes.
+        self.log.info("judge: %s %s in %.2f s (%d requests to the kernel, %.2f s)", _nbgrader(cell).get("grade_id"),
+                      "passed" if passed else "failed", seconds, len(self._asked), sum(self._asked))

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -117,7 +118,15 @@ def main(argv: list[str] | None = None) -> int:
 
         share = cleanup.enter_context(kernel_spec_folder())
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), os.environ.get("JUPYTER_PATH")]))
-    api = NbGraderAPI(config=course_config(root, args.db_url, not args.no_sandbox, sockets))
+    config = course_config(root, args.db_url, not args.no_sandbox, sockets)
+    api = NbGraderAPI(config=config)
+    judge_ready = None
+    if config.JudgedExecute.get("judge", True):
+        # The judge's imports and data, meanwhile: the main thread mostly waits for the zygote.
+        from .judge import warm_up
+
+        judge_ready = threading.Thread(target=warm_up, name="judge-warm-up", daemon=True)
+        judge_ready.start()
     pool = None
     if not args.no_sandbox and args.pool > 0:
         def source_notebook(lesson: str) -> Path:
@@ -128,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         install_pool(pool)
         if args.warm:
             pool.warm(args.warm)
+    if judge_ready is not None:
+        judge_ready.join()
     protocol.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
     try:
         for line in sys.stdin:
