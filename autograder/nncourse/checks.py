@@ -13,30 +13,43 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import NoReturn
 
 import torch
 
 from .data import MnistSplit, load_mnist
-from .verdict import FAIL_MARK, PASS_MARK, render
+from .verdict import FAIL_MARK, PASS_MARK, message, render
 
 
 
 class CheckFailed(AssertionError):
-    """A graded check did not pass. The message is written for the learner, in Korean.
+    """A graded check did not pass. Its parts, written for the learner in Korean: ``what`` was
+    checked, the learner's value ``got``, the ``expected`` one and a ``hint`` that names the
+    likely mistake (each but ``what`` may be None). Its message is them in the course's format,
+    made in one place (:func:`nncourse.verdict.message`).
 
-    IPython shows it as the message alone (and the learner's own frames when the check called
+    IPython shows it as the verdict alone (and the learner's own frames when the check called
     their code and it raised), not as a traceback through the course: see nncourse.verdict.
     """
+
+    def __init__(self, what: str, got: object = None, expected: object = None, hint: str | None = None):
+        self.what, self.got, self.expected, self.hint = what, got, expected, hint
+        super().__init__(message(what, got, expected, hint))
 
     def _render_traceback_(self) -> list[str]:
         return render(self)
 
 
-def _fail(what: str, got: str, expected: str, hint: str | None) -> None:
-    lines = [f"{FAIL_MARK} {what}", f"   내 값: {got}", f"   기대값: {expected}"]
-    if hint:
-        lines.append(f"   힌트: {hint}")
-    raise CheckFailed("\n".join(lines))
+def fail(what: str, got: object = None, expected: object = None, hint: str | None = None,
+         cause: BaseException | None = None) -> NoReturn:
+    """Fail a check: raise :class:`CheckFailed` with these parts.
+
+    ``cause``: the learner's exception behind the failure; its frames are shown under the
+    verdict (nncourse.verdict). Inside an ``except`` block Python links it by itself.
+    """
+    if cause is None:
+        raise CheckFailed(what, got, expected, hint)
+    raise CheckFailed(what, got, expected, hint) from cause
 
 
 def passed(what: str) -> None:
@@ -53,7 +66,7 @@ def _describe(value: object) -> str:
 
 def _require_tensor(name: str, value: object, hint: str | None) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        _fail(f"{name} 은(는) torch.Tensor 여야 합니다", f"{type(value).__name__} {_describe(value)}",
+        fail(f"{name} 은(는) torch.Tensor 여야 합니다", f"{type(value).__name__} {_describe(value)}",
               "torch.Tensor", hint or "numpy 배열이나 파이썬 리스트가 아니라 텐서를 만들어야 합니다.")
     return value
 
@@ -62,14 +75,14 @@ def _require_shape(name: str, value: object, expected: Sequence[int], hint: str 
     tensor = _require_tensor(name, value, hint)
     expected = tuple(expected)
     if tuple(tensor.shape) != expected:
-        _fail(f"{name} 의 모양(shape)이 {expected} 이어야 합니다", str(tuple(tensor.shape)),
+        fail(f"{name} 의 모양(shape)이 {expected} 이어야 합니다", str(tuple(tensor.shape)),
               str(expected), hint)
     return tensor
 
 
 def _require_dtype(name: str, value: torch.Tensor, expected: torch.dtype, hint: str | None) -> None:
     if value.dtype != expected:
-        _fail(f"{name} 의 자료형(dtype)이 {expected} 이어야 합니다", str(value.dtype), str(expected), hint)
+        fail(f"{name} 의 자료형(dtype)이 {expected} 이어야 합니다", str(value.dtype), str(expected), hint)
 
 
 def is_tensor(name: str, value: object, hint: str | None = None) -> None:
@@ -95,7 +108,7 @@ def equal(name: str, value: object, expected: object, hint: str | None = None) -
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if type(value) is bool or value != expected:
-        _fail(f"{name} 이(가) {_describe(expected)} 이어야 합니다", _describe(value),
+        fail(f"{name} 이(가) {_describe(expected)} 이어야 합니다", _describe(value),
               _describe(expected), hint)
     passed(f"{name} = {_describe(expected)}")
 
@@ -107,12 +120,12 @@ def close(
     what = f"{name} 이(가) 기준값 {reference:.4g} ± {tolerance:.2g} 안에 있어야 합니다"
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            _fail(what, _describe(value), "숫자 하나", hint or "텐서 하나가 아니라 숫자 하나가 필요합니다.")
+            fail(what, _describe(value), "숫자 하나", hint or "텐서 하나가 아니라 숫자 하나가 필요합니다.")
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(what, _describe(value), "숫자", hint)
+        fail(what, _describe(value), "숫자", hint)
     if not abs(float(value) - reference) <= tolerance:  # also catches NaN
-        _fail(what, f"{float(value):.4g}", f"{reference:.4g} ± {tolerance:.2g}", hint)
+        fail(what, f"{float(value):.4g}", f"{reference:.4g} ± {tolerance:.2g}", hint)
     passed(f"{name} = {float(value):.4g} (기준 {reference:.4g} ± {tolerance:.2g})")
 
 
@@ -122,7 +135,7 @@ def tensor_equal(name: str, value: object, expected: torch.Tensor, hint: str | N
     _require_dtype(name, tensor, expected.dtype, hint)
     if not torch.equal(tensor, expected):
         wrong = (tensor != expected).sum().item()
-        _fail(f"{name} 의 값이 모두 맞아야 합니다", f"{wrong}개 원소가 다릅니다", "모든 원소가 같음", hint)
+        fail(f"{name} 의 값이 모두 맞아야 합니다", f"{wrong}개 원소가 다릅니다", "모든 원소가 같음", hint)
     passed(f"{name}: 모양 {tuple(expected.shape)}, 자료형 {expected.dtype}, 값 모두 일치")
 
 
@@ -133,7 +146,7 @@ def tensor_close(
     tensor = _require_shape(name, value, expected.shape, hint)
     diff = (tensor.double() - expected.double()).abs().max().item()
     if not diff <= atol:
-        _fail(f"{name} 의 값이 기대값과 {atol:g} 이내로 같아야 합니다", f"최대 차이 {diff:.3g}",
+        fail(f"{name} 의 값이 기대값과 {atol:g} 이내로 같아야 합니다", f"최대 차이 {diff:.3g}",
               f"≤ {atol:g}", hint)
     passed(f"{name}: 모양 {tuple(expected.shape)}, 값이 기대값과 {atol:g} 이내로 일치")
 
@@ -141,7 +154,7 @@ def tensor_close(
 def is_python_number(name: str, value: object, kind: type = float, hint: str | None = None) -> None:
     """``value`` is a plain Python number of type ``kind`` (not a tensor)."""
     if type(value) is not kind:
-        _fail(f"{name} 은(는) 파이썬 {kind.__name__} 이어야 합니다",
+        fail(f"{name} 은(는) 파이썬 {kind.__name__} 이어야 합니다",
               f"{type(value).__name__} {_describe(value)}", kind.__name__,
               hint or "텐서에서 파이썬 숫자를 꺼내려면 `.item()` 을 쓰세요.")
     passed(f"{name} 은(는) 파이썬 {kind.__name__} 입니다")

@@ -7,7 +7,8 @@ IPython asks an exception for ``_render_traceback_()`` before it formats a trace
 ``nbgrader validate`` and puts it in the feedback HTML. ``CheckFailed._render_traceback_`` returns
 :func:`render`, so every one of those shows the same short form:
 
-* the ❌ line(s), the learner's value, the expected one and the 힌트, with no frame of the course;
+* the ❌ line(s), the learner's value, the expected one and the 힌트 (the check's parts, in the
+  one format of :func:`message`), with no frame of the course;
 * when the check called the learner's code and that code raised (a shape error in their
   ``forward``, a ``NameError`` in their ``fit``), one line saying so and then the learner's own
   frames with line numbers, as IPython formats them, with the course's frames left out.
@@ -36,8 +37,8 @@ LABEL = "\x1b[1;96m"  # bold intense cyan (#258f8f); plain cyan (#60c6c8) is fai
 NOTE = "\x1b[96m"
 RESET = "\x1b[0m"
 
-#: The labels of a verdict's lines, coloured so the eye finds them.
-_LABELED = re.compile(r"^(\s*)(내 값|기대값|힌트|오류)(:)")
+#: A failed check's parts after its first line, with their Korean labels, in the order shown.
+LABELS = (("got", "내 값"), ("expected", "기대값"), ("hint", "힌트"))
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 #: Python's own and installed libraries: frames there are not the learner's.
@@ -117,36 +118,58 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def wrap(line: str, width: int = WIDTH) -> list[str]:
+def message(what: str, got: object = None, expected: object = None, hint: str | None = None) -> str:
+    """A failed check's message, the one format of the course::
+
+        ❌ what
+           내 값: got
+           기대값: expected
+           힌트: hint
+    """
+    parts = {"got": got, "expected": expected, "hint": hint or None}
+    lines = [what if what.startswith(FAIL_MARK) else f"{FAIL_MARK} {what}"]
+    lines += [f"   {label}: {parts[key]}" for key, label in LABELS if parts[key] is not None]
+    return "\n".join(lines)
+
+
+def wrap(line: str, width: int = WIDTH, indent: int | None = None) -> list[str]:
     """``line`` broken at spaces into lines of at most ``width`` columns (a longer word stays
-    whole). Continuation lines are indented under the text after the line's label (or its
-    first word: the ❌), so a hint reads as one block."""
+    whole). Continuation lines are indented by ``indent`` columns, by default under the text
+    after the line's first word (the ❌), so a hint reads as one block."""
     if display_width(line) <= width:
         return [line]
-    head = _LABELED.match(line) or re.match(r"^\s*\S+ ", line)
-    indent = " " * display_width(head[0].rstrip() + " ") if head else ""
+    if indent is None:
+        head = re.match(r"^\s*\S+ ", line)
+        indent = display_width(head[0]) if head else 0
     lead = line[:len(line) - len(line.lstrip(" "))]
     lines, current = [], lead
     for word in line.lstrip(" ").split(" "):
         if current.strip() and display_width(f"{current} {word}") > width:
             lines.append(current)
-            current = indent + word
+            current = " " * indent + word
         else:
             current = f"{current} {word}" if current.strip() else current + word
     lines.append(current)
     return lines
 
 
-def verdict_lines(message: str, width: int = WIDTH) -> list[str]:
-    """The check's message, wrapped and coloured: the first line bold, the labels bold cyan."""
-    lines = []
-    for index, line in enumerate(message.splitlines()):
-        pieces = wrap(line, width)
-        if index == 0:
-            lines += [f"{BOLD}{piece}{RESET}" for piece in pieces]
-        else:
-            pieces[0] = _LABELED.sub(lambda m: f"{m[1]}{LABEL}{m[2]}{m[3]}{RESET}", pieces[0])
-            lines += pieces
+def verdict_lines(failure: BaseException | str, width: int = WIDTH) -> list[str]:
+    """A failed check's verdict, wrapped and coloured: ``what`` bold, then each part after its
+    label in bold cyan. A plain message (not a check's) is wrapped, its first line bold."""
+    what = getattr(failure, "what", None)
+    if not isinstance(what, str):
+        pieces = [piece for line in str(failure).splitlines() for piece in wrap(line, width)]
+        return [f"{BOLD}{pieces[0]}{RESET}", *pieces[1:]] if pieces else []
+    first = what if what.startswith(FAIL_MARK) else f"{FAIL_MARK} {what}"
+    lines = [f"{BOLD}{piece}{RESET}" for line in first.splitlines() for piece in wrap(line, width)]
+    for key, label in LABELS:
+        value = getattr(failure, key, None)
+        if value is None or (key == "hint" and not value):
+            continue
+        head = f"   {label}:"
+        pieces = wrap(f"{head} {value}", width, indent=display_width(head) + 1)
+        pieces[0] = f"   {LABEL}{label}:{RESET}" + pieces[0][len(head):]
+        lines += pieces
     return lines
 
 
@@ -178,12 +201,11 @@ def _format_learner_error(error: BaseException, frames: list) -> list[str]:
 
 def render(failure: BaseException) -> list[str]:
     """The lines IPython shows for a failed check (its structured traceback)."""
-    message = str(failure)
     try:
-        lines = verdict_lines(message)
+        lines = verdict_lines(failure)
         found = _learner_error(failure)
         if found is not None:
             lines += ["", f"{NOTE}{CALLED_LEARNER}{RESET}", *_format_learner_error(*found)]
         return lines
     except Exception:  # never lose the verdict to a formatting problem
-        return message.splitlines()
+        return str(failure).splitlines()

@@ -25,6 +25,7 @@ from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset
 
 from .. import checks as check
+from ..checks import fail
 from ..data import IMAGE_SIDE, N_CLASSES
 from ..training import evaluate
 from . import common
@@ -64,25 +65,6 @@ FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-def fail(what: str, got: object = None, expected: object = None, hint: str | None = None,
-         cause: BaseException | None = None):
-    """Raise a CheckFailed in the course's format (what, learner's value, expected, hint).
-
-    ``cause``: the learner's exception behind the failure; its frames are shown under the
-    verdict (nncourse.verdict). Inside an ``except`` block Python links it by itself.
-    """
-    lines = [f"{check.FAIL_MARK} {what}"]
-    if got is not None:
-        lines.append(f"   내 값: {got}")
-    if expected is not None:
-        lines.append(f"   기대값: {expected}")
-    if hint:
-        lines.append(f"   힌트: {hint}")
-    if cause is None:
-        raise check.CheckFailed("\n".join(lines))
-    raise check.CheckFailed("\n".join(lines)) from cause
-
 
 @contextlib.contextmanager
 def _guard() -> Iterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from typing import Optional, Union
 
 from .. import checks as check
 from .. import reference
@@ -17,24 +18,33 @@ from ..training import evaluate
 EPOCHS = 2
 BATCHES_PER_EPOCH = 782
 
-def call_learner(name: str, function: object, *args, error_hints: dict[str, str] | None = None):
-    """Call the learner's function; turn its exception into a check failure.
+#: What a check may say about the learner's exception: one hint, hints by a piece of the
+#: error's message, or a function of the error (None: no hint).
+ErrorHint = Union[str, dict, Callable[[Exception], Optional[str]], None]
 
-    ``error_hints`` maps a piece of the error message to the hint that names the likely mistake.
-    """
+
+def _error_hint(hint: ErrorHint, error: Exception) -> str | None:
+    if isinstance(hint, dict):
+        return next((text for needle, text in hint.items() if needle in str(error)), None)
+    return hint(error) if callable(hint) else hint
+
+
+def call_learner(name: str, function: object, *args, hint: ErrorHint = None, keep_random: bool = False):
+    """The one way a check calls the learner's code: ``function(*args)``, its exception turned
+    into a check failure that names it, with ``hint`` (see :data:`ErrorHint`) and the learner's
+    frames under the verdict. ``keep_random``: torch's CPU random state is put back afterwards,
+    so the check does not move the notebook's random numbers (a model built for a probe); left
+    False where the call is meant to draw from it (a training run the check has seeded)."""
     if not callable(function):
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} {name} 은(는) 함수여야 합니다 (지금은 {type(function).__name__}).")
+        check.fail(f"{name} 은(는) 함수여야 합니다 (지금은 {type(function).__name__}).")
     try:
-        return function(*args)
+        with torch.random.fork_rng(devices=[], enabled=keep_random):
+            return function(*args)
     except check.CheckFailed:
         raise
     except Exception as error:  # the learner's code, any mistake
-        hint = next((f"\n   힌트: {text}" for needle, text in (error_hints or {}).items()
-                     if needle in str(error)), "")
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} {name} 을(를) 실행하다 오류가 났습니다: {type(error).__name__}: {error}{hint}"
-        ) from error  # the learner's frames are shown under the verdict
+        check.fail(f"{name} 을(를) 실행하다 오류가 났습니다.", got=f"{type(error).__name__}: {str(error)[:300]}",
+                   hint=_error_hint(hint, error), cause=error)  # the learner's frames under the verdict
 
 
 def call_with_globals(function: Callable, values: dict, read: tuple[str, ...]) -> dict:

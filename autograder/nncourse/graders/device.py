@@ -26,7 +26,8 @@ from .. import reference
 from ..data import IMAGE_SIDE
 from ..training import evaluate, model_device
 from . import cnn, common
-from .cnn import ACCELERATOR_HINT, fail, is_accelerator_error, same_device
+from ..checks import fail
+from .cnn import ACCELERATOR_HINT, is_accelerator_error, same_device
 from .common import VALID_ACCURACY, VALID_LOSS, concept_check, check_trained, diagnose_training
 
 LESSON = "10_device"

@@ -32,7 +32,7 @@ ERROR_HINTS = {
 
 
 def call_learner(name: str, function: object, *args):
-    return common.call_learner(name, function, *args, error_hints=ERROR_HINTS)
+    return common.call_learner(name, function, *args, hint=ERROR_HINTS)
 
 
 def check_parameters(weights: object, bias: object) -> None:

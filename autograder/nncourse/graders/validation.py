@@ -61,7 +61,7 @@ ERROR_HINTS = {
 
 
 def _call(name: str, function: object, *args):
-    return call_learner(name, function, *args, error_hints=ERROR_HINTS)
+    return call_learner(name, function, *args, hint=ERROR_HINTS)
 
 
 # ---------------------------------------------------------------- exercise 1: the two loaders

@@ -916,7 +916,7 @@ def failure(error: BaseException, printed: str) -> list:
     from ..verdict import CALLED_LEARNER, NOTE, RESET, verdict_lines
 
     if isinstance(error, CheckFailed):
-        lines = verdict_lines(str(error))
+        lines = verdict_lines(error)
         called = getattr(error.__cause__, "learner_traceback", None)
         if called:
             lines += ["", f"{NOTE}{CALLED_LEARNER}{RESET}", *called]
