@@ -6,92 +6,45 @@ convolution, the pooling); the behaviour checks run the learner's model on valid
 and compare its output with the same computation done with the learner's own convolution
 layers, so a missing ReLU or a max pooling is named even when every layer looks right.
 
-Every check runs the learner's code inside ``_guard()``: warnings are silenced (any stderr
+The checks this lesson shares with lesson 10 (the CNN's layers, its optimizer, fit's history,
+``preprocess`` and the wrapped loaders) live in nncourse.graders.convnet; those named ``check_*``
+are imported here and stay this module's checks too.
+
+Every check runs the learner's code inside ``convnet.guard()``: warnings are silenced (any stderr
 output makes nbgrader score the cell 0) and torch's random state is restored afterwards, so a
 check that builds a model does not change the shuffling of the learner's later training.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import math
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn, optim
+from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from .. import checks as check
 from ..checks import fail
 from ..data import IMAGE_SIDE, N_CLASSES
-from ..training import evaluate
-from . import common
+from . import common, convnet
 from .common import concept_check, check_trained
+from .convnet import (BATCH_SIZE, LR, MOMENTUM, UNTRAINED_LOSS, conv_layers, error_hint, guard,
+                      initial_loss, size_of)
+# Shared with lesson 10, and this lesson's checks too (test cells call grader.check_...).
+from .convnet import (check_conv_layers, check_fresh_start, check_history, check_history_matches_model,
+                      check_is_module, check_loaders, check_optimizer)
 
 LESSON = "09_cnn"
-LR = 0.1
-MOMENTUM = 0.9
 EPOCHS = 2
-BATCH_SIZE = 64
 SETTINGS = f"bs={BATCH_SIZE}, lr={LR}, momentum={MOMENTUM}, epochs={EPOCHS}"
-#: (in_channels, out_channels) of the three convolutions.
-CONV_CHANNELS = ((1, 16), (16, 16), (16, N_CLASSES))
 #: 16·1·9+16 + 16·16·9+16 + 10·16·9+10
 N_PARAMETERS = 3930
-TRAIN_BATCHES = 782   # 781 batches of 64 and one of 16
-#: A fresh CNN's mean training loss over its first epoch was 0.88–1.39 (five seeds); a CNN
-#: that had already been trained for an epoch gave 0.30–0.51.
-FRESH_FIRST_EPOCH_LOSS = 0.6
-#: An untrained CNN scores about 2.30 (−log 0.1) on any batch.
-UNTRAINED_LOSS = 1.8
-ACCELERATOR_HINT = ("이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
-                    "torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
-                    "else torch.device(\"cpu\") 처럼 torch.accelerator.is_available() 로 고른 device 를 "
-                    "쓰세요.")
-#: Words in torch's errors when code asks for a backend this build or machine lacks.
-_ACCELERATOR_WORDS = ("CUDA", "cuda", "MPS", "mps", "XPU", "xpu", "accelerator")
-
-
-def is_accelerator_error(error: Exception) -> bool:
-    """The error came from asking for a GPU backend that is not there."""
-    return any(word in str(error) for word in _ACCELERATOR_WORDS)
-FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 두 번 부르지 말고, 새 모델과 새 옵티마이저를 "
-              "만든 다음 fit 을 한 번만 부르세요.")
 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _guard() -> Iterator[None]:
-    """Silence warnings and keep torch's CPU random state as it was."""
-    with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
-        warnings.simplefilter("ignore")
-        yield
-
-
-def run_learner(name: str, function: Callable, *args, hint: Callable[[Exception], str | None]
-                | str | None = None):
-    """Call the learner's code; turn its exception into a check failure that names it."""
-    if not callable(function):
-        fail(f"{name} 을(를) 호출할 수 없습니다 (지금은 {type(function).__name__}).")
-    try:
-        return function(*args)
-    except Exception as error:  # the learner's code, any mistake
-        text = hint(error) if callable(hint) else hint
-        fail(f"{name} 을(를) 실행하다 오류가 났습니다.",
-             got=f"{type(error).__name__}: {str(error)[:300]}", hint=text, cause=error)
-
-
-def _size(value: object) -> str:
-    if isinstance(value, torch.Tensor):
-        return str(tuple(value.shape))
-    return type(value).__name__
-
 
 def valid_images(count: int, side: int = IMAGE_SIDE) -> torch.Tensor:
     """The first ``count`` validation digits as (N, 1, side, side) images."""
@@ -101,52 +54,9 @@ def valid_images(count: int, side: int = IMAGE_SIDE) -> torch.Tensor:
     return images
 
 
-def conv_layers(model: nn.Module) -> list[nn.Conv2d]:
-    return [module for module in model.modules() if isinstance(module, nn.Conv2d)]
-
-
 # --------------------------------------------------------------------------------------------
 # Structure
 # --------------------------------------------------------------------------------------------
-
-def check_is_module(name: str, model: object) -> None:
-    if not isinstance(model, nn.Module):
-        fail(f"{name} 은(는) nn.Module 이어야 합니다", type(model).__name__, "nn.Module",
-             "class 이름(nn.Module): 처럼 nn.Module 을 상속하고 __init__ 에서 super().__init__() 을 "
-             "부르세요.")
-
-
-def check_conv_layers(name: str, model: nn.Module) -> None:
-    """Three Conv2d 1→16→16→10, kernel 3, stride 2, padding 1, with bias."""
-    convs = conv_layers(model)
-    if len(convs) != len(CONV_CHANNELS):
-        fail(f"{name} 에 합성곱 층(nn.Conv2d)이 {len(CONV_CHANNELS)}개 있어야 합니다",
-             f"{len(convs)}개", f"{len(CONV_CHANNELS)}개",
-             "nn.Conv2d 를 세 개 만들어 모델의 속성(또는 nn.Sequential 의 층)으로 두세요. "
-             "함수 안에서만 만든 층은 모델에 등록되지 않습니다.")
-    for index, (conv, (c_in, c_out)) in enumerate(zip(convs, CONV_CHANNELS), 1):
-        label = f"{name} 의 {index}번째 합성곱 층"
-        if (conv.in_channels, conv.out_channels) != (c_in, c_out):
-            fail(f"{label}의 (입력 채널, 출력 채널)이 {(c_in, c_out)} 이어야 합니다",
-                 str((conv.in_channels, conv.out_channels)), str((c_in, c_out)),
-                 "채널 수는 1→16→16→10 입니다. 첫 층의 입력 1은 흑백 이미지의 채널 하나, 마지막 "
-                 "층의 출력 10은 숫자 10개의 로짓이고, 각 층의 입력 채널 수는 앞 층의 출력 채널 "
-                 "수와 같아야 합니다.")
-        if tuple(conv.kernel_size) != (3, 3):
-            fail(f"{label}의 kernel_size 가 3 이어야 합니다", str(conv.kernel_size), "(3, 3)",
-                 "필터는 3×3 입니다: kernel_size=3.")
-        if tuple(conv.stride) != (2, 2):
-            fail(f"{label}의 stride 가 2 여야 합니다", str(conv.stride), "(2, 2)",
-                 "stride=2 로 필터를 두 칸씩 옮겨야 층마다 가로세로가 반으로 줄어 28→14→7→4 가 "
-                 "됩니다. stride=1 이면 크기가 줄지 않습니다.")
-        if tuple(conv.padding) != (1, 1):
-            fail(f"{label}의 padding 이 1 이어야 합니다", str(conv.padding), "(1, 1)",
-                 "padding=1 로 가장자리에 0을 한 줄 둘러야 28→14→7→4 가 됩니다.")
-        if conv.bias is None:
-            fail(f"{label}에 편향(bias)이 있어야 합니다", "bias=False", "bias=True (기본값)",
-                 "bias=False 를 빼세요. 기본값대로 출력 채널마다 편향이 하나씩 있습니다.")
-    check.passed(f"{name}: 합성곱 층 3개 (채널 1→16→16→10, kernel_size=3, stride=2, padding=1)")
-
 
 def check_parameter_count(name: str, model: nn.Module) -> None:
     count = sum(parameter.numel() for parameter in model.parameters())
@@ -205,8 +115,8 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
     """``model(inputs)`` is (N, 10) and equals three conv+ReLU layers and average pooling
     computed with the model's own convolution layers on ``images``."""
     convs = conv_layers(model)
-    with _guard(), torch.no_grad():
-        out = run_learner(f"{name}({input_text})", model, inputs, hint=_error_hint)
+    with guard(), torch.no_grad():
+        out = common.call_learner(f"{name}({input_text})", model, inputs, hint=error_hint)
         expected = _forward(convs, images)
         mistakes = _mistakes(convs, images)
     rows = len(images)
@@ -223,7 +133,7 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
             hint = ("풀링 뒤에 남은 칸이 1×1 이 아닙니다. 마지막 특성 맵 전체의 평균을 내야 채널마다 "
                     "숫자가 하나씩, 모두 10개 남습니다.")
         fail(f"{name}({input_text}) 의 출력 모양이 {(rows, N_CLASSES)} 이어야 합니다",
-             _size(out), str((rows, N_CLASSES)), hint)
+             size_of(out), str((rows, N_CLASSES)), hint)
     if not torch.allclose(out, expected, atol=1e-5):
         hint = ("합성곱 세 층을 차례로 적용하고, 층마다 ReLU 를 적용한 뒤, 마지막 특성 맵의 평균을 "
                 "내세요. 층을 만든 순서대로 써야 합니다.")
@@ -237,28 +147,13 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
     check.passed(f"{name}({input_text}) 의 출력: 모양 {(rows, N_CLASSES)}, 값이 기대와 같음")
 
 
-def _error_hint(error: Exception) -> str:
-    text = str(error)
-    if is_accelerator_error(error):
-        return ACCELERATOR_HINT
-    if "Expected 3D" in text or "Expected 4D" in text or "expected 3D" in text \
-            or "to have 1 channels" in text:
-        return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 는 "
-                "xb.view(-1, 1, 28, 28) 로 바꾸세요.")
-    if "Output size is too small" in text:
-        return "풀링 창이 특성 맵보다 큽니다. stride 와 padding 을 확인하세요."
-    if "_backward_hooks" in text or "_forward_hooks" in text or "_parameters" in text:
-        return "__init__ 의 첫 줄에서 super().__init__() 을 부르세요."
-    return "모델의 forward 를 확인하세요."
-
-
 # --------------------------------------------------------------------------------------------
 # Exercise checks
 # --------------------------------------------------------------------------------------------
 
 def _make(name: str, factory: Callable) -> nn.Module:
-    with _guard():
-        model = run_learner(f"{name}()", factory, hint=_error_hint)
+    with guard():
+        model = common.call_learner(f"{name}()", factory, hint=error_hint)
     check_is_module(f"{name}()", model)
     return model
 
@@ -276,57 +171,6 @@ def check_cnn_class(model_class: Callable, batch: int = 5, image_input: bool = F
         check_output("MnistCNN()", model, flat, images, f"검증 이미지 {batch}장, 모양 {tuple(flat.shape)}")
 
 
-def initial_loss(model: nn.Module, count: int = 1000, preprocess: Callable | None = None) -> float:
-    data = check.reference_data()
-    with _guard(), torch.no_grad():
-        xb, yb = data.x_valid[:count], data.y_valid[:count]
-        device = next(model.parameters()).device
-        xb, yb = xb.to(device), yb.to(device)
-        if preprocess is not None:
-            xb = preprocess(xb)
-        return F.cross_entropy(model(xb), yb).item()
-
-
-def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: float = MOMENTUM,
-                    name: str = "opt") -> None:
-    """SGD over exactly the model's parameters with the lesson's lr and momentum."""
-    if not (isinstance(opt, optim.SGD) or common.is_exactly(opt, optim.SGD)):
-        fail(f"{name} 은(는) optim.SGD 여야 합니다", type(opt).__name__, "SGD",
-             f"{name} = optim.SGD(model.parameters(), lr=lr, momentum=0.9) 로 만드세요.")
-    group = opt.param_groups[0]
-    if len(opt.param_groups) != 1:
-        fail(f"{name} 에는 매개변수 그룹이 하나여야 합니다", str(len(opt.param_groups)), "1",
-             "optim.SGD(model.parameters(), ...) 처럼 모델의 매개변수를 한 번에 넘기세요.")
-    if not math.isclose(group["lr"], lr):
-        hint = f"학습률은 lr = {lr} 입니다. 준비 셀의 lr 을 그대로 넘기세요."
-        if math.isclose(group["lr"], 0.5):
-            hint = (f"0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률입니다. 모멘텀을 쓰는 이 CNN 에는 "
-                    f"lr = {lr} 을 씁니다.")
-        fail(f"{name} 의 학습률(lr)이 {lr} 이어야 합니다", str(group["lr"]), str(lr), hint)
-    if not math.isclose(group["momentum"], momentum):
-        hint = f"momentum={momentum} 을 넘기세요. 지난 기울기를 {momentum} 만큼 기억해 두는 모멘텀입니다."
-        if group["momentum"] == 0:
-            hint = (f"momentum 을 빠뜨렸습니다(기본값 0). optim.SGD(..., momentum={momentum}) 처럼 "
-                    "넘기세요.")
-        fail(f"{name} 의 모멘텀(momentum)이 {momentum} 이어야 합니다", str(group["momentum"]),
-             str(momentum), hint)
-    if group.get("nesterov") or group.get("weight_decay") or group.get("dampening"):
-        fail(f"{name} 은(는) 기본 SGD + 모멘텀이어야 합니다",
-             f"nesterov={group.get('nesterov')}, weight_decay={group.get('weight_decay')}, "
-             f"dampening={group.get('dampening')}", "모두 기본값",
-             "lr 과 momentum 말고 다른 설정은 넘기지 마세요.")
-    mine = {common.identity(parameter) for parameter in group["params"]}
-    wanted = list(common.parameter_identities(model))
-    if mine != set(wanted) or len(group["params"]) != len(wanted):
-        fail(f"{name} 이(가) 이 모델의 매개변수를 갱신해야 합니다",
-             f"옵티마이저의 텐서 {len(group['params'])}개 중 모델의 것 {len(mine & set(wanted))}개",
-             f"모델의 매개변수 {len(wanted)}개 모두",
-             "옵티마이저는 모델을 만든 다음 optim.SGD(model.parameters(), ...) 로 만드세요. 다른 "
-             "(또는 예전) 모델의 매개변수를 넘기면 학습하는 모델이 바뀌지 않습니다.")
-    check.passed(f"{name}: optim.SGD(lr={lr}, momentum={momentum}), 이 모델의 매개변수 "
-                 f"{len(wanted)}개를 갱신합니다")
-
-
 def check_model_and_optimizer(model: object, opt: object) -> None:
     """Exercise 2: a fresh ``MnistCNN`` and its SGD optimizer with momentum."""
     check_is_module("model", model)
@@ -338,82 +182,6 @@ def check_model_and_optimizer(model: object, opt: object) -> None:
              f"검증 이미지 1000장의 손실 {loss:.4f}", f"약 2.30 (> {UNTRAINED_LOSS})",
              "model = MnistCNN() 으로 새로 만드세요.")
     check_optimizer(model, opt)
-
-
-def check_history(history: object, epochs: int) -> None:
-    keys = ("train_loss", "valid_loss")
-    if not isinstance(history, dict) or any(not isinstance(history.get(key), list) for key in keys):
-        fail("history 는 fit 이 돌려준 기록이어야 합니다", type(history).__name__,
-             "{'train_loss': [...], 'valid_loss': [...]}",
-             "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 fit 의 반환값을 "
-             "history 에 담으세요.")
-    if any(len(history[key]) != epochs for key in keys):
-        fail(f"history 에 에포크 {epochs}번의 기록이 있어야 합니다", f"{len(history['valid_loss'])}번",
-             f"{epochs}번", f"fit 의 첫 인자로 epochs (= {epochs}) 를 넘기세요.")
-    check.passed(f"history: 에포크 {epochs}번의 훈련 손실과 검증 손실")
-
-
-def same_device(a: object, b: object) -> bool:
-    """``cuda`` and ``cuda:0`` are the same device (tensors report the index); likewise for any
-    accelerator (``mps``, ``xpu``…): no index means its current device."""
-    a, b = torch.device(a), torch.device(b)
-    if a.type != b.type:
-        return False
-    if a.index is None or b.index is None:
-        accelerator = torch.accelerator.current_accelerator(check_available=True)
-        if accelerator is None or accelerator.type != a.type:
-            return True
-        current = torch.accelerator.current_device_index()
-        return (a.index if a.index is not None else current) == (b.index if b.index is not None else current)
-    return a.index == b.index
-
-
-def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
-    """The first epoch's mean training loss shows where training started."""
-    first = history["train_loss"][0]
-    if not first > FRESH_FIRST_EPOCH_LOSS:
-        fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다",
-             f"첫 에포크의 평균 훈련 손실 {first:.4f}",
-             f"> {FRESH_FIRST_EPOCH_LOSS} (새 모델은 손실 약 2.3 에서 출발해 첫 에포크 평균이 0.9 안팎)",
-             hint)
-    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
-
-
-#: How far fit's last validation loss may be from the same model's loss evaluated again in the
-#: test cell: only the batch sizes of the two sums differ (float rounding, about 1e-7 on a CPU;
-#: TF32 on a GPU stays well below this).
-HISTORY_MATCH = 1e-3
-SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
-                "'검증 손실'은 훈련 데이터로 쟀습니다. fit(epochs, model, loss_func, opt, train_dl, valid_dl) "
-                "순서로 넘기세요.")
-
-
-def check_history_matches_model(history: dict, model: nn.Module,
-                                preprocess: Callable | None = None) -> tuple[float, float] | None:
-    """``history["valid_loss"][-1]`` is the trained ``model``'s loss on the whole validation set;
-    returns the model's (loss, accuracy) there for :func:`check_trained` (None: not measured).
-
-    Machine-independent evidence: both numbers come from the same model in the same kernel, so
-    they agree up to float rounding on any computer, whatever the seed. A wide reference band
-    cannot tell a model trained on the wrong loader from an unlucky seed; this can.
-    """
-    data = check.reference_data()
-    recorded = history["valid_loss"][-1]
-    try:
-        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, preprocess=preprocess)
-    except Exception:  # the learner's model; check_trained reports the error with its hint
-        return None
-    if isinstance(recorded, bool) or not isinstance(recorded, (int, float)) or not math.isfinite(loss):
-        return None
-    if abs(recorded - loss) <= HISTORY_MATCH:
-        check.passed(f"history 의 마지막 검증 손실 {recorded:.4f} = 이 model 의 검증 데이터 10,000장 전체 손실")
-        return loss, accuracy
-    hint = ("fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요.")
-    train_loss, _ = evaluate(model, data.x_train, data.y_train, preprocess=preprocess)
-    if abs(recorded - train_loss) <= HISTORY_MATCH:
-        hint = SWAPPED_HINT
-    fail("history 의 마지막 검증 손실이 학습된 model 의 검증 데이터 전체 손실과 같아야 합니다",
-         f"{recorded:.4f}", f"{loss:.4f} (같은 model 을 검증 데이터 10,000장으로 다시 잰 값)", hint)
 
 
 #: The lesson's CNN, layer by layer: (weight shape, stride, padding) of each convolution.
@@ -476,9 +244,9 @@ def check_lambda(lambda_class: Callable) -> None:
              "nn.Sequential 에는 nn.Module 만 넣을 수 있습니다. class Lambda(nn.Module): 로 "
              "정의하세요.")
     x = torch.arange(6.0).view(2, 3)
-    with _guard():
-        layer = run_learner("Lambda(함수)", lambda_class, probe, hint=_error_hint)
-        out = run_learner("Lambda(함수)(x)", layer, x.clone(), hint=_error_hint)
+    with guard():
+        layer = common.call_learner("Lambda(함수)", lambda_class, probe, hint=error_hint)
+        out = common.call_learner("Lambda(함수)(x)", layer, x.clone(), hint=error_hint)
     expected = probe(x)
     if not isinstance(out, torch.Tensor):
         hint = "forward 는 self.func(x) 의 결과를 return 해야 합니다."
@@ -494,13 +262,14 @@ def check_lambda(lambda_class: Callable) -> None:
         fail("Lambda(f)(x) 는 f(x) 와 같아야 합니다", f"{out.flatten().tolist()}",
              f"{expected.flatten().tolist()}", hint)
     check.passed("Lambda(f)(x) 는 f(x) 를 돌려줍니다")
-    with _guard():
-        stack = run_learner("nn.Sequential(Lambda, Lambda)", nn.Sequential,
-                            lambda_class(check.Affine(1, 1)), lambda_class(check.Affine(3, 0)),
-                            hint="Lambda 는 nn.Module 이어야 nn.Sequential 에 넣을 수 있습니다.")
-        out = run_learner("nn.Sequential(Lambda(t + 1), Lambda(t * 3))(x)", stack, x.clone())
+    with guard():
+        first = common.call_learner("Lambda(함수)", lambda_class, check.Affine(1, 1), hint=error_hint)
+        second = common.call_learner("Lambda(함수)", lambda_class, check.Affine(3, 0), hint=error_hint)
+        stack = common.call_learner("nn.Sequential(Lambda, Lambda)", nn.Sequential, first, second,
+                                    hint="Lambda 는 nn.Module 이어야 nn.Sequential 에 넣을 수 있습니다.")
+        out = common.call_learner("nn.Sequential(Lambda(t + 1), Lambda(t * 3))(x)", stack, x.clone())
     if not isinstance(out, torch.Tensor) or not torch.allclose(out, (x + 1) * 3):
-        fail("nn.Sequential 안의 Lambda 두 개가 차례로 적용되어야 합니다", _size(out), "(x + 1) * 3",
+        fail("nn.Sequential 안의 Lambda 두 개가 차례로 적용되어야 합니다", size_of(out), "(x + 1) * 3",
              "Lambda 마다 자기가 받은 함수(self.func)를 써야 합니다.")
     if list(layer.parameters()):
         fail("Lambda 에는 학습할 매개변수가 없어야 합니다", f"{len(list(layer.parameters()))}개", "0개")
@@ -525,38 +294,6 @@ def check_sequential(model: object) -> None:
     check_output("seq_model", model, flat, images, f"검증 이미지 5장, 모양 {tuple(flat.shape)}")
 
 
-def _check_preprocess(preprocess: Callable) -> None:
-    data = check.reference_data()
-    x, y = data.x_valid[:6].clone(), data.y_valid[:6].clone()
-    with _guard():
-        result = run_learner("preprocess(x, y)", preprocess, x, y,
-                             hint="preprocess 는 x 와 y 두 인자를 받아야 합니다: def preprocess(x, y).")
-    if not isinstance(result, tuple) or len(result) != 2:
-        hint = "return x.view(-1, 1, 28, 28), y 처럼 이미지와 레이블 두 개를 돌려주세요."
-        if isinstance(result, torch.Tensor):
-            hint = ("이미지만 돌려주고 레이블을 빠뜨렸습니다. 훈련 루프는 배치마다 (xb, yb) 두 개가 "
-                    "필요합니다: return x.view(-1, 1, 28, 28), y.")
-        got = f"텐서 하나, 모양 {_size(result)}" if isinstance(result, torch.Tensor) else _size(result)
-        fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", got,
-             "(x 모양 (N, 1, 28, 28), y)", hint)
-    xb, yb = result
-    expected = (len(x), 1, IMAGE_SIDE, IMAGE_SIDE)
-    if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != expected:
-        hint = "x.view(-1, 1, 28, 28) 로 (배치, 채널 1, 높이 28, 너비 28) 모양을 만드세요."
-        if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (len(x), IMAGE_SIDE, IMAGE_SIDE):
-            hint = ("채널 차원이 빠졌습니다. 합성곱 층은 (N, 채널, 높이, 너비) 를 받습니다: "
-                    "x.view(-1, 1, 28, 28).")
-        fail("preprocess 가 돌려준 이미지의 모양이 (N, 1, 28, 28) 이어야 합니다", _size(xb),
-             str(expected), hint)
-    if not torch.equal(xb.reshape(len(x), -1).cpu(), x):
-        fail("preprocess 는 이미지의 값을 바꾸지 않고 모양만 바꿔야 합니다", "값이 다름", "x 와 같은 값",
-             "x.view(-1, 1, 28, 28) 만 하세요.")
-    if not isinstance(yb, torch.Tensor) or not torch.equal(yb.cpu(), y):
-        fail("preprocess 는 레이블 y 를 그대로 돌려줘야 합니다", _size(yb), f"y (모양 {tuple(y.shape)})",
-             "return x.view(-1, 1, 28, 28), y")
-    check.passed("preprocess(x, y) → 이미지 (N, 1, 28, 28), 레이블 그대로")
-
-
 def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
     data = check.reference_data()
     x, y = data.x_valid[:rows], data.y_valid[:rows]
@@ -564,15 +301,15 @@ def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
 
     marked = check.BatchMarker((-1, 1, IMAGE_SIDE, IMAGE_SIDE), 2, 100)  # crosses to the judge's kernel by value
 
-    with _guard():
-        wrapped = run_learner("WrappedDataLoader(dl, func)", wrapper_class, base, marked,
-                              hint="__init__(self, dl, func) 에서 dl 과 func 를 저장하세요.")
-        batches = run_learner("list(WrappedDataLoader(dl, func))", list, wrapped,
-                              hint="__iter__ 에서 for b in self.dl: yield self.func(*b) 처럼 배치마다 "
-                                   "함수를 적용해 내보내세요.")
-        again = run_learner("두 번째 list(WrappedDataLoader(dl, func))", list, wrapped)
-        length = run_learner("len(WrappedDataLoader(dl, func))", len, wrapped,
-                             hint="__len__ 에서 return len(self.dl) 을 하세요.")
+    with guard():
+        wrapped = common.call_learner("WrappedDataLoader(dl, func)", wrapper_class, base, marked,
+                                      hint="__init__(self, dl, func) 에서 dl 과 func 를 저장하세요.")
+        batches = common.call_learner("list(WrappedDataLoader(dl, func))", list, wrapped,
+                                      hint="__iter__ 에서 for b in self.dl: yield self.func(*b) 처럼 배치마다 "
+                                           "함수를 적용해 내보내세요.")
+        again = common.call_learner("두 번째 list(WrappedDataLoader(dl, func))", list, wrapped)
+        length = common.call_learner("len(WrappedDataLoader(dl, func))", len, wrapped,
+                                     hint="__len__ 에서 return len(self.dl) 을 하세요.")
     expected = [marked(xb, yb) for xb, yb in base]
     if length != len(base):
         fail("len(감싼 로더) 는 감싼 로더의 배치 수와 같아야 합니다", str(length), str(len(base)),
@@ -594,79 +331,14 @@ def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
                     hint = ("받은 함수 대신 preprocess 를 직접 불렀습니다. 어떤 함수로 감쌀지는 생성자에 "
                             "넘긴 func 가 정합니다: yield self.func(*b).")
                 fail("감싼 로더는 배치마다 생성자에 넘긴 함수를 적용한 결과를 내보내야 합니다",
-                     f"배치 {_size(gx)}", f"func(xb, yb) = 이미지 {tuple(ex.shape)}와 레이블", hint)
+                     f"배치 {size_of(gx)}", f"func(xb, yb) = 이미지 {tuple(ex.shape)}와 레이블", hint)
     check.passed(f"WrappedDataLoader: 배치 {len(expected)}개마다 func 를 적용하고, len 과 반복이 맞습니다")
-
-
-def _image_keys(images: torch.Tensor) -> list[bytes]:
-    """One exact key per flat float32 image: its bytes."""
-    rows = images.detach().cpu().to(torch.float32).contiguous().numpy()
-    return [row.tobytes() for row in rows]
-
-
-@functools.cache
-def _train_labels_by_image() -> dict[bytes, int]:
-    data = check.reference_data()
-    return dict(zip(_image_keys(data.x_train), data.y_train.tolist()))
-
-
-def _first_batch(name: str, loader: object) -> tuple[torch.Tensor, torch.Tensor]:
-    with _guard():
-        batch = run_learner(f"next(iter({name}))", lambda: next(iter(loader)), hint=_error_hint)
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        fail(f"{name} 의 배치는 (xb, yb) 두 개여야 합니다", _size(batch), "(xb, yb)",
-             "preprocess 가 이미지와 레이블을 함께 돌려줘야 합니다.")
-    return batch[0], batch[1]
-
-
-def check_loaders(train_dl: object, valid_dl: object, batch_size: int = BATCH_SIZE,
-                  device: torch.device | None = None) -> None:
-    """The learner's wrapped loaders give (N, 1, 28, 28) image batches with their labels."""
-    data = check.reference_data()
-    for name, loader, rows in (("train_dl", train_dl, batch_size), ("valid_dl", valid_dl, batch_size * 2)):
-        xb, yb = _first_batch(name, loader)
-        shape = (rows, 1, IMAGE_SIDE, IMAGE_SIDE)
-        if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != shape:
-            fail(f"{name} 의 이미지 배치 모양이 {shape} 이어야 합니다", _size(xb), str(shape),
-                 f"{name} = WrappedDataLoader({name}, preprocess) 로 get_data 의 로더를 감싸세요.")
-        if not isinstance(yb, torch.Tensor) or tuple(yb.shape) != (rows,):
-            fail(f"{name} 의 레이블 배치 모양이 {(rows,)} 이어야 합니다", _size(yb), str((rows,)),
-                 "레이블은 preprocess 에서 그대로 돌려주세요.")
-        if device is not None:
-            for what, tensor in (("이미지", xb), ("레이블", yb)):
-                if not same_device(tensor.device, device):
-                    fail(f"{name} 의 {what} 배치가 장치 {device} 에 있어야 합니다", str(tensor.device),
-                         str(device), "preprocess 안에서 x 와 y 를 모두 .to(device) 로 옮기세요.")
-        if name == "valid_dl":
-            if not (torch.equal(xb.cpu().reshape(rows, -1), data.x_valid[:rows])
-                    and torch.equal(yb.cpu(), data.y_valid[:rows])):
-                fail("valid_dl 의 첫 배치는 검증 데이터의 처음 128장과 그 레이블이어야 합니다",
-                     "다른 이미지나 레이블", "x_valid[:128], y_valid[:128]",
-                     "valid_dl 은 get_data 가 만든 (섞지 않는) 검증 로더를 감싸야 합니다.")
-        else:
-            lookup = _train_labels_by_image()
-            found = [lookup.get(key) for key in _image_keys(xb.detach().cpu().reshape(rows, -1))]
-            if None in found:
-                fail("train_dl 의 이미지는 훈련 데이터의 이미지여야 합니다",
-                     f"훈련 데이터에 없는 이미지 {found.count(None)}장", "0장",
-                     "train_dl 은 get_data 가 만든 훈련 로더를 감싸고, preprocess 는 값은 그대로 두고 "
-                     "모양만 바꿔야 합니다.")
-            if not torch.equal(torch.tensor(found), yb.detach().cpu()):
-                fail("train_dl 의 레이블이 이미지와 짝이 맞아야 합니다", "다른 레이블", "각 이미지의 정답",
-                     "preprocess 는 받은 y 를 그대로 돌려줘야 합니다.")
-        check.passed(f"{name}: 배치 모양 {shape}, 레이블 {(rows,)}"
-                     + (" (장치 device 위)" if device is not None else ""))
-    length = len(train_dl) if hasattr(train_dl, "__len__") else None
-    if length != TRAIN_BATCHES:
-        fail(f"len(train_dl) 이 {TRAIN_BATCHES} 이어야 합니다", str(length), str(TRAIN_BATCHES),
-             "감싼 로더의 __len__ 은 감싼 로더의 len 을 돌려줘야 합니다. 훈련 데이터 50000장, 배치 64 → 782.")
-    check.passed(f"len(train_dl) = {TRAIN_BATCHES}")
 
 
 def check_wrapped_loader(preprocess: Callable, wrapper_class: Callable, train_dl: object,
                          valid_dl: object, rows: int = 100) -> None:
     """Exercise 6: ``preprocess``, ``WrappedDataLoader`` and the two wrapped loaders."""
-    _check_preprocess(preprocess)
+    convnet.check_preprocess(preprocess)
     _check_wrapper_class(wrapper_class, rows)
     check_loaders(train_dl, valid_dl)
 
@@ -696,21 +368,23 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
     check_output("adaptive_model", model, images, images, f"이미지 모양 {tuple(images.shape)}")
     for side in sides:
         other = valid_images(3, side)
+        # Not common.call_learner: this failure names the image size and the output expected,
+        # and its hint comes from trying the model on 28×28 images too.
         try:
-            with _guard(), torch.no_grad():
+            with guard(), torch.no_grad():
                 model(other)
-        except Exception as error:
+        except Exception as error:  # the learner's model, any mistake
             message = f"{type(error).__name__}: {str(error)[:200]}"
             hint = "입력 크기가 달라도 동작해야 합니다. 풀링은 nn.AdaptiveAvgPool2d(1) 로 하세요."
             try:
-                with _guard(), torch.no_grad():
+                with guard(), torch.no_grad():
                     model(check.reference_data().x_valid[:2])
                 hint = ("모델이 아직 입력을 28×28 로 바꿉니다. 이제 모양 바꾸기는 preprocess 가 하므로 "
                         "맨 앞의 Lambda(… view(-1, 1, 28, 28)) 를 빼세요.")
             except Exception:
                 pass
             fail(f"adaptive_model 은 {side}×{side} 이미지도 받아야 합니다", message,
-                 "출력 모양 (3, 10)", hint)
+                 "출력 모양 (3, 10)", hint, cause=error)
         check_output("adaptive_model", model, other, other, f"{side}×{side} 이미지 3장")
 
 

@@ -47,6 +47,24 @@ def call_learner(name: str, function: object, *args, hint: ErrorHint = None, kee
                    hint=_error_hint(hint, error), cause=error)  # the learner's frames under the verdict
 
 
+#: Error messages of the usual mistakes in the hand-written functions of lessons 02-03 (their
+#: log_softmax), and what to do about them.
+SCRATCH_ERROR_HINTS = {
+    "must match the size": ("행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
+                            "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요."),
+}
+
+
+def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
+    """Probe (logits, targets) for the loss and accuracy functions of lessons 02-03: ``rows``
+    rows of 10 scores and a class for each, drawn through check.probe_generator."""
+    # 7 rows, not 10: with 10 rows a missing unsqueeze would broadcast silently.
+    generator = check.probe_generator(seed)
+    logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
+    targets = torch.randint(0, N_CLASSES, (rows,), generator=generator)
+    return logits, targets
+
+
 def call_with_globals(function: Callable, values: dict, read: tuple[str, ...]) -> dict:
     """Call a learner's no-argument ``function`` with some of its globals replaced by ``values``
     for the call and put back afterwards; the values of the ``read`` globals right after the
@@ -94,9 +112,8 @@ def require_weights_and_bias(weights: object, bias: object) -> None:
     """``weights`` and ``bias`` are still the (784, 10) and (10,) tensors the setup cell made."""
     for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
         if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
-            raise check.CheckFailed(
-                f"{check.FAIL_MARK} {name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.\n"
-                f"   힌트: {name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+            check.fail(f"{name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.",
+                       hint=f"{name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
 
 
 def linear_model(weights: object, bias: object, log_probs: bool) -> Callable:
@@ -160,10 +177,9 @@ def affine_model(model: object) -> Callable:
     shapes = ", ".join(str(tuple(p.shape)) for p in parameters) or "없음"
     if len(parameters) != 2 or len(matrices) != 1 or len(vectors) != 1 or tuple(matrices[0].shape) not in (
             (N_PIXELS, N_CLASSES), (N_CLASSES, N_PIXELS)):
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} model 의 매개변수는 가중치 행렬 하나와 편향 하나여야 합니다\n"
-            f"   내 값: {shapes}\n   기대값: (784, 10) 또는 (10, 784) 인 가중치, (10,) 인 편향\n"
-            "   힌트: 이 강의의 모델(로지스틱 회귀) 그대로, 784개의 입력에서 10개의 로짓을 내는 층 하나만 두세요.")
+        check.fail("model 의 매개변수는 가중치 행렬 하나와 편향 하나여야 합니다", got=shapes,
+                   expected="(784, 10) 또는 (10, 784) 인 가중치, (10,) 인 편향",
+                   hint="이 강의의 모델(로지스틱 회귀) 그대로, 784개의 입력에서 10개의 로짓을 내는 층 하나만 두세요.")
     weight, bias = matrices[0], vectors[0]
     if tuple(weight.shape) == (N_CLASSES, N_PIXELS):
         weight = weight.T
@@ -215,10 +231,10 @@ def check_model_matches(model: object, expected: Callable, hint: Callable[[objec
     if not (isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(
             got.detach().double(), want.double(), rtol=1e-4, atol=1e-4, equal_nan=True)):
         shown = f"torch.Tensor(shape={tuple(got.shape)})" if isinstance(got, torch.Tensor) else type(got).__name__
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} model 의 출력이 학습된 매개변수로 계산한 값과 같아야 합니다\n"
-            f"   내 값: model(검증 이미지 {MATCH_ROWS}장) → {shown}\n"
-            f"   기대값: 모양 {tuple(want.shape)}, 매개변수로 계산한 값과 (1e-4 이내로) 같음\n   힌트: {hint(got, want)}")
+        check.fail("model 의 출력이 학습된 매개변수로 계산한 값과 같아야 합니다",
+                   got=f"model(검증 이미지 {MATCH_ROWS}장) → {shown}",
+                   expected=f"모양 {tuple(want.shape)}, 매개변수로 계산한 값과 (1e-4 이내로) 같음",
+                   hint=hint(got, want))
 
 
 VALID_LOSS = "검증 손실 (검증 데이터 10,000장 전체)"
@@ -273,12 +289,11 @@ def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
         loss, accuracy = measured or evaluate(model, data.x_valid, data.y_valid, logits=logits,
                                               preprocess=preprocess)
     except Exception as error:  # the learner's model, any mistake
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} 모델을 검증 데이터(모양 (10000, 784))에 적용하다 오류가 났습니다.\n"
-            f"   오류: {type(error).__name__}: {error}\n"
-            "   힌트: 모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
-            "데이터가 같은 장치(device)에 있는지 확인하세요."
-        ) from error  # the learner's frames are shown under the verdict
+        check.fail("모델을 검증 데이터(모양 (10000, 784))에 적용하다 오류가 났습니다.",
+                   got=f"{type(error).__name__}: {error}",
+                   hint="모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
+                        "데이터가 같은 장치(device)에 있는지 확인하세요.",
+                   cause=error)  # the learner's frames are shown under the verdict
     metrics = {"val_loss": loss, "val_accuracy": accuracy}
     if reference.recording():
         reference.record(lesson, check_name, metrics)
@@ -319,15 +334,12 @@ def check_losses(losses: object, hint_missing: str | None = None, hint_append: s
                     "for epoch in range(epochs): 안에서 훈련 데이터를 에포크마다 한 번씩 도세요.")
         elif isinstance(losses, list) and len(losses) % BATCHES_PER_EPOCH == 0:
             hint = f"에포크 수는 epochs = {EPOCHS} 입니다. for epoch in range(epochs): 로 도세요."
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} losses 에 미니배치마다 손실이 하나씩 있어야 합니다.\n"
-            f"   내 값: {count}\n   기대값: {expected}개 (에포크 {EPOCHS} × 배치 "
-            f"{BATCHES_PER_EPOCH})\n   힌트: {hint}")
+        check.fail("losses 에 미니배치마다 손실이 하나씩 있어야 합니다.", got=count,
+                   expected=f"{expected}개 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})", hint=hint)
     if not all(isinstance(value, float) for value in losses):
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} losses 에는 파이썬 숫자(float)를 넣어야 합니다.\n"
-            "   힌트: losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
-            "계산 그래프까지 메모리에 남습니다.")
+        check.fail("losses 에는 파이썬 숫자(float)를 넣어야 합니다.",
+                   hint="losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
+                        "계산 그래프까지 메모리에 남습니다.")
     check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")
 
 
@@ -339,15 +351,12 @@ def check_choice(name: str, answer: object, right: str, why: dict[str, str]) -> 
     """
     letters = ", ".join(f'"{letter}"' for letter in why)
     if not isinstance(answer, str) or answer.strip().upper() not in why:
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} {name} 에는 보기 하나의 글자를 문자열로 넣으세요.\n"
-            f"   내 값: {answer!r}\n   기대값: {letters} 중 하나\n"
-            f'   힌트: 예를 들어 {name} = "A" 처럼 따옴표 안에 글자 하나를 씁니다.')
+        check.fail(f"{name} 에는 보기 하나의 글자를 문자열로 넣으세요.", got=repr(answer),
+                   expected=f"{letters} 중 하나",
+                   hint=f'예를 들어 {name} = "A" 처럼 따옴표 안에 글자 하나를 씁니다.')
     chosen = answer.strip().upper()
     if chosen != right:
-        raise check.CheckFailed(
-            f"{check.FAIL_MARK} {name}: 보기 {chosen} 는 맞지 않습니다.\n"
-            f"   힌트: {why[chosen]} 다른 보기를 다시 읽어 보세요.")
+        check.fail(f"{name}: 보기 {chosen} 는 맞지 않습니다.", hint=f"{why[chosen]} 다른 보기를 다시 읽어 보세요.")
     check.passed(f"{name}: {right}. {why[right]}")
 
 

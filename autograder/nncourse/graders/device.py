@@ -10,6 +10,9 @@ the function really moves ends up on ``meta``, whatever it forgets stays on the 
 A learner who writes ``torch.device("cuda")`` (or ``"mps"``) on a machine without one gets the
 Korean hint naming ``torch.accelerator.is_available()`` from every check that touches the
 device, never an uncaught error.
+
+The checks of the CNN, its optimizer, fit's history, ``preprocess`` and the wrapped loaders are
+lesson 09's, shared through nncourse.graders.convnet.
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ from torch import nn
 from .. import checks as check
 from .. import reference
 from ..data import IMAGE_SIDE
-from ..training import evaluate, model_device
-from . import cnn, common
 from ..checks import fail
-from .cnn import ACCELERATOR_HINT, is_accelerator_error, same_device
-from .common import VALID_ACCURACY, VALID_LOSS, concept_check, check_trained, diagnose_training
+from ..training import evaluate, model_device
+from . import common, convnet
+from .common import (VALID_ACCURACY, VALID_LOSS, call_learner, concept_check, check_trained,
+                     diagnose_training)
+from .convnet import ACCELERATOR_HINT, guard, is_accelerator_error, same_device, size_of
 
 LESSON = "10_device"
 EPOCHS = 1
-SETTINGS = f"bs=64, lr={cnn.LR}, momentum={cnn.MOMENTUM}, epochs={EPOCHS}"
+SETTINGS = f"bs={convnet.BATCH_SIZE}, lr={convnet.LR}, momentum={convnet.MOMENTUM}, epochs={EPOCHS}"
 META = torch.device("meta")
 #: The reference band comes from CPU runs (several seeds, thread counts and vector ISAs). An
 #: accelerator sums in yet another order (and may use TF32), so for a model trained on one the
@@ -141,10 +145,10 @@ def check_device(device: object, probe: bool = False) -> None:
 def _check_preprocess_moves(preprocess: Callable) -> None:
     data = check.reference_data()
     x, y = data.x_valid[:4].clone(), data.y_valid[:4].clone()
-    with cnn._guard(), _pretend_device(preprocess):
-        result = cnn.run_learner("preprocess(x, y)", preprocess, x, y, hint=_hint_for)
+    with guard(), _pretend_device(preprocess):
+        result = call_learner("preprocess(x, y)", preprocess, x, y, hint=_hint_for)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", cnn._size(result),
+        fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", size_of(result),
              "(xb, yb)", "return x.view(-1, 1, 28, 28).to(device), y.to(device)")
     for what, tensor, code in (("이미지", result[0], "x.view(-1, 1, 28, 28).to(device)"),
                                ("레이블", result[1], "y.to(device)")):
@@ -168,11 +172,11 @@ def check_loaders(preprocess: Callable, train_dl: object, valid_dl: object, devi
     chosen = _as_device("device", device)
     _check_preprocess_moves(preprocess)
     data = check.reference_data()
-    with cnn._guard():
-        cnn.run_learner("preprocess(x, y)", preprocess, data.x_valid[:2].clone(),
-                        data.y_valid[:2].clone(), hint=_hint_for)
-    cnn._check_preprocess(preprocess)
-    cnn.check_loaders(train_dl, valid_dl, device=chosen)
+    with guard():
+        call_learner("preprocess(x, y)", preprocess, data.x_valid[:2].clone(), data.y_valid[:2].clone(),
+                     hint=_hint_for)
+    convnet.check_preprocess(preprocess)
+    convnet.check_loaders(train_dl, valid_dl, device=chosen)
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,10 +185,10 @@ def check_loaders(preprocess: Callable, train_dl: object, valid_dl: object, devi
 
 def _unpack_model_and_opt(result: object) -> tuple[nn.Module, object]:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        fail("get_model() 은 (모델, 옵티마이저) 두 개를 돌려줘야 합니다", cnn._size(result),
+        fail("get_model() 은 (모델, 옵티마이저) 두 개를 돌려줘야 합니다", size_of(result),
              "(model, opt)", "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)")
     model, opt = result
-    cnn.check_is_module("get_model() 의 모델", model)
+    convnet.check_is_module("get_model() 의 모델", model)
     return model, opt
 
 
@@ -202,29 +206,29 @@ def _images(xb: torch.Tensor) -> torch.Tensor:
 def check_get_model(get_model: Callable, device: object, old_model: nn.Module | None = None) -> None:
     """``get_model()`` returns a NEW untrained CNN on ``device`` and its SGD optimizer."""
     chosen = _as_device("device", device)
-    with cnn._guard():
-        model, opt = _unpack_model_and_opt(cnn.run_learner("get_model()", get_model, hint=_hint_for))
-        second, _ = _unpack_model_and_opt(cnn.run_learner("get_model()", get_model, hint=_hint_for))
+    with guard():
+        model, opt = _unpack_model_and_opt(call_learner("get_model()", get_model, hint=_hint_for))
+        second, _ = _unpack_model_and_opt(call_learner("get_model()", get_model, hint=_hint_for))
     if _shares_parameters(model, old_model):
         fail("get_model() 은 새 모델을 만들어야 합니다", "이미 학습된 cpu_model", "mnist_cnn() 으로 만든 새 모델",
              OLD_MODEL_HINT)
     if _shares_parameters(model, second):
         fail("get_model() 은 부를 때마다 새 모델을 만들어야 합니다", "두 번 불렀더니 같은 모델",
              "서로 다른 모델 두 개", "함수 안에서 model = mnist_cnn() 으로 모델을 만드세요.")
-    cnn.check_conv_layers("get_model() 의 모델", model)
+    convnet.check_conv_layers("get_model() 의 모델", model)
     where = model_device(model)
     if not same_device(where, chosen):
         fail("get_model() 의 모델이 device 에 있어야 합니다", str(where), str(chosen),
              "mnist_cnn().to(device) 로 옮기세요.")
-    loss = cnn.initial_loss(model, preprocess=_images)
-    if not loss > cnn.UNTRAINED_LOSS:
+    loss = convnet.initial_loss(model, preprocess=_images)
+    if not loss > convnet.UNTRAINED_LOSS:
         fail("get_model() 의 모델은 학습되지 않은 새 모델이어야 합니다", f"검증 이미지 1000장의 손실 {loss:.4f}",
-             f"약 2.30 (> {cnn.UNTRAINED_LOSS})", OLD_MODEL_HINT)
+             f"약 2.30 (> {convnet.UNTRAINED_LOSS})", OLD_MODEL_HINT)
     check.passed("get_model() 은 부를 때마다 학습되지 않은 새 모델을 만듭니다")
-    cnn.check_optimizer(model, opt)
-    with cnn._guard(), _pretend_device(get_model):
+    convnet.check_optimizer(model, opt)
+    with guard(), _pretend_device(get_model):
         pretend, _ = _unpack_model_and_opt(
-            cnn.run_learner("get_model() (device = meta)", get_model, hint=_hint_for))
+            call_learner("get_model() (device = meta)", get_model, hint=_hint_for))
     stayed = [name for name, p in pretend.named_parameters() if p.device != META]
     if stayed:
         fail("get_model() 은 모델을 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
@@ -267,7 +271,7 @@ def check_training(model: object, history: object, opt: object, device: object,
                    old_model: nn.Module | None = None) -> None:
     """The model trained on the device is a fresh one, and it learned as much as the reference."""
     chosen = _as_device("device", device)
-    cnn.check_is_module("model", model)
+    convnet.check_is_module("model", model)
     if _shares_parameters(model, old_model):
         fail("장치에서 학습한 model 은 새 모델이어야 합니다", "cpu_model 과 같은 모델", "get_model() 로 만든 새 모델",
              OLD_MODEL_HINT)
@@ -276,10 +280,10 @@ def check_training(model: object, history: object, opt: object, device: object,
         fail("model 의 매개변수가 device 에 있어야 합니다", str(where), str(chosen),
              "model, opt = get_model() 으로 device 위의 모델을 받으세요.")
     check.passed("model 은 cpu_model 과 다른 모델이고 device 에 있습니다")
-    cnn.check_history(history, EPOCHS)
-    cnn.check_fresh_start(history, hint=OLD_MODEL_HINT)
-    cnn.check_optimizer(model, opt)
-    measured = cnn.check_history_matches_model(history, model, preprocess=_images)
+    convnet.check_history(history, EPOCHS)
+    convnet.check_fresh_start(history, hint=OLD_MODEL_HINT)
+    convnet.check_optimizer(model, opt)
+    measured = convnet.check_history_matches_model(history, model, preprocess=_images)
     if where.type != "cpu" and not reference.recording():
         _check_trained_on_accelerator(model)
         return

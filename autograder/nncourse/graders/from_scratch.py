@@ -11,28 +11,12 @@ import torch.nn.functional as F
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
 from . import common
-from .common import EPOCHS, check_losses, check_trained
+from .common import EPOCHS, call_learner, check_losses, check_trained, probe_inputs
 
 LESSON = "02_from_scratch"
 
-
-def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
-    # 7 rows, not 10: with 10 rows a missing unsqueeze would broadcast silently.
-    generator = check.probe_generator(seed)
-    logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
-    targets = torch.randint(0, N_CLASSES, (rows,), generator=generator)
-    return logits, targets
-
-
 #: Error messages of the usual mistakes in lesson 02's functions, and what to do about them.
-ERROR_HINTS = {
-    "must match the size": ("행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
-                            "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요."),
-}
-
-
-def call_learner(name: str, function: object, *args):
-    return common.call_learner(name, function, *args, hint=ERROR_HINTS)
+ERROR_HINTS = common.SCRATCH_ERROR_HINTS
 
 
 def check_parameters(weights: object, bias: object) -> None:
@@ -44,15 +28,12 @@ def check_parameters(weights: object, bias: object) -> None:
     check.dtype("weights", weights, torch.float32)
     for name, tensor in (("weights", weights), ("bias", bias)):
         if not tensor.requires_grad:
-            raise check.CheckFailed(
-                f"{check.FAIL_MARK} {name} 의 requires_grad 가 False 입니다.\n"
-                f"   힌트: {name}.requires_grad_() 를 호출해야 PyTorch 가 기울기를 계산합니다.")
+            check.fail(f"{name} 의 requires_grad 가 False 입니다.",
+                       hint=f"{name}.requires_grad_() 를 호출해야 PyTorch 가 기울기를 계산합니다.")
         if not tensor.is_leaf:
-            raise check.CheckFailed(
-                f"{check.FAIL_MARK} {name} 이(가) 잎(leaf) 텐서가 아닙니다. 이대로는 {name}.grad 가 "
-                "채워지지 않습니다.\n   힌트: torch.randn(...) / math.sqrt(784) 로 값을 먼저 만든 뒤에 "
-                ".requires_grad_() 를 호출하세요. requires_grad=True 로 만든 뒤 나누면 나눗셈 결과는 "
-                "잎 텐서가 아닙니다.")
+            check.fail(f"{name} 이(가) 잎(leaf) 텐서가 아닙니다. 이대로는 {name}.grad 가 채워지지 않습니다.",
+                       hint="torch.randn(...) / math.sqrt(784) 로 값을 먼저 만든 뒤에 .requires_grad_() 를 "
+                            "호출하세요. requires_grad=True 로 만든 뒤 나누면 나눗셈 결과는 잎 텐서가 아닙니다.")
     check.passed("weights 와 bias 는 기울기를 계산하는 잎(leaf) 텐서입니다")
     scale = weights.detach().std().item()
     check.close("weights 의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
@@ -62,7 +43,7 @@ def check_parameters(weights: object, bias: object) -> None:
 
 def check_log_softmax(log_softmax: Callable, rows: int = 7) -> None:
     logits, _ = probe_inputs(rows)
-    got = call_learner("log_softmax", log_softmax, logits.clone())
+    got = call_learner("log_softmax", log_softmax, logits.clone(), hint=ERROR_HINTS)
     expected = torch.log_softmax(logits, dim=-1)
     hint = "x - x.exp().sum(-1).log().unsqueeze(-1) 처럼, 행마다 log(Σ exp) 를 빼세요."
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
@@ -76,7 +57,7 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7) -> None:
 def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> None:
     xb = check.reference_data().x_valid[:5]
     with torch.no_grad():
-        got = call_learner("model", model, xb)
+        got = call_learner("model", model, xb, hint=ERROR_HINTS)
         logits = xb @ weights + bias
     hint = "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다."
     if isinstance(got, torch.Tensor) and got.shape == logits.shape and torch.allclose(got, logits, atol=1e-5):
@@ -87,7 +68,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> N
 def check_nll(nll: Callable) -> None:
     logits, targets = probe_inputs()
     log_probs = torch.log_softmax(logits, dim=-1)
-    got = call_learner("nll", nll, log_probs, targets)
+    got = call_learner("nll", nll, log_probs, targets, hint=ERROR_HINTS)
     expected = F.nll_loss(log_probs, targets)
     hint = "정답 위치의 로그 확률을 골라 평균을 내고 부호를 바꾸세요: -input[range(n), target].mean()"
     if isinstance(got, torch.Tensor) and got.numel() == 1:
@@ -104,7 +85,7 @@ def check_accuracy(accuracy: Callable) -> None:
     predicted = logits.argmax(dim=1)
     targets[:3] = predicted[:3]
     targets[-1] = (predicted[-1] + 1) % N_CLASSES
-    got = call_learner("accuracy", accuracy, logits, targets)
+    got = call_learner("accuracy", accuracy, logits, targets, hint=ERROR_HINTS)
     expected = (logits.argmax(dim=1) == targets).float().mean()
     hint = "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요."
     if isinstance(got, torch.Tensor) and got.numel() == 1:

@@ -11,12 +11,15 @@ import torch.nn.functional as F
 
 from .. import checks as check
 from ..data import N_CLASSES
-from .common import (check_model_matches, check_trained, concept_check, is_instance, linear_model, output_kind,
-                     require_weights_and_bias)
-from .from_scratch import call_learner, probe_inputs
+from .common import (SCRATCH_ERROR_HINTS, call_learner, check_model_matches, check_trained, concept_check,
+                     is_instance, linear_model, output_kind, probe_inputs, require_weights_and_bias)
 
 LESSON = "03_functional"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
+
+#: Error messages of the usual mistakes in lesson 03's functions (its model starts from lesson
+#: 02's hand-written log_softmax), and what to do about them.
+ERROR_HINTS = SCRATCH_ERROR_HINTS
 
 
 NORMALISED_HINT = {
@@ -31,7 +34,8 @@ NORMALISED_HINT = {
 def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, seed: int = 1234) -> None:
     """``cross_entropy_by_parts(logits, target)`` equals ``F.cross_entropy`` on probe inputs."""
     logits, targets = probe_inputs(rows, seed)
-    got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone())
+    got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone(),
+                       hint=ERROR_HINTS)
     expected = F.cross_entropy(logits, targets)
     hint = "F.nll_loss(F.log_softmax(logits, dim=-1), target) 처럼, 로그 소프트맥스를 먼저 적용한 뒤 음의 로그 우도를 구하세요."
     if isinstance(got, torch.Tensor) and got.numel() == 1:
@@ -69,17 +73,16 @@ def check_loss_func(loss_func: object) -> None:
                 "loss_func = F.cross_entropy 를 넣으세요.")
     elif callable(loss_func):
         logits, targets = probe_inputs()
-        try:
-            same = torch.allclose(torch.as_tensor(loss_func(logits, targets)), F.cross_entropy(logits, targets))
-        except Exception:  # the learner's function, any mistake
+        try:  # only to name the mistake: an error here (the learner's, or a wrong shape) is no match
+            got = call_learner("loss_func", loss_func, logits, targets)
+            same = torch.allclose(torch.as_tensor(got), F.cross_entropy(logits, targets))
+        except Exception:  # check.CheckFailed included
             same = False
         if same:
             hint = ("계산은 같지만 F.cross_entropy 를 감싼 다른 함수입니다. 감쌀 필요 없이 "
                     "loss_func = F.cross_entropy 로 충분합니다.")
     name = getattr(loss_func, "__name__", type(loss_func).__name__)
-    raise check.CheckFailed(
-        f"{check.FAIL_MARK} loss_func 가 F.cross_entropy 여야 합니다\n   내 값: {name}\n"
-        f"   기대값: F.cross_entropy\n   힌트: {hint}")
+    check.fail("loss_func 가 F.cross_entropy 여야 합니다", got=name, expected="F.cross_entropy", hint=hint)
 
 
 def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, images: int = 5,
@@ -93,7 +96,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, imag
     try:
         with torch.no_grad():
             bias.copy_(torch.linspace(-0.5, 0.5, N_CLASSES))
-            got = call_learner("model", model, xb)
+            got = call_learner("model", model, xb, hint=ERROR_HINTS)
             logits = xb @ weights + bias
             without_bias = xb @ weights
     finally:

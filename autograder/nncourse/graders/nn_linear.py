@@ -9,99 +9,46 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from .. import checks as check
-from ..data import N_CLASSES, N_PIXELS
 from . import common
-from .common import concept_check, check_losses, check_trained, output_kind
+from .common import concept_check, check_losses, check_trained
+from .logistic import check_structure, output_diagnosis, softmax_hint
 
 LESSON = "05_nn_linear"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
-N_PARAMETERS = N_PIXELS * N_CLASSES + N_CLASSES  # 7,850
 
 
-def _fail(text: str) -> None:
-    raise check.CheckFailed(f"{check.FAIL_MARK} {text}")
+def _init_hint(error: Exception) -> str:
+    """What to fix when the learner's class cannot be built."""
+    if "Module.__init__() call" in str(error):
+        return ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 nn.Module 이 층과 매개변수를 "
+                "기록할 수 있습니다.")
+    return "__init__ 이 인자 없이 불릴 수 있어야 합니다: def __init__(self):"
 
 
 def instantiate(model_class: object, name: str = "Mnist_Logistic") -> nn.Module:
-    """``model_class()``, with a hint when the class cannot be built."""
+    """``model_class()``, with a hint when the class cannot be built; the notebook's random
+    numbers are left as they were."""
     if not isinstance(model_class, type):
-        _fail(f"{name} 은(는) 클래스여야 합니다 (지금은 {type(model_class).__name__}).\n"
-              f"   힌트: class {name}(nn.Module): 로 정의하세요.")
-    try:
-        with torch.random.fork_rng(devices=[]):
-            return model_class()
-    except Exception as error:  # the learner's class, any mistake
-        hint = "__init__ 이 인자 없이 불릴 수 있어야 합니다: def __init__(self):"
-        if "Module.__init__() call" in str(error):
-            hint = ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 nn.Module 이 층과 매개변수를 "
-                    "기록할 수 있습니다.")
-        _fail(f"{name}() 으로 모델을 만들다 오류가 났습니다: {type(error).__name__}: {error}\n"
-              f"   힌트: {hint}")
+        check.fail(f"{name} 은(는) 클래스여야 합니다 (지금은 {type(model_class).__name__}).",
+                   hint=f"class {name}(nn.Module): 로 정의하세요.")
+    return common.call_learner(f"{name}()", model_class, hint=_init_hint, keep_random=True)
 
 
-def check_structure(model: object, name: str = "모델") -> nn.Linear:
-    """``model`` is an ``nn.Module`` holding exactly one ``nn.Linear(784, 10)`` with a bias and
-    7,850 parameters in all. Returns that layer."""
-    if not isinstance(model, nn.Module):
-        _fail(f"{name}이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
-              "   힌트: class Mnist_Logistic(nn.Module): 처럼 nn.Module 을 상속하세요.")
-    linears = [module for module in model.modules() if isinstance(module, nn.Linear)]
-    if not linears:
-        _fail(f"{name}에 nn.Linear 층이 없습니다.\n"
-              "   힌트: __init__ 에서 self.lin = nn.Linear(784, 10) 으로 선형 층을 만드세요. "
-              "지역 변수(lin = ...)가 아니라 self 의 속성이어야 nn.Module 이 층을 기록합니다.")
-    if len(linears) > 1:
-        _fail(f"{name}에 nn.Linear 층이 {len(linears)}개 있습니다. 이 강의의 모델은 선형 층 하나입니다.\n"
-              "   힌트: self.lin = nn.Linear(784, 10) 하나만 만드세요.")
-    lin = linears[0]
-    sizes = (lin.in_features, lin.out_features)
-    hint = "nn.Linear(입력 특성 수, 출력 특성 수) 입니다. 픽셀 784개가 들어가 숫자 10개의 로짓이 나옵니다."
-    if sizes == (N_CLASSES, N_PIXELS):
-        hint = ("입력과 출력의 순서가 바뀌었습니다. nn.Linear(입력, 출력) 이므로 nn.Linear(784, 10) 입니다. "
-                "(층 안의 weight 모양이 (10, 784) 인 것과 헷갈리지 마세요.)")
-    check.equal("nn.Linear 의 (in_features, out_features)", sizes, (N_PIXELS, N_CLASSES), hint)
-    if lin.bias is None:
-        _fail("선형 층에 편향(bias)이 없습니다.\n"
-              "   힌트: bias=False 를 지우세요. nn.Linear 는 기본으로 편향을 만들고, 04 강의의 모델에도 "
-              "편향이 있었습니다.")
-    check.passed("선형 층에 편향(bias)이 있습니다")
-    count = sum(parameter.numel() for parameter in model.parameters())
-    hint = "가중치 784×10 개와 편향 10 개, 모두 7,850 개여야 합니다."
-    if count > N_PARAMETERS:
-        hint = ("선형 층 말고도 매개변수가 더 있습니다. 04 강의의 self.weights, self.bias (nn.Parameter) 를 "
-                "지우세요. nn.Linear 가 그 둘을 대신 만들고 초기화합니다.")
-    check.equal(f"{name}의 매개변수 수 (784×10 + 10)", count, N_PARAMETERS, hint)
-    return lin
+def _forward_hint(error: Exception) -> str:
+    """What to fix when the learner's forward raises."""
+    if "cannot be multiplied" in str(error) or "size mismatch" in str(error):
+        return ("층 안의 weight 는 (출력 10, 입력 784) 모양이라 xb @ self.lin.weight 는 모양이 맞지 "
+                "않습니다. 직접 곱하지 말고 층을 함수처럼 불러 self.lin(xb) 로 계산하세요.")
+    return "forward(self, xb) 가 self.lin(xb) 를 돌려주는지 보세요."
 
 
 def _forward(model: nn.Module, xb: torch.Tensor) -> object:
-    try:
-        return model(xb)
-    except Exception as error:  # the learner's forward, any mistake
-        hint = "forward(self, xb) 가 self.lin(xb) 를 돌려주는지 보세요."
-        if "cannot be multiplied" in str(error) or "size mismatch" in str(error):
-            hint = ("층 안의 weight 는 (출력 10, 입력 784) 모양이라 xb @ self.lin.weight 는 모양이 맞지 "
-                    "않습니다. 직접 곱하지 말고 층을 함수처럼 불러 self.lin(xb) 로 계산하세요.")
-        _fail(f"모델에 검증 이미지 {len(xb)}장을 넣다 오류가 났습니다: {type(error).__name__}: {error}\n"
-              f"   힌트: {hint}")
-
-
-def softmax_hint(out: object, logits: torch.Tensor | None = None) -> str | None:
-    """A hint when ``out`` looks like (log-)probabilities instead of raw scores (logits)."""
-    after = ("F.cross_entropy 가 안에서 로그 소프트맥스를 계산하므로, forward 는 선형 층의 출력(로짓)을 "
-             "그대로 돌려줘야 합니다: return self.lin(xb)")
-    kind = output_kind(out)
-    if kind == "softmax":
-        return "forward 에서 소프트맥스를 적용했습니다. " + after
-    if kind == "log_softmax":
-        return "forward 에서 로그 소프트맥스를 적용했습니다. " + after
-    return None
+    return common.call_learner(f"model(검증 이미지 {len(xb)}장)", model, xb, hint=_forward_hint)
 
 
 def check_model(model_class: object, rows: int = 5) -> None:
@@ -128,39 +75,27 @@ def check_model_is_trainable(model_class: object) -> None:
     check.tensor_close("model(검증 이미지 3장)", out.detach() if isinstance(out, torch.Tensor) else out,
                        lin(xb).detach(), 1e-5, hint)
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
-        _fail("모델 출력에서 선형 층까지 기울기를 구할 수 없습니다.\n"
-              "   힌트: forward 안에서 torch.no_grad() 나 .detach() 를 쓰지 마세요.")
+        check.fail("모델 출력에서 선형 층까지 기울기를 구할 수 없습니다.",
+                   hint="forward 안에서 torch.no_grad() 나 .detach() 를 쓰지 마세요.")
     out.sum().backward()
     if lin.weight.grad is None or lin.bias.grad is None:
-        _fail("loss.backward() 뒤에 선형 층의 weight.grad 나 bias.grad 가 비어 있습니다.\n"
-              "   힌트: forward 가 self.lin(xb) 를 돌려주는지 보세요.")
+        check.fail("loss.backward() 뒤에 선형 층의 weight.grad 나 bias.grad 가 비어 있습니다.",
+                   hint="forward 가 self.lin(xb) 를 돌려주는지 보세요.")
     check.passed("모델 출력에서 가중치와 편향까지 기울기가 흐릅니다")
     shared = set(common.parameter_identities(first)) & set(common.parameter_identities(second))
     if shared:
-        _fail("모델을 두 번 만들었더니 두 모델이 같은 매개변수를 나눠 씁니다.\n"
-              "   힌트: 선형 층을 클래스 밖에 하나만 만들어 두지 말고, __init__ 안에서 "
-              "self.lin = nn.Linear(784, 10) 으로 모델마다 새로 만드세요.")
+        check.fail("모델을 두 번 만들었더니 두 모델이 같은 매개변수를 나눠 씁니다.",
+                   hint="선형 층을 클래스 밖에 하나만 만들어 두지 말고, __init__ 안에서 "
+                        "self.lin = nn.Linear(784, 10) 으로 모델마다 새로 만드세요.")
     check.passed("모델을 만들 때마다 새로 초기화된 선형 층이 생깁니다")
-
-
-def output_diagnosis(model: Callable) -> Callable[[float, float, dict], str | None]:
-    """A ``diagnose`` for ``check_trained``: names a softmax inside ``forward``."""
-    def diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
-        try:
-            with torch.no_grad():
-                out = model(check.reference_data().x_valid[:100])
-        except Exception:
-            return None
-        return softmax_hint(out)
-    return diagnose
 
 
 def check_training(model: object, losses: object) -> None:
     """The model trained by the learner's ``fit()``, scored on the whole validation set."""
     check_losses(losses, "losses = [] 로 시작하고, fit() 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
     if not common.is_module(model):
-        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
-              "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
+        check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
+                   hint="model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS, diagnose=output_diagnosis(trained))

@@ -26,13 +26,6 @@ PROBE_IMAGES = 160
 PROBE_EPOCHS = 2
 
 
-def _fail(message: str, cause: BaseException | None = None) -> None:
-    # cause: the learner's exception, whose frames are shown under the verdict (nncourse.verdict)
-    if cause is None:
-        raise check.CheckFailed(f"{check.FAIL_MARK} {message}")
-    raise check.CheckFailed(f"{check.FAIL_MARK} {message}") from cause
-
-
 NORMALISED_HINT = {
     "log_softmax": ("forward 의 출력이 이미 로그 확률입니다(행마다 logsumexp 가 0). forward 안에서 "
                     "log_softmax 를 빼세요. 손실 함수 F.cross_entropy 가 로그 소프트맥스를 계산합니다."),
@@ -41,28 +34,29 @@ NORMALISED_HINT = {
 }
 
 
-def _instantiate(cls: object) -> nn.Module:
-    """One instance of the learner's class, without touching the notebook's random numbers."""
-    if not isinstance(cls, type):
-        _fail(f"Mnist_Logistic 은(는) 클래스여야 합니다 (지금은 {type(cls).__name__}).\n"
-              "   힌트: class Mnist_Logistic(nn.Module): 로 정의하세요.")
-    if not issubclass(cls, nn.Module):
-        _fail(f"{cls.__name__} 이(가) nn.Module 을 상속하지 않습니다.\n"
-              "   힌트: class Mnist_Logistic(nn.Module): 처럼 괄호 안에 nn.Module 을 적으세요. 그래야 "
-              "parameters(), zero_grad() 같은 메서드를 물려받습니다.")
-    # fork_rng: the check must not shift the random numbers of the model the notebook builds next.
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        try:
-            return cls()
-        except Exception as error:  # the learner's __init__, any mistake
-            failure = error
-    hint = "__init__ 이 인자 없이 Mnist_Logistic() 으로 만들어지는지 보세요."
-    if "before Module.__init__() call" in str(failure):
-        hint = ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
+def _init_hint(error: Exception) -> str:
+    """What to fix when the learner's class cannot be built."""
+    if "before Module.__init__() call" in str(error):
+        return ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
                 "매개변수를 기록할 준비를 합니다.")
-    _fail(f"Mnist_Logistic() 을 만들다 오류가 났습니다: {type(failure).__name__}: {failure}\n"
-          f"   힌트: {hint}", cause=failure)
+    return "__init__ 이 인자 없이 Mnist_Logistic() 으로 만들어지는지 보세요."
+
+
+def _instantiate(cls: object, seed: int = 0) -> nn.Module:
+    """One instance of the learner's class, built from torch seed ``seed``, without touching the
+    notebook's random numbers."""
+    if not isinstance(cls, type):
+        check.fail(f"Mnist_Logistic 은(는) 클래스여야 합니다 (지금은 {type(cls).__name__}).",
+                   hint="class Mnist_Logistic(nn.Module): 로 정의하세요.")
+    if not issubclass(cls, nn.Module):
+        check.fail(f"{cls.__name__} 이(가) nn.Module 을 상속하지 않습니다.",
+                   hint="class Mnist_Logistic(nn.Module): 처럼 괄호 안에 nn.Module 을 적으세요. 그래야 "
+                        "parameters(), zero_grad() 같은 메서드를 물려받습니다.")
+    # fork_rng (every device, not only the CPU as call_learner's keep_random): the check must not
+    # shift the random numbers of the model the notebook builds next.
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return common.call_learner("Mnist_Logistic()", cls, hint=_init_hint)
 
 
 def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
@@ -72,10 +66,10 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
         plain = getattr(module, "plain_tensors", None) or [
             name for name, value in vars(module).items() if isinstance(value, torch.Tensor)]
         found = f" (텐서 속성 {', '.join(plain)} 은(는) 있지만 매개변수로 등록되지 않았습니다)" if plain else ""
-        _fail(f"model.parameters() 가 비어 있습니다{found}.\n"
-              "   힌트: self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
-              "매개변수로 기록합니다. 그냥 텐서를 속성에 넣으면 parameters() 에도 zero_grad() 에도 "
-              "나타나지 않아 학습되지 않습니다.")
+        check.fail(f"model.parameters() 가 비어 있습니다{found}.",
+                   hint="self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
+                        "매개변수로 기록합니다. 그냥 텐서를 속성에 넣으면 parameters() 에도 zero_grad() 에도 "
+                        "나타나지 않아 학습되지 않습니다.")
     shapes = {name: tuple(p.shape) for name, p in params.items()}
     weights = [p for p in params.values() if tuple(p.shape) == (N_PIXELS, N_CLASSES)]
     biases = [p for p in params.values() if tuple(p.shape) == (N_CLASSES,)]
@@ -86,8 +80,8 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
     elif len(weights) == 1 and not biases:
         hint = "편향(bias)이 없습니다. self.bias = nn.Parameter(torch.zeros(10)) 도 만드세요."
     if len(params) != 2 or len(weights) != 1 or len(biases) != 1:
-        _fail(f"매개변수가 (784, 10) 가중치 하나와 (10,) 편향 하나여야 합니다\n"
-              f"   내 값: {shapes}\n   기대값: {{'weights': (784, 10), 'bias': (10,)}}\n   힌트: {hint}")
+        check.fail("매개변수가 (784, 10) 가중치 하나와 (10,) 편향 하나여야 합니다", got=str(shapes),
+                   expected="{'weights': (784, 10), 'bias': (10,)}", hint=hint)
     return weights[0], biases[0]
 
 
@@ -107,16 +101,14 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
         bias.copy_(torch.linspace(-0.5, 0.5, N_CLASSES))
         xb = check.reference_data().x_valid[start:start + images]
         try:
-            got = module(xb)
-        except Exception as error:  # the learner's forward, any mistake
-            got = error
-        expected = xb @ weights + bias
-        without_bias = xb @ weights
-        bias.copy_(saved)
-    if isinstance(got, Exception):
-        _fail(f"model(xb) 를 실행하다 오류가 났습니다: {type(got).__name__}: {got}\n"
-              "   힌트: forward(self, xb) 가 xb @ self.weights + self.bias 를 돌려주는지 보세요. "
-              "forward 라는 이름과 self 인자를 빠뜨리지 않았는지도 보세요.", cause=got)
+            got = common.call_learner(
+                "model(xb)", module, xb,
+                hint="forward(self, xb) 가 xb @ self.weights + self.bias 를 돌려주는지 보세요. "
+                     "forward 라는 이름과 self 인자를 빠뜨리지 않았는지도 보세요.")
+            expected = xb @ weights + bias
+            without_bias = xb @ weights
+        finally:  # a failed forward too
+            bias.copy_(saved)
     hint = "forward(self, xb) 는 xb @ self.weights + self.bias 를 돌려줘야 합니다."
     kind = output_kind(got)
     if kind:
@@ -128,20 +120,14 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
 
 def check_fresh_parameters(cls: type) -> None:
     """Two instances hold their own, differently initialised parameters."""
-    first, second = _instantiate(cls), _instantiate_other(cls)
+    first, second = _instantiate(cls), _instantiate(cls, seed=1)
     w1, _ = _find_parameters(first)
     w2, _ = _find_parameters(second)
     if w1.data_ptr() == w2.data_ptr() or torch.equal(w1, w2):
-        _fail("Mnist_Logistic() 을 두 번 만들었더니 두 모델의 가중치가 같은 텐서입니다.\n"
-              "   힌트: 가중치는 __init__ 안에서 torch.randn(...) 으로 새로 만드세요. 클래스 밖에서 만든 텐서를 "
-              "nn.Parameter 로 감싸면 모든 모델이 그 텐서 하나를 나눠 씁니다.")
+        check.fail("Mnist_Logistic() 을 두 번 만들었더니 두 모델의 가중치가 같은 텐서입니다.",
+                   hint="가중치는 __init__ 안에서 torch.randn(...) 으로 새로 만드세요. 클래스 밖에서 만든 텐서를 "
+                        "nn.Parameter 로 감싸면 모든 모델이 그 텐서 하나를 나눠 씁니다.")
     check.passed("Mnist_Logistic() 으로 만든 모델마다 자기 매개변수를 가집니다")
-
-
-def _instantiate_other(cls: type) -> nn.Module:
-    with torch.random.fork_rng():
-        torch.manual_seed(1)
-        return cls()
 
 
 def check_parameter_count(n_params: object) -> None:
@@ -199,11 +185,8 @@ def _run_fit(fit, probe: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict:
     """Call the learner's fit() with the probe in place of the notebook's globals (put back
     afterwards); the globals ``losses`` and ``lr`` as fit left them."""
     probe_globals = dict(model=probe, x_train=x, y_train=y, n=len(x), epochs=PROBE_EPOCHS, losses=[])
-    try:
-        return common.call_with_globals(fit, probe_globals, read=("losses", "lr"))
-    except Exception as error:  # the learner's fit, any mistake
-        failure = error
-    _explain_fit_error(failure, probe, x, y)
+    return common.call_learner("시험용 모델로 fit()", common.call_with_globals, fit, probe_globals, ("losses", "lr"),
+                               hint=lambda error: _fit_error_hint(error, probe, x, y))
 
 
 ZERO_GRAD_IN_LOOP = ("model.zero_grad() 가 for p in model.parameters(): 반복문 안에 들어가 있습니다. 그러면 첫 매개변수를 "
@@ -230,9 +213,9 @@ def _zero_grad_inside_parameter_loop(probe: nn.Module, x: torch.Tensor, y: torch
     return _same(probe, model)
 
 
-def _explain_fit_error(error: Exception, probe: nn.Module | None = None,
-                       x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> None:
-    """Name the likely mistake behind an exception raised by the learner's fit()."""
+def _fit_error_hint(error: Exception, probe: nn.Module | None = None,
+                    x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> str:
+    """The likely mistake behind an exception raised by the learner's fit()."""
     message = str(error)
     hint = ("위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
             "x_train, y_train, losses 를 씁니다.")
@@ -250,21 +233,20 @@ def _explain_fit_error(error: Exception, probe: nn.Module | None = None,
     elif isinstance(error, AttributeError) and "ProbeLogistic" in message:
         hint = ("fit 이 매개변수를 이름(model.weights 같은)으로 불렀습니다. 확인 셀은 매개변수 이름이 다른 "
                 "시험용 모델로 fit 을 실행합니다. 이름 대신 for p in model.parameters(): 로 모든 매개변수를 도세요.")
-    _fail("시험용 모델로 fit() 을 실행하다 오류가 났습니다.\n"
-          f"   오류: {type(error).__name__}: {error}\n   힌트: {hint}", cause=error)
+    return hint
 
 
 def check_fit(fit: object, start: int = 0) -> None:
     """Run the learner's no-argument fit() on a stand-in model and a few images, with the
     notebook's globals swapped for the probe's, and compare with a correct update."""
     if not callable(fit) or not (hasattr(fit, "__globals__") or hasattr(fit, "call_with_globals")):
-        _fail(f"fit 은 def 로 정의한 함수여야 합니다 (지금은 {type(fit).__name__}).")
+        check.fail(f"fit 은 def 로 정의한 함수여야 합니다 (지금은 {type(fit).__name__}).")
     required = [p.name for p in inspect.signature(fit).parameters.values()
                 if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if required:
-        _fail(f"fit 이 인자 {', '.join(required)} 을(를) 받습니다.\n"
-              "   힌트: 이번 강의의 fit 은 인자 없이 fit() 으로 부릅니다. 필요한 것은 전역 변수 model, lr, "
-              "epochs 등에서 읽습니다. fit 에 인자를 주는 것은 08 강의에서 합니다.")
+        check.fail(f"fit 이 인자 {', '.join(required)} 을(를) 받습니다.",
+                   hint="이번 강의의 fit 은 인자 없이 fit() 으로 부릅니다. 필요한 것은 전역 변수 model, lr, "
+                        "epochs 등에서 읽습니다. fit 에 인자를 주는 것은 08 강의에서 합니다.")
     check.passed("fit 은 인자 없이 부를 수 있는 함수입니다")
 
     data = check.reference_data()
@@ -297,8 +279,8 @@ def check_fit(fit: object, start: int = 0) -> None:
             hint = f"학습률 lr 이 {lr} 입니다. 이 강의의 학습률은 lr = {LR} 입니다."
         elif _same(probe, _simulate(x, y, batches=len(x) // BATCH_SIZE)):
             hint = "마지막 작은 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
-        _fail(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다\n"
-              f"   힌트: {hint}")
+        check.fail(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다",
+                   hint=hint)
     expected_count = PROBE_EPOCHS * ((PROBE_IMAGES - 1) // BATCH_SIZE + 1)
     count = len(losses) if isinstance(losses, list) else type(losses).__name__
     if count != expected_count or not all(isinstance(v, float) for v in losses):
@@ -309,8 +291,8 @@ def check_fit(fit: object, start: int = 0) -> None:
                     "계산하세요: (n - 1) // bs + 1.")
         elif isinstance(count, int) and count == expected_count:
             hint = "losses 에는 파이썬 숫자를 넣으세요: losses.append(loss.item())."
-        _fail(f"fit() 이 미니배치마다 손실을 전역 리스트 losses 에 넣어야 합니다\n"
-              f"   내 값: {count}개\n   기대값: {expected_count}개 (파이썬 float)\n   힌트: {hint}")
+        check.fail("fit() 이 미니배치마다 손실을 전역 리스트 losses 에 넣어야 합니다", got=f"{count}개",
+                   expected=f"{expected_count}개 (파이썬 float)", hint=hint)
     check.passed(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대한 대로 학습시키고, "
                  f"손실 {expected_count}개를 losses 에 넣었습니다")
 
@@ -321,11 +303,11 @@ def check_training(model: object, losses: object, lr: object = LR, epochs: objec
                 f"이 강의는 학습률 {LR} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
     check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
     if not common.is_module(model):
-        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
-              "   힌트: model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
+        check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
+                   hint="model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
     if not list(model.parameters()):
-        _fail("model.parameters() 가 비어 있어 아무것도 학습되지 않았습니다.\n"
-              "   힌트: Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
+        check.fail("model.parameters() 가 비어 있어 아무것도 학습되지 않았습니다.",
+                   hint="Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
     check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)

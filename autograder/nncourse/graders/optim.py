@@ -13,7 +13,6 @@ import math
 import weakref
 from collections.abc import Callable
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 from torch import optim as torch_optim
@@ -22,7 +21,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 from .. import checks as check
 from . import common
 from .common import BATCHES_PER_EPOCH, EPOCHS, concept_check, check_losses, check_trained
-from .nn_linear import check_structure, output_diagnosis
+from .logistic import check_structure, output_diagnosis
 
 LESSON = "06_optim"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -52,10 +51,6 @@ def steps_taken(optimizer: object) -> int:
         return 0
 
 
-def _fail(text: str) -> None:
-    raise check.CheckFailed(f"{check.FAIL_MARK} {text}")
-
-
 @contextlib.contextmanager
 def _quiet():
     """Run checks without their pass lines (an earlier check already reported them)."""
@@ -66,22 +61,19 @@ def _quiet():
 def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]:
     """``get_model()`` as a (model, optimizer) pair, with a hint for each way it can fail."""
     if not callable(get_model):
-        _fail(f"get_model 은(는) 함수여야 합니다 (지금은 {type(get_model).__name__}).\n"
-              "   힌트: def get_model(): 로 정의하세요.")
-    try:
-        with torch.random.fork_rng(devices=[]):  # leave the learner's random stream alone
-            result = get_model()
-    except Exception as error:  # the learner's function, any mistake
-        _fail(f"get_model() 을 실행하다 오류가 났습니다: {type(error).__name__}: {error}\n"
-              "   힌트: 함수 안에서 모델을 만들고, 그 모델의 model.parameters() 로 optim.SGD 를 만드세요.")
+        check.fail(f"get_model 은(는) 함수여야 합니다 (지금은 {type(get_model).__name__}).",
+                   hint="def get_model(): 로 정의하세요.")
+    # keep_random: leave the learner's random stream alone
+    result = common.call_learner(
+        "get_model()", get_model, keep_random=True,
+        hint="함수 안에서 모델을 만들고, 그 모델의 model.parameters() 로 optim.SGD 를 만드세요.")
     if not isinstance(result, tuple) or len(result) != 2:
-        _fail("get_model() 은 (모델, 옵티마이저) 두 값을 돌려줘야 합니다.\n"
-              f"   내 값: {type(result).__name__}\n"
-              "   힌트: return model, optim.SGD(model.parameters(), lr=lr)")
+        check.fail("get_model() 은 (모델, 옵티마이저) 두 값을 돌려줘야 합니다.", got=type(result).__name__,
+                   hint="return model, optim.SGD(model.parameters(), lr=lr)")
     model, opt = result
     if common.is_optimizer(model) and common.is_module(opt):
-        _fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.\n"
-              "   힌트: model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt")
+        check.fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.",
+                   hint="model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt")
     return model, opt
 
 
@@ -89,12 +81,12 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
     """``opt`` is a plain ``optim.SGD`` with lr 0.5 over exactly ``model``'s parameters."""
     recipe = "optim.SGD(model.parameters(), lr=lr)"
     if not common.is_optimizer(opt):
-        _fail(f"옵티마이저가 torch.optim 의 옵티마이저가 아닙니다 (지금은 {type(opt).__name__}).\n"
-              f"   힌트: {recipe} 로 만드세요.")
+        check.fail(f"옵티마이저가 torch.optim 의 옵티마이저가 아닙니다 (지금은 {type(opt).__name__}).",
+                   hint=f"{recipe} 로 만드세요.")
     if not common.is_exactly(opt, torch_optim.SGD):
-        _fail(f"옵티마이저가 {type(opt).__name__} 입니다. 이 강의는 손으로 쓴 갱신과 똑같이 움직이는 "
-              "optim.SGD(확률적 경사 하강법)를 씁니다.\n"
-              f"   힌트: {recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다.")
+        check.fail(f"옵티마이저가 {type(opt).__name__} 입니다. 이 강의는 손으로 쓴 갱신과 똑같이 움직이는 "
+                   "optim.SGD(확률적 경사 하강법)를 씁니다.",
+                   hint=f"{recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다.")
     check.passed("옵티마이저는 torch.optim.SGD 입니다")
 
     names = common.parameter_identities(model)
@@ -111,10 +103,9 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
                     "매개변수를 하나하나 고르지 말고 model.parameters() 를 통째로 넘기세요.")
         else:
             hint = "모델에 없는 텐서나 같은 매개변수를 두 번 넘겼습니다. model.parameters() 만 넘기세요."
-        _fail("옵티마이저가 갱신하는 텐서가 모델의 매개변수와 정확히 같아야 합니다.\n"
-              f"   내 값: 옵티마이저가 가진 텐서 {len(held)}개 중 이 모델의 것 {len(held_ids & set(names))}개\n"
-              f"   기대값: 이 모델의 매개변수 {len(names)}개 ({', '.join(names.values())})\n"
-              f"   힌트: {hint}")
+        check.fail("옵티마이저가 갱신하는 텐서가 모델의 매개변수와 정확히 같아야 합니다.",
+                   got=f"옵티마이저가 가진 텐서 {len(held)}개 중 이 모델의 것 {len(held_ids & set(names))}개",
+                   expected=f"이 모델의 매개변수 {len(names)}개 ({', '.join(names.values())})", hint=hint)
     check.passed(f"옵티마이저는 바로 이 모델의 매개변수 {len(names)}개({', '.join(names.values())})를 갱신합니다")
 
     for group in opt.param_groups:
@@ -127,11 +118,10 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
         changed = {key: group[key] for key, default in SGD_DEFAULTS.items() if group.get(key) != default}
         if changed:
             settings = ", ".join(f"{key}={value}" for key, value in changed.items())
-            _fail("옵티마이저의 나머지 설정은 기본값이어야 합니다.\n"
-                  f"   내 값: {settings}\n"
-                  f"   기대값: {', '.join(f'{k}={v}' for k, v in SGD_DEFAULTS.items())}\n"
-                  f"   힌트: {settings} 를 빼고 optim.SGD(model.parameters(), lr=lr) 로만 만드세요. 그래야 "
-                  "손으로 쓴 갱신 p -= p.grad * lr 과 똑같이 움직입니다.")
+            check.fail("옵티마이저의 나머지 설정은 기본값이어야 합니다.", got=settings,
+                       expected=", ".join(f"{k}={v}" for k, v in SGD_DEFAULTS.items()),
+                       hint=f"{settings} 를 빼고 optim.SGD(model.parameters(), lr=lr) 로만 만드세요. 그래야 "
+                            "손으로 쓴 갱신 p -= p.grad * lr 과 똑같이 움직입니다.")
     check.passed("옵티마이저의 나머지 설정(weight_decay, dampening, nesterov, maximize)은 기본값입니다")
 
 
@@ -146,12 +136,12 @@ def check_get_model(get_model: object) -> None:
     other_model, other_opt = call_get_model(get_model)
     shared = set(common.parameter_identities(model)) & set(common.parameter_identities(other_model))
     if other_model is model or shared:
-        _fail("get_model() 을 두 번 불렀더니 같은 모델이 나왔습니다.\n"
-              "   힌트: 함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
-              "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다.")
+        check.fail("get_model() 을 두 번 불렀더니 같은 모델이 나왔습니다.",
+                   hint="함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
+                        "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다.")
     if common.identity(other_opt) == common.identity(opt):
-        _fail("get_model() 을 두 번 불렀더니 같은 옵티마이저가 나왔습니다.\n"
-              "   힌트: 새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요.")
+        check.fail("get_model() 을 두 번 불렀더니 같은 옵티마이저가 나왔습니다.",
+                   hint="새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요.")
     with _quiet():
         check_optimizer(other_model, other_opt)
     check.passed("get_model() 은 부를 때마다 새 모델과, 그 모델을 갱신하는 새 옵티마이저를 만듭니다")
@@ -173,8 +163,8 @@ def check_one_step(get_model: object) -> None:
                            "(weight_decay, maximize, nesterov 등)은 기본값으로 두세요.")
     opt.zero_grad()
     if any(p.grad is not None and p.grad.abs().sum().item() != 0 for p in model.parameters()):
-        _fail("opt.zero_grad() 뒤에도 모델의 기울기가 남아 있습니다.\n"
-              "   힌트: 옵티마이저를 이 모델의 model.parameters() 로 만드세요.")
+        check.fail("opt.zero_grad() 뒤에도 모델의 기울기가 남아 있습니다.",
+                   hint="옵티마이저를 이 모델의 model.parameters() 로 만드세요.")
     check.passed("opt.zero_grad() 가 이 모델의 기울기를 지웁니다")
 
 
@@ -199,8 +189,8 @@ def check_training(model: object, opt: object, losses: object) -> None:
     validation set."""
     check_losses(losses, "losses = [] 로 시작해 미니배치마다 losses.append(loss.item()) 을 하세요.")
     if not common.is_module(model):
-        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
-              "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
+        check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
+                   hint="model, opt = get_model() 로 받은 모델을 학습시키세요.")
     with _quiet():
         check_optimizer(model, opt)
     check.passed("opt 는 model 의 매개변수를 갱신하는 SGD 입니다 (lr=0.5)")
@@ -219,9 +209,8 @@ def check_training(model: object, opt: object, losses: object) -> None:
                     "부릅니다.")
         else:
             hint = "미니배치마다 opt.step() 을 정확히 한 번 부르세요."
-        _fail("opt.step() 을 미니배치마다 한 번씩 불러야 합니다.\n"
-              f"   내 값: {steps}번\n   기대값: {STEPS}번 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})\n"
-              f"   힌트: {hint}")
+        check.fail("opt.step() 을 미니배치마다 한 번씩 불러야 합니다.", got=f"{steps}번",
+                   expected=f"{STEPS}번 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})", hint=hint)
     check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)

@@ -31,7 +31,7 @@ from ..data import N_CLASSES, N_PIXELS, N_VALID
 from ..training import evaluate
 from . import common
 from .common import call_learner, concept_check, check_trained
-from .dataloader import check_loader_settings, check_tensor_dataset
+from .loaders import check_loader_settings, check_tensor_dataset
 
 LESSON = "08_validation"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -46,10 +46,6 @@ NO_GRAD = ("검증 손실을 계산할 때는 with torch.no_grad(): 안에서 �
            "계산 그래프를 만들지 않아야 메모리와 시간을 아낍니다.")
 
 
-def _fail(text: str) -> None:
-    raise check.CheckFailed(f"{check.FAIL_MARK} {text}")
-
-
 ERROR_HINTS = {
     "does not require grad": ("torch.no_grad() 안에서 loss.backward() 가 불렸습니다. 검증할 때는 "
                               "loss_batch 에 opt 를 넘기지 말고, loss_batch 는 opt 가 있을 때만 backward 하세요."),
@@ -58,10 +54,6 @@ ERROR_HINTS = {
     "out of bounds for array of dimension": ("np.average 의 두 번째 위치 인자는 축(axis)입니다. 배치 크기는 "
                                              "np.average(losses, weights=nums) 처럼 weights= 로 넘기세요."),
 }
-
-
-def _call(name: str, function: object, *args):
-    return call_learner(name, function, *args, hint=ERROR_HINTS)
 
 
 # ---------------------------------------------------------------- exercise 1: the two loaders
@@ -90,8 +82,8 @@ def check_loaders(train_dl: object, valid_dl: object, bs: int = BATCH_SIZE,
     train_hints, valid_hints = _loader_hints(bs, in_function)
     if isinstance(train_dl, DataLoader) and isinstance(valid_dl, DataLoader):
         if (train_dl.batch_size, valid_dl.batch_size) == (bs * 2, bs):
-            _fail(f"{names[0]} 와 {names[1]} 의 배치 크기가 바뀌었습니다: {bs * 2} 와 {bs}.\n"
-                  f"   힌트: 훈련은 bs, 검증은 bs * 2 입니다. {valid_hints['batch_size']}")
+            check.fail(f"{names[0]} 와 {names[1]} 의 배치 크기가 바뀌었습니다: {bs * 2} 와 {bs}.",
+                       hint=f"훈련은 bs, 검증은 bs * 2 입니다. {valid_hints['batch_size']}")
     check_loader_settings(names[0], train_dl, bs, shuffled=True, hints=train_hints)
     check_tensor_dataset(f"{names[0]}.dataset", train_dl.dataset, "x_train", "y_train")
     check_loader_settings(names[1], valid_dl, bs * 2, shuffled=False, hints=valid_hints)
@@ -142,24 +134,24 @@ def _check_number_list(name: str, values: object, count: int, what: str) -> None
     if isinstance(values, tuple):
         values = list(values)
     if not isinstance(values, list):
-        _fail(f"{name} 은(는) 리스트여야 합니다 (지금은 {type(values).__name__}).\n"
-              f"   힌트: 에포크마다 {what}을 {name}.append(...) 로 모으세요.")
+        check.fail(f"{name} 은(는) 리스트여야 합니다 (지금은 {type(values).__name__}).",
+                   hint=f"에포크마다 {what}을 {name}.append(...) 로 모으세요.")
     for value in values:
         if isinstance(value, torch.Tensor):
             hint = ".item() 으로 파이썬 숫자를 꺼내 넣으세요."
             if value.requires_grad:
                 hint = NO_GRAD + " 그리고 " + hint
-            _fail(f"{name} 에 텐서가 들어 있습니다 (requires_grad={value.requires_grad}).\n   힌트: {hint}")
+            check.fail(f"{name} 에 텐서가 들어 있습니다 (requires_grad={value.requires_grad}).", hint=hint)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            _fail(f"{name} 에는 숫자만 넣어야 합니다 (지금은 {type(value).__name__}).\n"
-                  f"   힌트: {what}을 파이썬 숫자로 넣으세요.")
+            check.fail(f"{name} 에는 숫자만 넣어야 합니다 (지금은 {type(value).__name__}).",
+                       hint=f"{what}을 파이썬 숫자로 넣으세요.")
     if len(values) != count:
         hint = f"for epoch in range(epochs): 안에서, 에포크가 끝날 때마다 {what}을 하나씩 넣으세요."
         if len(values) > count and len(values) % count == 0:
             hint = (f"배치마다 넣은 것 같습니다. {what}은 검증 로더 전체를 돈 뒤에 에포크마다 하나입니다. "
                     "셀을 여러 번 실행했다면 리스트를 셀 안에서 새로 만드세요.")
-        _fail(f"{name} 에 에포크마다 하나씩, {count}개의 값이 있어야 합니다.\n"
-              f"   내 값: {len(values)}개\n   기대값: {count}개\n   힌트: {hint}")
+        check.fail(f"{name} 에 에포크마다 하나씩, {count}개의 값이 있어야 합니다.",
+                   got=f"{len(values)}개", expected=f"{count}개", hint=hint)
 
 
 def _check_matches_model(name: str, value: float, model: Callable, hint_other: str) -> None:
@@ -179,9 +171,8 @@ def _check_matches_model(name: str, value: float, model: Callable, hint_other: s
     if abs(value - last_batch) <= 1e-4:
         hint = (f"마지막 검증 배치({last_rows}장)의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 "
                 "재야 합니다: 배치마다 손실 × 배치 크기를 더하고, 검증 이미지 수로 나누세요.")
-    _fail(f"{name} 이(가) 학습된 모델의 검증 데이터 전체 손실과 같아야 합니다.\n"
-          f"   내 값: {value:.4f}\n   기대값: {full:.4f} (배치 평균들의 단순 평균이라면 {plain:.4f})\n"
-          f"   힌트: {hint}")
+    check.fail(f"{name} 이(가) 학습된 모델의 검증 데이터 전체 손실과 같아야 합니다.",
+               got=f"{value:.4f}", expected=f"{full:.4f} (배치 평균들의 단순 평균이라면 {plain:.4f})", hint=hint)
 
 
 def check_training_loop(model: Callable, valid_losses: object) -> None:
@@ -190,8 +181,8 @@ def check_training_loop(model: Callable, valid_losses: object) -> None:
     _check_number_list("valid_losses", valid_losses, EPOCHS, "검증 손실")
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
     if not common.is_module(model):
-        _fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).\n"
-              "   힌트: model, opt = get_model() 로 받은 모델을 학습시키세요.")
+        check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
+                   hint="model, opt = get_model() 로 받은 모델을 학습시키세요.")
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), trained,
@@ -217,8 +208,8 @@ def _unpack(result: object, rows: int) -> tuple[object, object]:
         if isinstance(result, (torch.Tensor, float)):
             hint = ("손실만 돌려줬습니다. " + hint + " 배치 크기가 있어야 fit 이 마지막 작은 배치를 "
                     "옳은 무게로 평균 낼 수 있습니다.")
-        _fail(f"loss_batch 는 (손실, 배치 크기) 두 값을 돌려줘야 합니다.\n"
-              f"   내 값: {type(result).__name__}\n   기대값: (float, {rows})\n   힌트: {hint}")
+        check.fail("loss_batch 는 (손실, 배치 크기) 두 값을 돌려줘야 합니다.",
+                   got=type(result).__name__, expected=f"(float, {rows})", hint=hint)
     return result[0], result[1]
 
 
@@ -245,12 +236,12 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     # Without an optimizer: the loss of the batch and nothing else.
     model = _probe_model()
     before = copy.deepcopy(model)
-    loss, size = _unpack(_call("loss_batch", loss_batch, model, loss_func, xb, yb), rows)
+    loss, size = _unpack(call_learner("loss_batch", loss_batch, model, loss_func, xb, yb, hint=ERROR_HINTS), rows)
     if isinstance(loss, torch.Tensor):
-        _fail("loss_batch 가 돌려준 손실이 텐서입니다.\n"
-              "   힌트: return loss.item(), len(xb) 처럼 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
-              "텐서를 돌려주면 fit 이 모으는 동안 계산 그래프가 메모리에 남고, np.average 로 평균을 낼 수 "
-              "없습니다.")
+        check.fail("loss_batch 가 돌려준 손실이 텐서입니다.",
+                   hint="return loss.item(), len(xb) 처럼 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
+                        "텐서를 돌려주면 fit 이 모으는 동안 계산 그래프가 메모리에 남고, np.average 로 평균을 낼 수 "
+                        "없습니다.")
     with torch.no_grad():
         expected = loss_func(before(xb), yb).item()
         other = F.cross_entropy(before(xb), yb).item()
@@ -265,16 +256,16 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
                     "len(xb) 를 돌려주세요.")
         elif isinstance(size, torch.Tensor):
             hint = "배치 크기를 텐서가 아니라 파이썬 정수 len(xb) 로 돌려주세요."
-        _fail(f"loss_batch 가 돌려준 배치 크기가 {rows} 이어야 합니다.\n"
-              f"   내 값: {size!r}\n   기대값: {rows}\n   힌트: {hint}")
+        check.fail(f"loss_batch 가 돌려준 배치 크기가 {rows} 이어야 합니다.",
+                   got=repr(size), expected=rows, hint=hint)
     check.passed(f"loss_batch 는 (손실, 배치 크기 {rows}) 를 돌려줍니다")
     if any(p.grad is not None for p in model.parameters()):
-        _fail("opt 없이 불렀는데 loss_batch 가 기울기를 계산했습니다 (loss.backward()).\n"
-              "   힌트: if opt is not None: 안에서만 backward, step, zero_grad 를 하세요. 검증할 때는 "
-              "torch.no_grad() 안에서 opt 없이 부르므로, 그때 backward 를 하면 오류가 납니다.")
+        check.fail("opt 없이 불렀는데 loss_batch 가 기울기를 계산했습니다 (loss.backward()).",
+                   hint="if opt is not None: 안에서만 backward, step, zero_grad 를 하세요. 검증할 때는 "
+                        "torch.no_grad() 안에서 opt 없이 부르므로, 그때 backward 를 하면 오류가 납니다.")
     if not _same_parameters(model, before, atol=0):
-        _fail("opt 없이 불렀는데 모델의 매개변수가 바뀌었습니다.\n"
-              "   힌트: opt 가 None 이면 손실만 계산하고 아무것도 갱신하지 마세요.")
+        check.fail("opt 없이 불렀는데 모델의 매개변수가 바뀌었습니다.",
+                   hint="opt 가 None 이면 손실만 계산하고 아무것도 갱신하지 마세요.")
     check.passed("opt 가 없으면 손실만 계산하고 모델은 그대로 둡니다")
 
     # With an optimizer: two batches in a row must give two clean SGD steps.
@@ -284,21 +275,21 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     start = copy.deepcopy(model)
     opt = optim.SGD(model.parameters(), lr=0.1)
     for bx, by in batches:
-        _call("loss_batch", loss_batch, model, loss_func, bx, by, opt)
+        call_learner("loss_batch", loss_batch, model, loss_func, bx, by, opt, hint=ERROR_HINTS)
     clean, piled = copy.deepcopy(start), copy.deepcopy(start)
     _steps_by_hand(clean, loss_func, batches, 0.1, zero=True)
     _steps_by_hand(piled, loss_func, batches, 0.1, zero=False)
     if _same_parameters(model, start, atol=0):
-        _fail("opt 를 넘겼는데 모델의 매개변수가 그대로입니다.\n"
-              "   힌트: opt 가 있으면 loss.backward() 로 기울기를 구한 뒤 opt.step() 으로 매개변수를 "
-              "갱신하세요.")
+        check.fail("opt 를 넘겼는데 모델의 매개변수가 그대로입니다.",
+                   hint="opt 가 있으면 loss.backward() 로 기울기를 구한 뒤 opt.step() 으로 매개변수를 "
+                        "갱신하세요.")
     if not _same_parameters(model, clean) and _same_parameters(model, piled):
-        _fail("두 배치를 차례로 학습시켰더니 두 번째 걸음에 첫 번째 배치의 기울기가 쌓여 있었습니다.\n"
-              "   힌트: opt.step() 다음에 opt.zero_grad() 로 기울기를 0으로 되돌리세요.")
+        check.fail("두 배치를 차례로 학습시켰더니 두 번째 걸음에 첫 번째 배치의 기울기가 쌓여 있었습니다.",
+                   hint="opt.step() 다음에 opt.zero_grad() 로 기울기를 0으로 되돌리세요.")
     if not _same_parameters(model, clean):
-        _fail("opt 를 넘겨 두 배치를 학습시킨 결과가 SGD 두 걸음과 다릅니다.\n"
-              "   힌트: opt 가 있으면 loss.backward(), opt.step(), opt.zero_grad() 를 차례로 한 번씩 "
-              "하세요.")
+        check.fail("opt 를 넘겨 두 배치를 학습시킨 결과가 SGD 두 걸음과 다릅니다.",
+                   hint="opt 가 있으면 loss.backward(), opt.step(), opt.zero_grad() 를 차례로 한 번씩 "
+                        "하세요.")
     check.passed("opt 가 있으면 배치마다 한 걸음씩 학습하고 기울기를 0으로 되돌립니다")
 
 
@@ -370,14 +361,14 @@ def _weighted(pairs: list[tuple[float, int]]) -> float:
 
 def _check_history(history: object, epochs: int) -> dict:
     if history is None:
-        _fail("fit 이 아무것도 돌려주지 않았습니다 (None).\n"
-              "   힌트: 함수 끝에서 return history 로 에포크별 손실 기록을 돌려주세요.")
+        check.fail("fit 이 아무것도 돌려주지 않았습니다 (None).",
+                   hint="함수 끝에서 return history 로 에포크별 손실 기록을 돌려주세요.")
     if not isinstance(history, dict) or set(history) != {"train_loss", "valid_loss"}:
         got = sorted(history) if isinstance(history, dict) else type(history).__name__
-        _fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 꼴의 딕셔너리를 돌려줘야 합니다.\n"
-              f"   내 값: {got}\n   기대값: ['train_loss', 'valid_loss']\n"
-              "   힌트: history = {\"train_loss\": [], \"valid_loss\": []} 로 시작해 에포크마다 두 값을 "
-              "넣고, 마지막에 return history 하세요.")
+        check.fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 꼴의 딕셔너리를 돌려줘야 합니다.",
+                   got=got, expected="['train_loss', 'valid_loss']",
+                   hint="history = {\"train_loss\": [], \"valid_loss\": []} 로 시작해 에포크마다 두 값을 "
+                        "넣고, 마지막에 return history 하세요.")
     for key, what in (("train_loss", "훈련 손실"), ("valid_loss", "검증 손실")):
         _check_number_list(f'history["{key}"]', history[key], epochs, what)
     check.passed(f"fit 이 에포크 {epochs}번의 훈련 손실과 검증 손실을 history 로 돌려줍니다")
@@ -399,7 +390,7 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
     model, loss_func = _RecordingModel(), _RecordingLoss()
     opt = _CountingSGD(model.parameters(), lr=0.1)
     model.eval()  # fit must switch to train mode itself, in the first epoch too
-    history = _call("fit", fit, epochs, model, loss_func, opt, train_dl, valid_dl)
+    history = call_learner("fit", fit, epochs, model, loss_func, opt, train_dl, valid_dl, hint=ERROR_HINTS)
     history = _check_history(history, epochs)
 
     train_calls = [c for c in model.calls if c.size == train_batch]
@@ -416,38 +407,37 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
                     "검증 손실을 잴 때만 씁니다.")
         elif opt.steps == epochs * (n_train + len(valid_sizes)):
             hint = "검증 배치에도 opt 를 넘겼습니다. 검증 데이터로 학습하면 안 되니, 검증할 때는 opt 없이 부르세요."
-        _fail(f"opt.step() 이 에포크 {epochs} × 훈련 배치 {n_train} = {epochs * n_train}번 불려야 합니다.\n"
-              f"   내 값: {opt.steps}번\n   ({setting})\n   힌트: {hint}")
+        check.fail(f"opt.step() 이 에포크 {epochs} × 훈련 배치 {n_train} = {epochs * n_train}번 불려야 합니다. "
+                   f"({setting})", got=f"{opt.steps}번", hint=hint)
     check.passed(f"fit 은 에포크마다 훈련 배치 {n_train}개로 한 걸음씩 학습합니다")
     if len(valid_calls) != epochs * len(valid_sizes):
         hint = "에포크마다 훈련이 끝나면 valid_dl 의 모든 배치로 검증 손실을 재세요."
         if not valid_calls and len(train_calls) > epochs * n_train:
             hint = "검증 손실을 train_dl 로 쟀습니다. 검증은 for xb, yb in valid_dl: 로 합니다."
-        _fail(f"에포크마다 검증 배치 {len(valid_sizes)}개를 모두 모델에 넣어야 합니다.\n"
-              f"   내 값: 모두 {len(valid_calls)}번\n   기대값: {epochs * len(valid_sizes)}번\n"
-              f"   ({setting})\n   힌트: {hint}")
+        check.fail(f"에포크마다 검증 배치 {len(valid_sizes)}개를 모두 모델에 넣어야 합니다. ({setting})",
+                   got=f"모두 {len(valid_calls)}번", expected=f"{epochs * len(valid_sizes)}번", hint=hint)
     if any(not c.training for c in train_calls):
-        _fail("훈련 배치를 평가 모드(model.eval())에서 학습했습니다.\n"
-              "   힌트: 에포크마다 훈련 루프 앞에서 model.train() 을 부르세요. 검증 때 부른 model.eval() 은 "
-              "다음 에포크까지 그대로 남고, 처음 받은 모델도 평가 모드일 수 있습니다.")
+        check.fail("훈련 배치를 평가 모드(model.eval())에서 학습했습니다.",
+                   hint="에포크마다 훈련 루프 앞에서 model.train() 을 부르세요. 검증 때 부른 model.eval() 은 "
+                        "다음 에포크까지 그대로 남고, 처음 받은 모델도 평가 모드일 수 있습니다.")
     if any(c.training for c in valid_calls):
-        _fail("검증 배치를 훈련 모드에서 계산했습니다.\n"
-              "   힌트: 검증 루프 앞에서 model.eval() 을 부르세요. Dropout 이나 BatchNorm 같은 층은 훈련과 "
-              "평가에서 다르게 동작하므로, 검증 손실은 평가 모드에서 재야 합니다.")
+        check.fail("검증 배치를 훈련 모드에서 계산했습니다.",
+                   hint="검증 루프 앞에서 model.eval() 을 부르세요. Dropout 이나 BatchNorm 같은 층은 훈련과 "
+                        "평가에서 다르게 동작하므로, 검증 손실은 평가 모드에서 재야 합니다.")
     check.passed("훈련은 model.train(), 검증은 model.eval() 모드에서 합니다")
     if any(c.grad for c in valid_calls):
-        _fail("검증 손실을 기울기를 기록하면서 계산했습니다.\n   힌트: " + NO_GRAD)
+        check.fail("검증 손실을 기울기를 기록하면서 계산했습니다.", hint=NO_GRAD)
     if any(not c.grad for c in train_calls):
-        _fail("훈련 배치를 torch.no_grad() 안에서 계산했습니다. 이러면 기울기를 구할 수 없습니다.\n"
-              "   힌트: torch.no_grad() 는 검증 루프만 감싸세요.")
+        check.fail("훈련 배치를 torch.no_grad() 안에서 계산했습니다. 이러면 기울기를 구할 수 없습니다.",
+                   hint="torch.no_grad() 는 검증 루프만 감싸세요.")
     check.passed("검증은 torch.no_grad() 안에서, 기울기 없이 합니다")
 
     losses = loss_func.calls
     if len(losses) != len(model.calls):
-        _fail("fit 안에서 인자로 받은 loss_func 이 배치마다 쓰이지 않았습니다.\n"
-              f"   내 값: 모델 호출 {len(model.calls)}번, loss_func 호출 {len(losses)}번\n"
-              "   힌트: F.cross_entropy 를 직접 부르지 말고 loss_batch(model, loss_func, xb, yb, ...) 에 "
-              "인자 loss_func 을 넘기세요.")
+        check.fail("fit 안에서 인자로 받은 loss_func 이 배치마다 쓰이지 않았습니다.",
+                   got=f"모델 호출 {len(model.calls)}번, loss_func 호출 {len(losses)}번",
+                   hint="F.cross_entropy 를 직접 부르지 말고 loss_batch(model, loss_func, xb, yb, ...) 에 "
+                        "인자 loss_func 을 넘기세요.")
     per_epoch = n_train + len(valid_sizes)
     for epoch in range(epochs):
         chunk = losses[epoch * per_epoch:(epoch + 1) * per_epoch]
@@ -467,17 +457,17 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
             elif abs(got - valid_part[-1][0]) <= 1e-6:
                 hint = ("마지막 검증 배치의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 재야 합니다: "
                         + hint)
-            _fail(f'history["valid_loss"][{epoch}] 가 에포크 {epoch + 1} 검증 손실의 가중 평균이어야 합니다.\n'
-                  f"   내 값: {got:.6f}\n   기대값: {expected:.6f} (단순 평균이라면 {plain:.6f})\n"
-                  f"   ({setting})\n   힌트: {hint}")
+            check.fail(f'history["valid_loss"][{epoch}] 가 에포크 {epoch + 1} 검증 손실의 가중 평균이어야 합니다. '
+                       f"({setting})", got=f"{got:.6f}", expected=f"{expected:.6f} (단순 평균이라면 {plain:.6f})",
+                       hint=hint)
         expected = _weighted(train_part)
         got = history["train_loss"][epoch]
         if not abs(got - expected) <= 1e-5:
             hint = "훈련 손실은 그 에포크 모든 훈련 배치 손실의 (배치 크기로 가중한) 평균입니다."
             if abs(got - train_part[-1][0]) <= 1e-6:
                 hint = "마지막 배치의 손실만 넣었습니다. " + hint
-            _fail(f'history["train_loss"][{epoch}] 가 에포크 {epoch + 1} 훈련 손실의 평균이어야 합니다.\n'
-                  f"   내 값: {got:.6f}\n   기대값: {expected:.6f}\n   ({setting})\n   힌트: {hint}")
+            check.fail(f'history["train_loss"][{epoch}] 가 에포크 {epoch + 1} 훈련 손실의 평균이어야 합니다. '
+                       f"({setting})", got=f"{got:.6f}", expected=f"{expected:.6f}", hint=hint)
     check.passed(f"history 의 검증 손실은 배치 크기로 가중한 평균입니다 (마지막 배치 {valid_sizes[-1]}장)")
 
 
@@ -493,11 +483,10 @@ def check_get_data(get_data: Callable, sizes: tuple[int, ...] = (BATCH_SIZE, 32)
     built from its arguments."""
     train_ds, valid_ds = _reference_datasets()
     for bs in sizes:
-        result = _call("get_data", get_data, train_ds, valid_ds, bs)
+        result = call_learner("get_data", get_data, train_ds, valid_ds, bs, hint=ERROR_HINTS)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            _fail("get_data 는 (훈련 로더, 검증 로더) 두 값을 돌려줘야 합니다.\n"
-                  f"   내 값: {type(result).__name__}\n"
-                  "   힌트: return (DataLoader(...), DataLoader(...)) 처럼 두 로더를 함께 돌려주세요.")
+            check.fail("get_data 는 (훈련 로더, 검증 로더) 두 값을 돌려줘야 합니다.", got=type(result).__name__,
+                       hint="return (DataLoader(...), DataLoader(...)) 처럼 두 로더를 함께 돌려주세요.")
         train_dl, valid_dl = result
         names = (f"get_data(train_ds, valid_ds, bs={bs}) 의 훈련 로더",
                  f"get_data(train_ds, valid_ds, bs={bs}) 의 검증 로더")
@@ -506,9 +495,9 @@ def check_get_data(get_data: Callable, sizes: tuple[int, ...] = (BATCH_SIZE, 32)
         for name, loader, dataset, argument in ((names[0], train_dl, train_ds, "train_ds"),
                                                 (names[1], valid_dl, valid_ds, "valid_ds")):
             if loader.dataset is not dataset:
-                _fail(f"{name}이(가) 인자로 받은 데이터셋을 쓰지 않습니다.\n"
-                      f"   힌트: 바깥의 변수가 아니라 get_data 의 인자 {argument} 로 로더를 만드세요. "
-                      "그래야 다른 데이터에도 get_data 를 쓸 수 있습니다.")
+                check.fail(f"{name}이(가) 인자로 받은 데이터셋을 쓰지 않습니다.",
+                           hint=f"바깥의 변수가 아니라 get_data 의 인자 {argument} 로 로더를 만드세요. "
+                                "그래야 다른 데이터에도 get_data 를 쓸 수 있습니다.")
         check.passed(f"get_data(train_ds, valid_ds, bs={bs}): 훈련 로더는 배치 {bs}, 섞음 / 검증 로더는 "
                      f"배치 {bs * 2}, 섞지 않음 / 인자로 받은 데이터셋 사용")
 
@@ -531,10 +520,10 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
     if isinstance(history, dict) and isinstance(history.get("train_loss"), list):
         count = len(history["train_loss"])
         if count != EPOCHS:
-            _fail(f"history 에 에포크 {EPOCHS}번의 기록이 있어야 합니다.\n"
-                  f"   내 값: {count}번\n   기대값: {EPOCHS}번\n"
-                  "   힌트: fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 첫 인자로 epochs"
-                  f"(= {EPOCHS})를 넘기고, 셀 안에서 새 모델로 한 번만 학습시키세요.")
+            check.fail(f"history 에 에포크 {EPOCHS}번의 기록이 있어야 합니다.",
+                       got=f"{count}번", expected=f"{EPOCHS}번",
+                       hint="fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 첫 인자로 epochs"
+                            f"(= {EPOCHS})를 넘기고, 셀 안에서 새 모델로 한 번만 학습시키세요.")
     history = _check_history(history, EPOCHS)
     _check_matches_model('history["valid_loss"][-1] (마지막 에포크의 검증 손실)',
                          float(history["valid_loss"][-1]), model,
@@ -542,12 +531,12 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
                          "순서가 맞는지(검증 로더가 검증 데이터를 도는지) 보세요.")
     train_ds, valid_ds = _reference_datasets()
     seed_everything(SEED)
-    loaders = _call("get_data", get_data, train_ds, valid_ds, BATCH_SIZE)
+    loaders = call_learner("get_data", get_data, train_ds, valid_ds, BATCH_SIZE, hint=ERROR_HINTS)
     with contextlib.redirect_stdout(io.StringIO()):  # test_get_data reports these lines
         check_loaders(*loaders, names=("get_data 의 훈련 로더", "get_data 의 검증 로더"), in_function=True)
     fresh, opt = built.get_model()
     with contextlib.redirect_stdout(io.StringIO()):  # a fit that prints would clutter the check
-        fresh_history = _call("fit", fit, EPOCHS, fresh, F.cross_entropy, opt, *loaders)
+        fresh_history = call_learner("fit", fit, EPOCHS, fresh, F.cross_entropy, opt, *loaders, hint=ERROR_HINTS)
     check.passed("새 모델을 시드 0 에서 여러분의 get_data 와 fit 으로 다시 학습시켰습니다")
     fresh_history = _check_history(fresh_history, EPOCHS)
     check_trained(LESSON, fresh, check_name="fit", settings=SETTINGS, diagnose=fit_diagnosis)

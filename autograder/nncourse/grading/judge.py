@@ -957,7 +957,7 @@ def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list]:
     except JudgeError as error:
         from ..checks import CheckFailed
 
-        return False, failure(CheckFailed(f"❌ {NOT_READ}: {error}"), printed.getvalue())
+        return False, failure(CheckFailed(f"{NOT_READ}: {error}"), printed.getvalue())
     except Exception as error:  # a failed check, an assert of a hidden test, a NameError...
         return False, failure(error, printed.getvalue())
     finally:

@@ -1,0 +1,379 @@
+"""Checks that lessons 09 and 10 share: the lesson's CNN, its training history and optimizer, devices.
+
+Lesson 09 (nncourse.graders.cnn) builds and trains a small CNN with SGD and momentum on wrapped
+data loaders; lesson 10 (nncourse.graders.device) does the same on the machine's accelerator.
+Both lessons' checks of the model's layers, the optimizer, fit's history, ``preprocess`` and the
+wrapped loaders live here, so neither lesson module imports the other.
+
+Every check runs the learner's code inside :func:`guard`: warnings are silenced (any stderr
+output makes nbgrader score the cell 0) and torch's random state is restored afterwards, so a
+check that builds a model does not change the shuffling of the learner's later training.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import warnings
+from collections.abc import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+
+from .. import checks as check
+from ..checks import fail
+from ..data import IMAGE_SIDE, N_CLASSES
+from ..training import evaluate
+from . import common
+
+#: The optimizer both lessons train the CNN with, and the batch size of their loaders.
+LR = 0.1
+MOMENTUM = 0.9
+BATCH_SIZE = 64
+#: (in_channels, out_channels) of the three convolutions.
+CONV_CHANNELS = ((1, 16), (16, 16), (16, N_CLASSES))
+TRAIN_BATCHES = 782   # 781 batches of 64 and one of 16
+#: A fresh CNN's mean training loss over its first epoch was 0.88–1.39 (five seeds); a CNN
+#: that had already been trained for an epoch gave 0.30–0.51.
+FRESH_FIRST_EPOCH_LOSS = 0.6
+#: An untrained CNN scores about 2.30 (−log 0.1) on any batch.
+UNTRAINED_LOSS = 1.8
+ACCELERATOR_HINT = ("이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
+                    "torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
+                    "else torch.device(\"cpu\") 처럼 torch.accelerator.is_available() 로 고른 device 를 "
+                    "쓰세요.")
+#: Words in torch's errors when code asks for a backend this build or machine lacks.
+_ACCELERATOR_WORDS = ("CUDA", "cuda", "MPS", "mps", "XPU", "xpu", "accelerator")
+
+
+def is_accelerator_error(error: Exception) -> bool:
+    """The error came from asking for a GPU backend that is not there."""
+    return any(word in str(error) for word in _ACCELERATOR_WORDS)
+
+
+FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 두 번 부르지 말고, 새 모델과 새 옵티마이저를 "
+              "만든 다음 fit 을 한 번만 부르세요.")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """Silence warnings and keep torch's CPU random state as it was."""
+    with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def size_of(value: object) -> str:
+    """A value as a failure shows it: a tensor's shape, else its type's name."""
+    if isinstance(value, torch.Tensor):
+        return str(tuple(value.shape))
+    return type(value).__name__
+
+
+def conv_layers(model: nn.Module) -> list[nn.Conv2d]:
+    """The model's convolution layers, in the order of ``model.modules()``."""
+    return [module for module in model.modules() if isinstance(module, nn.Conv2d)]
+
+
+def same_device(a: object, b: object) -> bool:
+    """``cuda`` and ``cuda:0`` are the same device (tensors report the index); likewise for any
+    accelerator (``mps``, ``xpu``…): no index means its current device."""
+    a, b = torch.device(a), torch.device(b)
+    if a.type != b.type:
+        return False
+    if a.index is None or b.index is None:
+        accelerator = torch.accelerator.current_accelerator(check_available=True)
+        if accelerator is None or accelerator.type != a.type:
+            return True
+        current = torch.accelerator.current_device_index()
+        return (a.index if a.index is not None else current) == (b.index if b.index is not None else current)
+    return a.index == b.index
+
+
+def error_hint(error: Exception) -> str:
+    """The likely mistake behind an error of the learner's CNN, loader or layer (a hint for
+    common.call_learner)."""
+    text = str(error)
+    if is_accelerator_error(error):
+        return ACCELERATOR_HINT
+    if "Expected 3D" in text or "Expected 4D" in text or "expected 3D" in text \
+            or "to have 1 channels" in text:
+        return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 는 "
+                "xb.view(-1, 1, 28, 28) 로 바꾸세요.")
+    if "Output size is too small" in text:
+        return "풀링 창이 특성 맵보다 큽니다. stride 와 padding 을 확인하세요."
+    if "_backward_hooks" in text or "_forward_hooks" in text or "_parameters" in text:
+        return "__init__ 의 첫 줄에서 super().__init__() 을 부르세요."
+    return "모델의 forward 를 확인하세요."
+
+
+# --------------------------------------------------------------------------------------------
+# The model and its optimizer
+# --------------------------------------------------------------------------------------------
+
+def check_is_module(name: str, model: object) -> None:
+    """``model`` is an nn.Module."""
+    if not isinstance(model, nn.Module):
+        fail(f"{name} 은(는) nn.Module 이어야 합니다", type(model).__name__, "nn.Module",
+             "class 이름(nn.Module): 처럼 nn.Module 을 상속하고 __init__ 에서 super().__init__() 을 "
+             "부르세요.")
+
+
+def check_conv_layers(name: str, model: nn.Module) -> None:
+    """Three Conv2d 1→16→16→10, kernel 3, stride 2, padding 1, with bias."""
+    convs = conv_layers(model)
+    if len(convs) != len(CONV_CHANNELS):
+        fail(f"{name} 에 합성곱 층(nn.Conv2d)이 {len(CONV_CHANNELS)}개 있어야 합니다",
+             f"{len(convs)}개", f"{len(CONV_CHANNELS)}개",
+             "nn.Conv2d 를 세 개 만들어 모델의 속성(또는 nn.Sequential 의 층)으로 두세요. "
+             "함수 안에서만 만든 층은 모델에 등록되지 않습니다.")
+    for index, (conv, (c_in, c_out)) in enumerate(zip(convs, CONV_CHANNELS), 1):
+        label = f"{name} 의 {index}번째 합성곱 층"
+        if (conv.in_channels, conv.out_channels) != (c_in, c_out):
+            fail(f"{label}의 (입력 채널, 출력 채널)이 {(c_in, c_out)} 이어야 합니다",
+                 str((conv.in_channels, conv.out_channels)), str((c_in, c_out)),
+                 "채널 수는 1→16→16→10 입니다. 첫 층의 입력 1은 흑백 이미지의 채널 하나, 마지막 "
+                 "층의 출력 10은 숫자 10개의 로짓이고, 각 층의 입력 채널 수는 앞 층의 출력 채널 "
+                 "수와 같아야 합니다.")
+        if tuple(conv.kernel_size) != (3, 3):
+            fail(f"{label}의 kernel_size 가 3 이어야 합니다", str(conv.kernel_size), "(3, 3)",
+                 "필터는 3×3 입니다: kernel_size=3.")
+        if tuple(conv.stride) != (2, 2):
+            fail(f"{label}의 stride 가 2 여야 합니다", str(conv.stride), "(2, 2)",
+                 "stride=2 로 필터를 두 칸씩 옮겨야 층마다 가로세로가 반으로 줄어 28→14→7→4 가 "
+                 "됩니다. stride=1 이면 크기가 줄지 않습니다.")
+        if tuple(conv.padding) != (1, 1):
+            fail(f"{label}의 padding 이 1 이어야 합니다", str(conv.padding), "(1, 1)",
+                 "padding=1 로 가장자리에 0을 한 줄 둘러야 28→14→7→4 가 됩니다.")
+        if conv.bias is None:
+            fail(f"{label}에 편향(bias)이 있어야 합니다", "bias=False", "bias=True (기본값)",
+                 "bias=False 를 빼세요. 기본값대로 출력 채널마다 편향이 하나씩 있습니다.")
+    check.passed(f"{name}: 합성곱 층 3개 (채널 1→16→16→10, kernel_size=3, stride=2, padding=1)")
+
+
+def initial_loss(model: nn.Module, count: int = 1000, preprocess: Callable | None = None) -> float:
+    """The model's mean loss on the first ``count`` validation images (about 2.30 untrained)."""
+    data = check.reference_data()
+    with guard(), torch.no_grad():
+        xb, yb = data.x_valid[:count], data.y_valid[:count]
+        device = next(model.parameters()).device
+        xb, yb = xb.to(device), yb.to(device)
+        if preprocess is not None:
+            xb = preprocess(xb)
+        return F.cross_entropy(model(xb), yb).item()
+
+
+def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: float = MOMENTUM,
+                    name: str = "opt") -> None:
+    """SGD over exactly the model's parameters with the lesson's lr and momentum."""
+    if not (isinstance(opt, optim.SGD) or common.is_exactly(opt, optim.SGD)):
+        fail(f"{name} 은(는) optim.SGD 여야 합니다", type(opt).__name__, "SGD",
+             f"{name} = optim.SGD(model.parameters(), lr=lr, momentum=0.9) 로 만드세요.")
+    group = opt.param_groups[0]
+    if len(opt.param_groups) != 1:
+        fail(f"{name} 에는 매개변수 그룹이 하나여야 합니다", str(len(opt.param_groups)), "1",
+             "optim.SGD(model.parameters(), ...) 처럼 모델의 매개변수를 한 번에 넘기세요.")
+    if not math.isclose(group["lr"], lr):
+        hint = f"학습률은 lr = {lr} 입니다. 준비 셀의 lr 을 그대로 넘기세요."
+        if math.isclose(group["lr"], 0.5):
+            hint = (f"0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률입니다. 모멘텀을 쓰는 이 CNN 에는 "
+                    f"lr = {lr} 을 씁니다.")
+        fail(f"{name} 의 학습률(lr)이 {lr} 이어야 합니다", str(group["lr"]), str(lr), hint)
+    if not math.isclose(group["momentum"], momentum):
+        hint = f"momentum={momentum} 을 넘기세요. 지난 기울기를 {momentum} 만큼 기억해 두는 모멘텀입니다."
+        if group["momentum"] == 0:
+            hint = (f"momentum 을 빠뜨렸습니다(기본값 0). optim.SGD(..., momentum={momentum}) 처럼 "
+                    "넘기세요.")
+        fail(f"{name} 의 모멘텀(momentum)이 {momentum} 이어야 합니다", str(group["momentum"]),
+             str(momentum), hint)
+    if group.get("nesterov") or group.get("weight_decay") or group.get("dampening"):
+        fail(f"{name} 은(는) 기본 SGD + 모멘텀이어야 합니다",
+             f"nesterov={group.get('nesterov')}, weight_decay={group.get('weight_decay')}, "
+             f"dampening={group.get('dampening')}", "모두 기본값",
+             "lr 과 momentum 말고 다른 설정은 넘기지 마세요.")
+    mine = {common.identity(parameter) for parameter in group["params"]}
+    wanted = list(common.parameter_identities(model))
+    if mine != set(wanted) or len(group["params"]) != len(wanted):
+        fail(f"{name} 이(가) 이 모델의 매개변수를 갱신해야 합니다",
+             f"옵티마이저의 텐서 {len(group['params'])}개 중 모델의 것 {len(mine & set(wanted))}개",
+             f"모델의 매개변수 {len(wanted)}개 모두",
+             "옵티마이저는 모델을 만든 다음 optim.SGD(model.parameters(), ...) 로 만드세요. 다른 "
+             "(또는 예전) 모델의 매개변수를 넘기면 학습하는 모델이 바뀌지 않습니다.")
+    check.passed(f"{name}: optim.SGD(lr={lr}, momentum={momentum}), 이 모델의 매개변수 "
+                 f"{len(wanted)}개를 갱신합니다")
+
+
+# --------------------------------------------------------------------------------------------
+# Training: fit's history
+# --------------------------------------------------------------------------------------------
+
+def check_history(history: object, epochs: int) -> None:
+    """``history`` is what fit returned: a train and a valid loss for each of ``epochs`` epochs."""
+    keys = ("train_loss", "valid_loss")
+    if not isinstance(history, dict) or any(not isinstance(history.get(key), list) for key in keys):
+        fail("history 는 fit 이 돌려준 기록이어야 합니다", type(history).__name__,
+             "{'train_loss': [...], 'valid_loss': [...]}",
+             "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 fit 의 반환값을 "
+             "history 에 담으세요.")
+    if any(len(history[key]) != epochs for key in keys):
+        fail(f"history 에 에포크 {epochs}번의 기록이 있어야 합니다", f"{len(history['valid_loss'])}번",
+             f"{epochs}번", f"fit 의 첫 인자로 epochs (= {epochs}) 를 넘기세요.")
+    check.passed(f"history: 에포크 {epochs}번의 훈련 손실과 검증 손실")
+
+
+def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
+    """The first epoch's mean training loss shows where training started."""
+    first = history["train_loss"][0]
+    if not first > FRESH_FIRST_EPOCH_LOSS:
+        fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다",
+             f"첫 에포크의 평균 훈련 손실 {first:.4f}",
+             f"> {FRESH_FIRST_EPOCH_LOSS} (새 모델은 손실 약 2.3 에서 출발해 첫 에포크 평균이 0.9 안팎)",
+             hint)
+    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
+
+
+#: How far fit's last validation loss may be from the same model's loss evaluated again in the
+#: test cell: only the batch sizes of the two sums differ (float rounding, about 1e-7 on a CPU;
+#: TF32 on a GPU stays well below this).
+HISTORY_MATCH = 1e-3
+SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
+                "'검증 손실'은 훈련 데이터로 쟀습니다. fit(epochs, model, loss_func, opt, train_dl, valid_dl) "
+                "순서로 넘기세요.")
+
+
+def check_history_matches_model(history: dict, model: nn.Module,
+                                preprocess: Callable | None = None) -> tuple[float, float] | None:
+    """``history["valid_loss"][-1]`` is the trained ``model``'s loss on the whole validation set;
+    returns the model's (loss, accuracy) there for common.check_trained (None: not measured).
+
+    Machine-independent evidence: both numbers come from the same model in the same kernel, so
+    they agree up to float rounding on any computer, whatever the seed. A wide reference band
+    cannot tell a model trained on the wrong loader from an unlucky seed; this can.
+    """
+    data = check.reference_data()
+    recorded = history["valid_loss"][-1]
+    try:
+        loss, accuracy = evaluate(model, data.x_valid, data.y_valid, preprocess=preprocess)
+    except Exception:  # the learner's model; check_trained reports the error with its hint
+        return None
+    if isinstance(recorded, bool) or not isinstance(recorded, (int, float)) or not math.isfinite(loss):
+        return None
+    if abs(recorded - loss) <= HISTORY_MATCH:
+        check.passed(f"history 의 마지막 검증 손실 {recorded:.4f} = 이 model 의 검증 데이터 10,000장 전체 손실")
+        return loss, accuracy
+    hint = ("fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요.")
+    train_loss, _ = evaluate(model, data.x_train, data.y_train, preprocess=preprocess)
+    if abs(recorded - train_loss) <= HISTORY_MATCH:
+        hint = SWAPPED_HINT
+    fail("history 의 마지막 검증 손실이 학습된 model 의 검증 데이터 전체 손실과 같아야 합니다",
+         f"{recorded:.4f}", f"{loss:.4f} (같은 model 을 검증 데이터 10,000장으로 다시 잰 값)", hint)
+
+
+# --------------------------------------------------------------------------------------------
+# preprocess and the wrapped loaders
+# --------------------------------------------------------------------------------------------
+
+def check_preprocess(preprocess: Callable) -> None:
+    """``preprocess(x, y)`` gives the images as (N, 1, 28, 28), values unchanged, and y as it was."""
+    data = check.reference_data()
+    x, y = data.x_valid[:6].clone(), data.y_valid[:6].clone()
+    with guard():
+        result = common.call_learner("preprocess(x, y)", preprocess, x, y,
+                                     hint="preprocess 는 x 와 y 두 인자를 받아야 합니다: def preprocess(x, y).")
+    if not isinstance(result, tuple) or len(result) != 2:
+        hint = "return x.view(-1, 1, 28, 28), y 처럼 이미지와 레이블 두 개를 돌려주세요."
+        if isinstance(result, torch.Tensor):
+            hint = ("이미지만 돌려주고 레이블을 빠뜨렸습니다. 훈련 루프는 배치마다 (xb, yb) 두 개가 "
+                    "필요합니다: return x.view(-1, 1, 28, 28), y.")
+        got = f"텐서 하나, 모양 {size_of(result)}" if isinstance(result, torch.Tensor) else size_of(result)
+        fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", got,
+             "(x 모양 (N, 1, 28, 28), y)", hint)
+    xb, yb = result
+    expected = (len(x), 1, IMAGE_SIDE, IMAGE_SIDE)
+    if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != expected:
+        hint = "x.view(-1, 1, 28, 28) 로 (배치, 채널 1, 높이 28, 너비 28) 모양을 만드세요."
+        if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (len(x), IMAGE_SIDE, IMAGE_SIDE):
+            hint = ("채널 차원이 빠졌습니다. 합성곱 층은 (N, 채널, 높이, 너비) 를 받습니다: "
+                    "x.view(-1, 1, 28, 28).")
+        fail("preprocess 가 돌려준 이미지의 모양이 (N, 1, 28, 28) 이어야 합니다", size_of(xb),
+             str(expected), hint)
+    if not torch.equal(xb.reshape(len(x), -1).cpu(), x):
+        fail("preprocess 는 이미지의 값을 바꾸지 않고 모양만 바꿔야 합니다", "값이 다름", "x 와 같은 값",
+             "x.view(-1, 1, 28, 28) 만 하세요.")
+    if not isinstance(yb, torch.Tensor) or not torch.equal(yb.cpu(), y):
+        fail("preprocess 는 레이블 y 를 그대로 돌려줘야 합니다", size_of(yb), f"y (모양 {tuple(y.shape)})",
+             "return x.view(-1, 1, 28, 28), y")
+    check.passed("preprocess(x, y) → 이미지 (N, 1, 28, 28), 레이블 그대로")
+
+
+def _image_keys(images: torch.Tensor) -> list[bytes]:
+    """One exact key per flat float32 image: its bytes."""
+    rows = images.detach().cpu().to(torch.float32).contiguous().numpy()
+    return [row.tobytes() for row in rows]
+
+
+@functools.cache
+def _train_labels_by_image() -> dict[bytes, int]:
+    data = check.reference_data()
+    return dict(zip(_image_keys(data.x_train), data.y_train.tolist()))
+
+
+def _first_batch(name: str, loader: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loader's first batch, (xb, yb)."""
+    with guard():
+        batch = common.call_learner(f"next(iter({name}))", lambda: next(iter(loader)), hint=error_hint)
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        fail(f"{name} 의 배치는 (xb, yb) 두 개여야 합니다", size_of(batch), "(xb, yb)",
+             "preprocess 가 이미지와 레이블을 함께 돌려줘야 합니다.")
+    return batch[0], batch[1]
+
+
+def check_loaders(train_dl: object, valid_dl: object, batch_size: int = BATCH_SIZE,
+                  device: torch.device | None = None) -> None:
+    """The learner's wrapped loaders give (N, 1, 28, 28) image batches with their labels (on
+    ``device`` when given: lesson 10)."""
+    data = check.reference_data()
+    for name, loader, rows in (("train_dl", train_dl, batch_size), ("valid_dl", valid_dl, batch_size * 2)):
+        xb, yb = _first_batch(name, loader)
+        shape = (rows, 1, IMAGE_SIDE, IMAGE_SIDE)
+        if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != shape:
+            fail(f"{name} 의 이미지 배치 모양이 {shape} 이어야 합니다", size_of(xb), str(shape),
+                 f"{name} = WrappedDataLoader({name}, preprocess) 로 get_data 의 로더를 감싸세요.")
+        if not isinstance(yb, torch.Tensor) or tuple(yb.shape) != (rows,):
+            fail(f"{name} 의 레이블 배치 모양이 {(rows,)} 이어야 합니다", size_of(yb), str((rows,)),
+                 "레이블은 preprocess 에서 그대로 돌려주세요.")
+        if device is not None:
+            for what, tensor in (("이미지", xb), ("레이블", yb)):
+                if not same_device(tensor.device, device):
+                    fail(f"{name} 의 {what} 배치가 장치 {device} 에 있어야 합니다", str(tensor.device),
+                         str(device), "preprocess 안에서 x 와 y 를 모두 .to(device) 로 옮기세요.")
+        if name == "valid_dl":
+            if not (torch.equal(xb.cpu().reshape(rows, -1), data.x_valid[:rows])
+                    and torch.equal(yb.cpu(), data.y_valid[:rows])):
+                fail("valid_dl 의 첫 배치는 검증 데이터의 처음 128장과 그 레이블이어야 합니다",
+                     "다른 이미지나 레이블", "x_valid[:128], y_valid[:128]",
+                     "valid_dl 은 get_data 가 만든 (섞지 않는) 검증 로더를 감싸야 합니다.")
+        else:
+            lookup = _train_labels_by_image()
+            found = [lookup.get(key) for key in _image_keys(xb.detach().cpu().reshape(rows, -1))]
+            if None in found:
+                fail("train_dl 의 이미지는 훈련 데이터의 이미지여야 합니다",
+                     f"훈련 데이터에 없는 이미지 {found.count(None)}장", "0장",
+                     "train_dl 은 get_data 가 만든 훈련 로더를 감싸고, preprocess 는 값은 그대로 두고 "
+                     "모양만 바꿔야 합니다.")
+            if not torch.equal(torch.tensor(found), yb.detach().cpu()):
+                fail("train_dl 의 레이블이 이미지와 짝이 맞아야 합니다", "다른 레이블", "각 이미지의 정답",
+                     "preprocess 는 받은 y 를 그대로 돌려줘야 합니다.")
+        check.passed(f"{name}: 배치 모양 {shape}, 레이블 {(rows,)}"
+                     + (" (장치 device 위)" if device is not None else ""))
+    length = len(train_dl) if hasattr(train_dl, "__len__") else None
+    if length != TRAIN_BATCHES:
+        fail(f"len(train_dl) 이 {TRAIN_BATCHES} 이어야 합니다", str(length), str(TRAIN_BATCHES),
+             "감싼 로더의 __len__ 은 감싼 로더의 len 을 돌려줘야 합니다. 훈련 데이터 50000장, 배치 64 → 782.")
+    check.passed(f"len(train_dl) = {TRAIN_BATCHES}")

@@ -1,0 +1,66 @@
+"""The shape of the check layer: what imports what, and how a failure is written. Static checks
+of the source (no kernel, no torch), so they run in a second."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "autograder" / "nncourse"
+GRADERS = PACKAGE / "graders"
+LESSONS = sorted(path.name for path in (PACKAGE.parents[1] / "solutions").iterdir() if path.is_dir())
+#: graders/<name>.py of each lesson: 01_mnist_data → mnist_data
+LESSON_MODULES = {lesson.split("_", 1)[1] for lesson in LESSONS}
+#: What a lesson's kernel imports: the package's top level and its graders (not ``grading``).
+KERNEL_SIDE = [*sorted(PACKAGE.glob("*.py")), *sorted(GRADERS.glob("*.py"))]
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of the nncourse modules ``path`` imports (relative imports resolved)."""
+    package = "nncourse" if path.parent == PACKAGE else f"nncourse.{path.parent.name}"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name == "nncourse" or name.startswith("nncourse.")}
+
+
+def test_every_lesson_has_a_grader_module_named_after_it():
+    assert {path.stem for path in GRADERS.glob("*.py")} >= LESSON_MODULES
+
+
+@pytest.mark.parametrize("module", sorted(LESSON_MODULES))
+def test_a_lesson_grader_imports_no_other_lesson(module):
+    others = {f"nncourse.graders.{name}" for name in LESSON_MODULES - {module}}
+    assert not imported_modules(GRADERS / f"{module}.py") & others
+
+
+@pytest.mark.parametrize("path", KERNEL_SIDE, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_the_learners_kernel_does_not_import_the_instructors_grading(path):
+    assert not {name for name in imported_modules(path) if name.startswith("nncourse.grading")}
+
+
+LABELS = ("내 값:", "기대값:", "힌트:", "오류:")
+
+
+@pytest.mark.parametrize("path", sorted(GRADERS.glob("*.py")) + [PACKAGE / "checks.py"],
+                         ids=lambda path: path.name)
+def test_a_failure_gives_its_parts_not_a_message_with_labels_in_it(path):
+    """``check.fail(what, got, expected, hint)``: the labels are written in one place
+    (nncourse.verdict.message), never inside a check's own strings."""
+    embedded = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if any(f"\n   {label}" in node.value or node.value.lstrip().startswith(label) for label in LABELS):
+                embedded.append((node.lineno, node.value[:60]))
+    assert not embedded, embedded
