@@ -3,6 +3,12 @@
 c = get_config()  # noqa: F821 (provided by traitlets when it runs this file)
 
 c.CourseDirectory.course_id = "torch-nn-ko"
+# A shared gradebook (PostgreSQL) by environment, so that its password is on no command line:
+# `python -m nncourse.grading.grade_class` passes its --db-url/--db-url-file to nbgrader this way.
+import os  # noqa: E402
+
+if os.environ.get("NNCOURSE_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["NNCOURSE_DB_URL"]
 # solutions/<id>/<id>.ipynb is the source; generate_assignment writes notebooks/<id>/<id>.ipynb.
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"

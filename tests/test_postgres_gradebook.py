@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,40 @@ def postgres_url():
         shutil.rmtree(data, ignore_errors=True)
 
 
+#: In the gradebook URL the shards get: it must never show on a command line.
+PASSWORD = "pw-" + "x7Qz9"
+
+
+class CommandLineWatch:
+    """Reads every process's command line (/proc/*/cmdline, world-readable, what `ps` shows)
+    while it runs, and keeps those that contain ``needle``."""
+
+    def __init__(self, needle: str):
+        self.needle, self.seen, self.looks = needle.encode(), [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self):
+        while not self._stop.is_set():
+            for path in glob.glob("/proc/[0-9]*/cmdline"):
+                try:
+                    line = Path(path).read_bytes()
+                except OSError:
+                    continue
+                if self.needle in line:
+                    self.seen.append(line.replace(b"\0", b" ").decode(errors="replace")[:300])
+            self.looks += 1
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def test_two_shards_grade_into_one_postgres_gradebook(postgres_url, tmp_path):
     course = make_course(tmp_path / "course", [LESSON])
     db = f"--CourseDirectory.db_url={postgres_url}"
@@ -71,14 +106,26 @@ def test_two_shards_grade_into_one_postgres_gradebook(postgres_url, tmp_path):
         submit(course, student, LESSON, filled_notebook(LESSON))
     submit(course, "untouched", LESSON, learner_notebook(LESSON))
 
+    # The URL with a password (the server trusts loopback and ignores it), given as an instructor
+    # should: shard 1 in the environment, shard 2 in a file only its owner reads.
+    secret_url = postgres_url.replace("grader@", f"grader:{PASSWORD}@")
+    url_file = tmp_path / "gradebook-url"
+    url_file.write_text(secret_url + "\n", encoding="utf-8")
+    url_file.chmod(0o600)
+    given = ({"env": {"NNCOURSE_DB_URL": secret_url}, "args": []},
+             {"env": {}, "args": ["--db-url-file", str(url_file)]})
     shards = [
         subprocess.Popen(
             [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--workers", "1",
-             "--shard", f"{k}/2", "--db-url", postgres_url, "--no-feedback", "--no-export"],
-            cwd=course, env=nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--shard", f"{k}/2", *given[k - 1]["args"], "--no-feedback", "--no-export"],
+            cwd=course, env={**nbgrader_env(), **given[k - 1]["env"]},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for k in (1, 2)
     ]
-    outputs = [shard.communicate(timeout=900)[0] for shard in shards]
+    with CommandLineWatch(PASSWORD) as watch:
+        outputs = [shard.communicate(timeout=900)[0] for shard in shards]
+    # Any local user can read every process's command line (ps): the password was on none.
+    assert watch.seen == [] and watch.looks > 10, (watch.seen, watch.looks)
     for shard, output in zip(shards, outputs):
         assert shard.returncode == 0, output
     print("\n".join(outputs))

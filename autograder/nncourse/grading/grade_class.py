@@ -1,7 +1,7 @@
 """Grade a whole class: real nbgrader autograde per student and lesson, in parallel.
 
     python -m nncourse.grading.grade_class [--lesson ID ...] [--student ID ...] [--workers N]
-                                           [--shard K/N] [--force] [--zip-collect] [--db-url URL]
+                                           [--shard K/N] [--force] [--zip-collect] [--db-url-file F]
 
 nbgrader grades one submission at a time. This command starts ``--workers`` long-lived graders
 (default: the number of cores; nncourse.grading.worker), each grading submission after
@@ -17,7 +17,9 @@ feedback HTML and the CSV export.
 
 ``--shard K/N`` grades only the students whose stable hash falls in share K of N, so that N
 machines (a Slurm array job, a Kubernetes indexed job) can split a class that shares one
-PostgreSQL gradebook (``--db-url postgresql+psycopg://...``).
+PostgreSQL gradebook (its URL in ``$NNCOURSE_DB_URL`` or a mode-600 ``--db-url-file``; ``--db-url``
+works too, but a password there shows in ``ps``; the workers and nbgrader's commands get it only
+in their environment).
 
 Learners' code is untrusted: each submission is copied for grading without following links
 (nncourse.grading.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
@@ -121,8 +123,47 @@ def limit_memory(pid: int, limit_gb: float | None) -> None:
         pass
 
 
-def nbgrader_args(db_url: str | None) -> list[str]:
-    return [f"--CourseDirectory.db_url={db_url}"] if db_url else []
+#: The gradebook URL reaches the workers and nbgrader's commands in this variable (read by the
+#: course's nbgrader_config.py), never on a command line: any local user reads those with `ps`.
+DB_URL_ENV = "NNCOURSE_DB_URL"
+
+
+def db_env(db_url: str | None) -> dict[str, str]:
+    """The environment of a child that needs the gradebook: ours, with the URL in DB_URL_ENV."""
+    env = base_env()
+    env.pop(DB_URL_ENV, None)
+    if db_url:
+        env[DB_URL_ENV] = db_url
+    return env
+
+
+def read_db_url(args) -> str | None:
+    """The gradebook URL: --db-url-file (a file only its owner may read), else --db-url, else
+    $NNCOURSE_DB_URL; None for the course's own gradebook.db."""
+    if args.db_url_file:
+        path = Path(args.db_url_file)
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SystemExit(f"--db-url-file {path}: 읽을 수 없습니다 / cannot read it: {error}") from None
+        if mode & 0o077:
+            raise SystemExit(f"--db-url-file {path}: 다른 사용자도 읽을 수 있습니다. `chmod 600 {path}` 하세요 / "
+                             "other users can read it: chmod 600 it.")
+        return text or None
+    if args.db_url:
+        from sqlalchemy.engine import make_url
+
+        try:
+            has_password = make_url(args.db_url).password is not None
+        except Exception:  # noqa: BLE001 - nbgrader reports a malformed URL itself
+            has_password = False
+        if has_password:
+            print(f"⚠️ --db-url 의 비밀번호는 ps 로 이 컴퓨터의 모든 사용자에게 보입니다. {DB_URL_ENV} 환경 "
+                  "변수나 --db-url-file(권한 600 인 파일)로 주세요 / the password in --db-url shows in `ps`: "
+                  f"use ${DB_URL_ENV} or --db-url-file.", file=sys.stderr)
+        return args.db_url
+    return os.environ.get(DB_URL_ENV) or None
 
 
 NO_SANDBOX_WARNING = (
@@ -281,8 +322,6 @@ class Worker:
     def start(self, warm: str | None) -> None:
         command = [sys.executable, "-m", "nncourse.grading.worker", "--root", str(self.root),
                    "--pool", str(self.pool)]
-        if self.db_url:
-            command += ["--db-url", self.db_url]
         if not self.sandbox:
             command.append("--no-sandbox")
         if not self.fork:
@@ -293,7 +332,7 @@ class Worker:
         # The worker's own TMPDIR (its kernels' runtime folders and sockets): removed with the
         # worker, so that one killed mid-submission leaves nothing behind in /tmp.
         self.scratch = Path(tempfile.mkdtemp(prefix=f"nncourse-w{self.number}-"))
-        env = {**base_env(), "TMPDIR": str(self.scratch)}
+        env = {**db_env(self.db_url), "TMPDIR": str(self.scratch)}
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"{WORKER_LOG_START} {self.number} starting, {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
             log.flush()
@@ -469,8 +508,8 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
     return sorted(outcomes, key=lambda o: (o.job.student, o.job.lesson))
 
 
-def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([nbgrader_bin(), *args], cwd=root, env=base_env(),
+def run_nbgrader(root: Path, *args: str, db_url: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([nbgrader_bin(), *args], cwd=root, env=db_env(db_url),
                           capture_output=True, text=True)
 
 
@@ -479,7 +518,7 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> list[str]
     collected = []
     for lesson in lessons:
         if (root / "downloaded" / lesson / "archive").is_dir():
-            result = run_nbgrader(root, "zip_collect", lesson, "--force", *nbgrader_args(db_url))
+            result = run_nbgrader(root, "zip_collect", lesson, "--force", db_url=db_url)
             if result.returncode != 0:
                 raise SystemExit(f"nbgrader zip_collect {lesson} failed:\n{result.stderr[-3000:]}")
             collected.append(lesson)
@@ -526,7 +565,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit-gb", type=float, default=None,
                         help=f"address-space limit per submission, 0 = none (default "
                              f"{DEFAULT_MEMORY_LIMIT_GB:g}, none when a GPU is present)")
-    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg://user@host/db")
+    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg://user@host/db (a password "
+                        "here shows in `ps`: give it in $NNCOURSE_DB_URL or --db-url-file instead)")
+    parser.add_argument("--db-url-file", help="a file (mode 600) holding the gradebook URL")
     parser.add_argument("--zip-collect", action="store_true",
                         help="first run `nbgrader zip_collect` for lessons with downloaded/<id>/archive/")
     parser.add_argument("--no-feedback", action="store_true")
@@ -542,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     root = args.root.resolve()
+    db_url = read_db_url(args)
     if not (root / "nbgrader_config.py").is_file():
         print(f"{root} 에 nbgrader_config.py 가 없습니다. 저장소 루트에서 실행하세요.\n"
               f"No nbgrader_config.py in {root}; run from the course root.", file=sys.stderr)
@@ -555,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
             return 3
     if args.zip_collect:
         lessons = args.lesson or sorted(p.name for p in (root / "downloaded").glob("*") if p.is_dir())
-        print("zip_collect:", ", ".join(zip_collect(root, lessons, args.db_url)) or "(nothing)")
+        print("zip_collect:", ", ".join(zip_collect(root, lessons, db_url)) or "(nothing)")
 
     memory_limit = args.memory_limit_gb
     if memory_limit is None:
@@ -566,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
           f"to grade (the rest are unchanged){' — shard %d/%d' % args.shard if args.shard else ''}")
     log_dir = root / "grading_logs"
     started = time.perf_counter()
-    outcomes = grade(root, todo, args.workers, args.db_url, args.timeout, log_dir, memory_limit,
+    outcomes = grade(root, todo, args.workers, db_url, args.timeout, log_dir, memory_limit,
                      sandbox=not args.no_sandbox, pool=args.pool,
                      feedback=not args.no_feedback, fork=not args.no_fork) if todo else []
     wall = time.perf_counter() - started
@@ -574,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     students = sorted({job.student for job in jobs})
     lessons = sorted({job.lesson for job in jobs})
     if jobs:
-        print("\n" + score_table(root, args.db_url, students, lessons, outcomes))
+        print("\n" + score_table(root, db_url, students, lessons, outcomes))
     failed = [o for o in outcomes if o.status != "graded"]
     if outcomes:
         print(f"\n{len(outcomes)}개 채점, {wall:.1f} s (제출물당 {wall / len(outcomes):.1f} s, "
@@ -590,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"피드백 HTML / feedback: {root / 'feedback'}"
               + (f" (failed for {len(broken)})" if broken else ""))
     if not args.no_export:
-        result = run_nbgrader(root, "export", *nbgrader_args(args.db_url))
+        result = run_nbgrader(root, "export", db_url=db_url)
         print(f"점수 CSV / export: {root / 'grades.csv'}" if result.returncode == 0
               else f"export failed:\n{result.stderr[-2000:]}")
     print("\n다음 단계 / next: feedback/<학생>/<강의>/ 의 HTML 을 돌려주고, grades.csv 를 LMS 에 "

@@ -1,7 +1,9 @@
 """One long-lived grader: grades submission after submission through nbgrader's Python API.
 
-    python -m nncourse.grading.worker --root COURSE [--db-url URL] [--no-sandbox] [--pool N]
-                                      [--warm LESSON]
+    python -m nncourse.grading.worker --root COURSE [--no-sandbox] [--pool N] [--warm LESSON]
+
+The gradebook's URL, when it is not the course's gradebook.db, comes in $NNCOURSE_DB_URL (never
+on the command line, which every local user can read).
 
 ``python -m nncourse.grading.grade_class`` starts one of these per worker and feeds it jobs, one
 JSON line each on standard input::
@@ -89,7 +91,6 @@ class JobLog:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True)
-    parser.add_argument("--db-url")
     parser.add_argument("--no-sandbox", action="store_true")
     parser.add_argument("--pool", type=int, default=1, help="warm kernels per lesson (0: none)")
     parser.add_argument("--warm", help="lesson to start warm kernels for before the first job")
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The protocol gets its own copy of stdout; fd 1 then goes where stderr goes (the worker's
     # log), so nothing nbgrader or a library prints can corrupt it.
+    # Read once, then out of the environment: kernels started without the sandbox inherit it.
+    db_url = os.environ.pop("NNCOURSE_DB_URL", None)
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     root = args.root.resolve()
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
         share = cleanup.enter_context(kernel_spec_folder())
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), os.environ.get("JUPYTER_PATH")]))
-    config = course_config(root, args.db_url, not args.no_sandbox, sockets)
+    config = course_config(root, db_url, not args.no_sandbox, sockets)
     api = NbGraderAPI(config=config)
     judge_ready = None
     if config.JudgedExecute.get("judge", True):
