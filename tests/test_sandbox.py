@@ -124,6 +124,10 @@ PROBES = [
           "if not logs:\n    raise LookupError('no log file among the kernel descriptors')\n"
           "for fd in logs:\n"
           "    os.ftruncate(fd, 0)\n    os.write(fd, b'FORGED {token}\\n')\n"),
+    Probe("planted-files", "write torch/__init__.py and nncourse.py beside the notebook, for the instructor to import",
+          "import os\nos.makedirs('torch', exist_ok=True)\n"
+          "open('torch/__init__.py', 'w').write('print(\"planted {token}\")\\n')\n"
+          "open('nncourse.py', 'w').write('print(\"planted {token}\")\\n')\n"),
     Probe("planted-links", "symlinks in the submission: gradebook, /etc/passwd, another learner",
           "import os\n"
           "got = [n for n in ('gradebook.db', 'passwd', 'other.ipynb', 'others') if os.path.exists(n)]\n"
@@ -248,6 +252,9 @@ def _outside_evidence(run: dict, listener: Listener) -> dict[str, str | None]:
     truncated = not all(log.startswith(WORKER_LOG_START) for log in logs)
     evidence["worker-log"] = (", ".join(what for what, happened in (("truncated", truncated), ("line forged", forged))
                                         if happened) or None)
+    folder = course / "autograded" / "planted-files" / LESSON
+    planted_files = [name for name in ("torch/__init__.py", "nncourse.py") if (folder / name).exists()]
+    evidence["planted-files"] = f"in autograded/: {planted_files}" if planted_files else None
     for name in ("planted-links", "hostile-names"):
         folder = course / "autograded" / name / LESSON
         extra = sorted(p.name for p in folder.iterdir() if p.name != f"{LESSON}.ipynb")
@@ -314,13 +321,16 @@ def test_probe_is_blocked_and_said_so(sandboxed, probe):
     log = (course / "grading_logs" / LESSON / f"{probe.name}.log").read_text(encoding="utf-8")
     if probe.name == "survivor":  # starting a process is allowed; outliving grading is not
         assert "ending" in log and "processes the submission left running" in log, log[-3000:]
+    elif probe.name == "planted-files":  # writing in its own folder is allowed; keeping it is not
+        assert "stay out of the grading folder" in log and "nncourse.py" in log, log[-3000:]
     else:
         assert f"PROBE {probe.name}: REFUSED" in output, output[-2000:]
     if not probe.kernel:
         assert log.count("not copied for grading") >= (len(probe.links) or 3), log[:3000]
     html = (course / "feedback" / probe.name / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
-    if probe.name != "survivor":
+    if probe.name not in ("survivor", "planted-files"):
         assert f"PROBE {probe.name}: REFUSED" in html
+    assert not (course / "feedback" / probe.name / LESSON / "nncourse.py").exists()
 
 
 def test_the_sandbox_adds_no_stderr(sandboxed):

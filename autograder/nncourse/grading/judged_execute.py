@@ -42,8 +42,8 @@ class SandboxedExecute(Execute):
             self.kernel_manager_class = SandboxedKernelManager
             # A sandboxed kernel serves one notebook and its pid namespace ends with it: kill it
             # when the notebook is done instead of asking it to exit and polling until it has
-            # (0.4 s per submission). Every output has arrived by then; its folder is copied back
-            # after it is gone (SandboxedKernelManager.deliver).
+            # (0.4 s per submission). Every output has arrived by then; nothing it wrote in its
+            # folder is kept (SandboxedKernelManager.keep_nothing_written).
             self.shutdown_kernel = "immediate"
 
     def create_kernel_manager(self):

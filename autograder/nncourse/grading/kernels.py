@@ -10,9 +10,9 @@ warm one and starts its replacement at once, which then imports while the submis
 Each kernel serves exactly one submission: nbclient shuts it down after that notebook, as it does
 a kernel it started itself, and the pid namespace ends whatever the submission left running. A
 kernel is never reused, so one learner's state never reaches another's. Pool kernels run in a
-private, empty folder of their own; the submission's files are copied in when it is handed over,
-and copied back to nbgrader's grading folder when the kernel is shut down
-(:meth:`~nncourse.grading.sandbox.SandboxedKernelManager.receive` / ``deliver``).
+private, empty folder of their own; the submission's files are copied in when it is handed over
+(:meth:`~nncourse.grading.sandbox.SandboxedKernelManager.receive`), and nothing comes back from it:
+nbgrader writes the graded notebook from the outputs it received (``keep_nothing_written``).
 """
 
 from __future__ import annotations

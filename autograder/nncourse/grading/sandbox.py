@@ -292,6 +292,34 @@ def remove_planted_links(top: Path) -> list[str]:
     return removed
 
 
+def folder_listing(top: Path) -> dict[str, tuple[int, int]]:
+    """relative path → (size, mtime) of every regular file under ``top`` (links not followed;
+    at most MAX_ENTRIES: a folder the kernel filled is not walked without end)."""
+    listing = {}
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                listing[os.path.relpath(path, top)] = (info.st_size, info.st_mtime_ns)
+            if len(listing) >= MAX_ENTRIES:
+                return listing
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    return listing
+
+
+def written_since(top: Path, before: dict[str, tuple[int, int]]) -> list[str]:
+    """Files under ``top`` that are new or changed since ``before`` (folder_listing)."""
+    return sorted(name for name, seen in folder_listing(top).items() if before.get(name) != seen)
+
+
+#: Most names of files the kernel wrote that one log line lists.
+LISTED = 20
+
+
 class AheadClient(AsyncKernelClient):
     """The client of a pool kernel, connected while the kernel waited for its submission.
 
@@ -337,9 +365,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     Started by nbgrader (through :class:`SandboxedExecute`) in the submission's own grading folder,
     or ahead of time by the worker's kernel pool (:mod:`nncourse.grading.kernels`) in a private
     empty folder, with ``preload`` naming what to import before the kernel answers. A pool kernel
-    is handed one submission (:meth:`receive`): its files are copied in, and when the kernel is
-    shut down what it left there replaces nbgrader's grading folder (:meth:`deliver`), links and
-    special files removed, exactly as a kernel started in that folder would have left it.
+    is handed one submission (:meth:`receive`): its files are copied in. When the kernel is shut
+    down, nothing it wrote reaches nbgrader's grading folder (:meth:`keep_nothing_written`), which
+    then holds what nbgrader put there and the graded notebook nbgrader writes.
     """
 
     max_processes = Integer(DEFAULT_MAX_PROCESSES, help="RLIMIT_NPROC inside the sandbox").tag(config=True)
@@ -389,6 +417,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         if workdir.is_symlink() or not workdir.is_dir():
             raise SandboxError(f"채점 폴더가 폴더가 아닙니다 / not a folder: {workdir}")
         self._workdir = workdir.resolve()
+        # What nbgrader put there: nothing else the kernel leaves in this folder is kept.
+        self._received = folder_listing(self._workdir)
         self._uid = sandbox_uid()  # before the command line is formatted: bwrap drops to it
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         if self._uid is not None:  # the unprivileged sandbox user must own what it may write
@@ -480,23 +510,35 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def receive(self, grading_dir: Path) -> list[str]:
         """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
-        kernel's own; :meth:`deliver` puts the result back when the kernel is shut down.
+        kernel's own (nothing comes back from it: :meth:`keep_nothing_written`).
         Returns what was not copied (links, special files)."""
         skipped = copy_submission(grading_dir, self._workdir, dest_exists_ok=True)
+        self._received = folder_listing(self._workdir)
         if self._uid is not None:
             _chown_tree(self._workdir, self._uid, self._uid)
         self._grading_dir = grading_dir
         return skipped
 
-    def deliver(self) -> None:
-        """What the kernel left in its folder becomes the submission's grading folder."""
+    def keep_nothing_written(self) -> None:
+        """Grading is over: nothing the kernel wrote reaches the grading folder, which nbgrader
+        fills with the graded notebook (from the outputs it received, not from a file) and
+        generate_feedback copies to the learners. A pool kernel's folder is its own, and is
+        simply not copied back; a kernel that ran in nbgrader's grading folder has its new files
+        removed. Either way the log names them (a planted ``torch/__init__.py`` or ``nncourse.py``
+        would otherwise be imported by whoever opens that notebook later)."""
         target, self._grading_dir = self._grading_dir, None
-        if target is None or self._workdir is None or not self._workdir.is_dir():
+        if self._workdir is None or not self._workdir.is_dir():
             return
-        shutil.rmtree(target)
-        for line in copy_submission(self._workdir, target):
-            self.log.warning("샌드박스: 채점 폴더로 되돌리지 않았습니다 / sandbox: not copied back to the "
-                             "grading folder: %s", line)
+        received = getattr(self, "_received", {})
+        written = written_since(self._workdir, received)
+        if target is None:  # the kernel ran in the grading folder itself
+            for name in written:
+                if name not in received:
+                    (self._workdir / name).unlink(missing_ok=True)
+        if written:
+            shown = ", ".join(written[:LISTED]) + (f" (+{len(written) - LISTED})" if len(written) > LISTED else "")
+            self.log.warning("샌드박스: 커널이 쓴 파일은 채점 폴더에 두지 않습니다 / sandbox: files the kernel "
+                             "wrote stay out of the grading folder: %s", shown)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
@@ -541,7 +583,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                                  "sandbox: removed a link or special file the submission made: %s", name)
             if self._uid is not None:
                 _chown_tree(self._workdir, os.geteuid(), os.getegid())
-            self.deliver()
+            self.keep_nothing_written()
             if self.remove_workdir:
                 shutil.rmtree(self._workdir, ignore_errors=True)
         if self._runtime_dir is not None:
