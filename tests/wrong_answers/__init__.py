@@ -34,6 +34,24 @@ class RightAnswer:
     why: str                 # what differs from the solution, and why it is still right
 
 
+def solution_answer(lesson: str, answer_cell: str) -> str:
+    """What the solution writes in ``answer_cell`` of ``lesson``: the base that wrong and right
+    answers edit, so that none of them copies a lesson's code (it would drift from the lesson)."""
+    from nbgrader_course import solution_cells, solution_code, solution_notebook
+
+    return solution_code(solution_cells(solution_notebook(lesson))[answer_cell])
+
+
+def edit(code: str, *replacements: tuple[str, str]) -> str:
+    """``code`` with each (old, new) replaced; an ``old`` that is not there is a mistake in the
+    answer's definition (the "wrong" answer would silently be the solution), so it fails here."""
+    for old, new in replacements:
+        if old not in code:
+            raise ValueError(f"edit: {old!r} is not in the code it edits:\n{code}")
+        code = code.replace(old, new)
+    return code
+
+
 def _load() -> tuple[dict[str, list[WrongAnswer]], dict[str, list[RightAnswer]]]:
     wrong, right = {}, {}
     for module_file in sorted(Path(__file__).parent.glob("lesson_*.py")):

@@ -1,33 +1,47 @@
 """Wrong answers for 01_mnist_data."""
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+
+
+def solution(answer_cell: str) -> str:
+    """The solution's code of an answer cell of this lesson: what the variants below edit."""
+    return solution_answer("01_mnist_data", answer_cell)
+
 
 WRONG = [
-    WrongAnswer("sizes-swapped", "sizes", "n_pixels, n_train = x_train.shape",
+    WrongAnswer("sizes-swapped", "sizes",
+                edit(solution("sizes"), ("n_train, n_pixels =", "n_pixels, n_train =")),
                 "test_sizes", "두 값이 서로 바뀌지"),
-    WrongAnswer("image-index-1", "first_image", "first_image = x_train[1].reshape(28, 28)",
+    WrongAnswer("image-index-1", "first_image",
+                edit(solution("first_image"), ("x_train[0]", "x_train[1]")),
                 "test_first_image", "인덱스는 0부터"),
-    WrongAnswer("image-transposed", "first_image", "first_image = x_train[0].reshape(28, 28).T",
+    WrongAnswer("image-transposed", "first_image",
+                edit(solution("first_image"), ("reshape(28, 28)", "reshape(28, 28).T")),
                 "test_first_image", "행과 열이 바뀌었습니다"),
     WrongAnswer("range-hardcoded-255", "value_range",
-                "pixel_min = 0.0\npixel_max = 255.0\npixel_dtype = x_train.dtype\n"
-                "label_dtype = y_train.dtype",
+                edit(solution("value_range"),
+                     ("x_train.min().item()", "0.0"), ("x_train.max().item()", "255.0")),
                 "test_value_range", "0~255 가 아니라 0~1"),
+    # min and max stay 0-dim tensors, not Python numbers
     WrongAnswer("range-tensor-not-float", "value_range",
-                "pixel_min = x_train.min()\npixel_max = x_train.max()\n"
-                "pixel_dtype = x_train.dtype\nlabel_dtype = y_train.dtype",
+                edit(solution("value_range"), (".item()", "")),
                 "test_value_range", ".item()"),
     WrongAnswer("counts-of-valid", "label_counts",
-                "label_counts = torch.bincount(y_valid, minlength=10)",
+                edit(solution("label_counts"), ("y_train", "y_valid")),
                 "test_label_counts", "검증 레이블(y_valid)"),
-    WrongAnswer("batch-columns", "first_batch", "xb = x_train[:, :bs]\nyb = y_train[:bs]",
+    # slices the first bs pixels (columns) of every image instead of the first bs images
+    WrongAnswer("batch-columns", "first_batch",
+                edit(solution("first_batch"), ("xb = x_train[0:bs]", "xb = x_train[:, :bs]")),
                 "test_first_batch", "픽셀(열)을 자릅니다"),
+    # floor division drops the last, partial batch
     WrongAnswer("batch-count-floor", "batch_count",
-                "n_batches = n_train // bs\nlast_batch_size = n_train - n_batches * bs",
+                edit(solution("batch_count"),
+                     ("(n_train + bs - 1) // bs", "n_train // bs"),
+                     ("(n_batches - 1) * bs", "n_batches * bs")),
                 "test_batch_count", "버립니다"),
     # the count is right, but the last batch is taken to be a full one
     WrongAnswer("batch-last-full", "batch_count",
-                "n_batches = (n_train + bs - 1) // bs\nlast_batch_size = bs",
+                edit(solution("batch_count"), ("n_train - (n_batches - 1) * bs", "bs")),
                 "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
     # Concept check: each wrong choice gets its own explanation as the hint.
     WrongAnswer("concept-valid-set-spare-images", "why_valid_set", 'why_valid_set = "A"',

@@ -1,47 +1,55 @@
 """Wrong answers for 03_functional."""
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+
+
+def solution(answer_cell: str) -> str:
+    """The solution's code of an answer cell of this lesson: what the variants below edit."""
+    return solution_answer("03_functional", answer_cell)
+
+
+CROSS_ENTROPY_BY_PARTS = solution("cross_entropy_by_parts")
+LOSS_FUNC_NLL = edit(solution("loss_func"), ("F.cross_entropy", "F.nll_loss"))
+MODEL_SOFTMAX = edit(solution("model"), ("xb @ weights + bias", "F.softmax(xb @ weights + bias, dim=-1)"))
 
 WRONG = [
     # Exercise 1: cross-entropy from F.log_softmax and F.nll_loss.
     WrongAnswer("ce-parts-no-log-softmax", "cross_entropy_by_parts",
-                "def cross_entropy_by_parts(logits, target):\n    return F.nll_loss(logits, target)",
+                edit(CROSS_ENTROPY_BY_PARTS, ("F.log_softmax(logits, dim=-1)", "logits")),
                 "test_cross_entropy_by_parts", "F.nll_loss 에 로짓을 그대로 넣었습니다"),
     WrongAnswer("ce-parts-softmax", "cross_entropy_by_parts",
-                "def cross_entropy_by_parts(logits, target):\n"
-                "    return F.nll_loss(F.softmax(logits, dim=-1), target)",
+                edit(CROSS_ENTROPY_BY_PARTS, ("F.log_softmax(", "F.softmax(")),
                 "test_cross_entropy_by_parts", "F.softmax 는 확률을 줍니다"),
+    # log_softmax over the batch (columns) instead of over the classes of each row
     WrongAnswer("ce-parts-dim0", "cross_entropy_by_parts",
-                "def cross_entropy_by_parts(logits, target):\n"
-                "    return F.nll_loss(F.log_softmax(logits, dim=0), target)",
+                edit(CROSS_ENTROPY_BY_PARTS, ("dim=-1", "dim=0")),
                 "test_cross_entropy_by_parts", "열 방향(dim=0)"),
     # the value is the right one times the number of rows: named as a sum
     WrongAnswer("ce-parts-sum", "cross_entropy_by_parts",
-                "def cross_entropy_by_parts(logits, target):\n"
-                "    return F.nll_loss(F.log_softmax(logits, dim=-1), target, reduction='sum')",
+                edit(CROSS_ENTROPY_BY_PARTS, ("dim=-1), target)", "dim=-1), target, reduction='sum')")),
                 "test_cross_entropy_by_parts", "손실의 합을 구했습니다"),
     # Exercise 2: the loss function itself.
-    WrongAnswer("loss-func-nll", "loss_func", "loss_func = F.nll_loss",
+    WrongAnswer("loss-func-nll", "loss_func", LOSS_FUNC_NLL,
                 "test_loss_func", "F.nll_loss 는 로그 확률을 받는"),
-    WrongAnswer("loss-func-module", "loss_func", "loss_func = torch.nn.CrossEntropyLoss()",
+    # the same computation as a module; the lesson asks for the function
+    WrongAnswer("loss-func-module", "loss_func",
+                edit(solution("loss_func"), ("F.cross_entropy", "torch.nn.CrossEntropyLoss()")),
                 "test_loss_func", "nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스"),
     # Exercise 3: the model returns raw scores.
     # Training still reaches the reference (log_softmax twice is log_softmax once), so only the
     # model check can catch it: rows of log-probabilities have logsumexp 0.
     WrongAnswer("model-log-softmax-twice", "model",
-                "def model(xb):\n    return F.log_softmax(xb @ weights + bias, dim=-1)",
+                edit(solution("model"), ("xb @ weights + bias", "F.log_softmax(xb @ weights + bias, dim=-1)")),
                 "test_model", "model 안에서 log_softmax 를 빼세요"),
-    WrongAnswer("model-softmax", "model",
-                "def model(xb):\n    return F.softmax(xb @ weights + bias, dim=-1)",
+    WrongAnswer("model-softmax", "model", MODEL_SOFTMAX,
                 "test_model", "소프트맥스 확률입니다"),
     # The bias starts at zero, so this looks right until the check gives the bias other values.
-    WrongAnswer("model-no-bias", "model", "def model(xb):\n    return xb @ weights",
+    WrongAnswer("model-no-bias", "model", edit(solution("model"), (" + bias", "")),
                 "test_model", "편향(bias)을 더하지 않았습니다"),
     # Training: the given loop trains whatever model and loss_func the learner wrote.
-    WrongAnswer("trained-softmax-model", "model",
-                "def model(xb):\n    return F.softmax(xb @ weights + bias, dim=-1)",
+    WrongAnswer("trained-softmax-model", "model", MODEL_SOFTMAX,
                 "test_training", "소프트맥스 확률입니다"),
-    WrongAnswer("trained-with-nll-loss", "loss_func", "loss_func = F.nll_loss",
+    WrongAnswer("trained-with-nll-loss", "loss_func", LOSS_FUNC_NLL,
                 "test_training", "loss_func 가 F.cross_entropy 가 아니었습니다"),
     # Concept check: each wrong choice gets its own explanation as the hint.
     WrongAnswer("concept-log-softmax-twice-error", "keep_log_softmax", 'keep_log_softmax = "A"',

@@ -1,134 +1,115 @@
 """Wrong answers for 04_nn_module."""
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
 
-MODULE = """
-class Mnist_Logistic(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.weights = nn.Parameter(torch.randn(784, 10) / math.sqrt(784))
-        self.bias = nn.Parameter(torch.zeros(10))
+MODULE = solution_answer("04_nn_module", "mnist_logistic")
+PARAMETER_COUNT = solution_answer("04_nn_module", "parameter_count")
+FIT = solution_answer("04_nn_module", "fit")
 
-    def forward(self, xb):
-        return xb @ self.weights + self.bias
-"""
+# weights and bias as plain tensors that require grad: the module does not register them
+PLAIN_TENSORS = edit(MODULE,
+                     ("nn.Parameter(torch.randn(784, 10) / math.sqrt(784))",
+                      "(torch.randn(784, 10) / math.sqrt(784)).requires_grad_()"),
+                     ("nn.Parameter(torch.zeros(10))", "torch.zeros(10, requires_grad=True)"))
 
-PLAIN_TENSORS = (MODULE
-                 .replace("nn.Parameter(torch.randn(784, 10) / math.sqrt(784))",
-                          "(torch.randn(784, 10) / math.sqrt(784)).requires_grad_()")
-                 .replace("nn.Parameter(torch.zeros(10))", "torch.zeros(10, requires_grad=True)"))
-
-FIT = """
-def fit():
-    for epoch in range(epochs):
-        for i in range((n - 1) // bs + 1):
-            start_i = i * bs
-            end_i = start_i + bs
-            xb = x_train[start_i:end_i]
-            yb = y_train[start_i:end_i]
-            pred = model(xb)
-            loss = loss_func(pred, yb)
-            losses.append(loss.item())
-
-            loss.backward()
-            with torch.no_grad():
-                for p in model.parameters():
-                    p -= p.grad * lr
-                model.zero_grad()
-"""
-
-FIT_NEVER_ZEROED = FIT.replace("                model.zero_grad()\n", "")
+FIT_NEVER_ZEROED = edit(FIT, ("\n                model.zero_grad()", ""))
+FIT_LR_TOO_SMALL = "lr = 0.05\n" + FIT
 
 WRONG = [
     # Exercise 1: the nn.Module subclass.
     WrongAnswer("module-plain-tensors", "mnist_logistic", PLAIN_TENSORS,
                 "test_mnist_logistic", "nn.Parameter 로 감싸야"),
     WrongAnswer("module-transposed", "mnist_logistic",
-                MODULE.replace("torch.randn(784, 10)", "torch.randn(10, 784)")
-                .replace("xb @ self.weights", "xb @ self.weights.t()"),
+                edit(MODULE, ("torch.randn(784, 10)", "torch.randn(10, 784)"),
+                     ("xb @ self.weights", "xb @ self.weights.t()")),
                 "test_mnist_logistic", "행과 열이 바뀌었습니다"),
     WrongAnswer("module-no-super-init", "mnist_logistic",
-                MODULE.replace("        super().__init__()\n", ""),
+                edit(MODULE, ("        super().__init__()\n", "")),
                 "test_mnist_logistic", "super().__init__()"),
     WrongAnswer("module-no-bias", "mnist_logistic",
-                MODULE.replace("        self.bias = nn.Parameter(torch.zeros(10))\n", "")
-                .replace(" + self.bias", ""),
+                edit(MODULE, ("        self.bias = nn.Parameter(torch.zeros(10))\n", ""),
+                     (" + self.bias", "")),
                 "test_mnist_logistic", "편향(bias)이 없습니다"),
     # The bias parameter exists but forward forgets it; it starts at zero, so only a check that
     # gives it other values sees the difference.
     WrongAnswer("forward-no-bias", "mnist_logistic",
-                MODULE.replace("return xb @ self.weights + self.bias", "return xb @ self.weights"),
+                edit(MODULE, ("return xb @ self.weights + self.bias", "return xb @ self.weights")),
                 "test_mnist_logistic", "편향(bias)을 더하지 않았습니다"),
     WrongAnswer("forward-log-softmax", "mnist_logistic",
-                MODULE.replace("return xb @ self.weights + self.bias",
-                               "return F.log_softmax(xb @ self.weights + self.bias, dim=-1)"),
+                edit(MODULE, ("return xb @ self.weights + self.bias",
+                              "return F.log_softmax(xb @ self.weights + self.bias, dim=-1)")),
                 "test_mnist_logistic", "log_softmax 를 빼세요"),
     WrongAnswer("module-not-scaled", "mnist_logistic",
-                MODULE.replace(" / math.sqrt(784)", ""),
+                edit(MODULE, (" / math.sqrt(784)", "")),
                 "test_mnist_logistic", "math.sqrt(784) 로 나눠"),
     # Caught by the hidden test only: every instance wraps the same tensor.
     WrongAnswer("module-shared-tensor", "mnist_logistic",
                 "shared_weights = torch.randn(784, 10) / math.sqrt(784)\n"
-                + MODULE.replace("nn.Parameter(torch.randn(784, 10) / math.sqrt(784))",
-                                 "nn.Parameter(shared_weights)"),
+                + edit(MODULE, ("nn.Parameter(torch.randn(784, 10) / math.sqrt(784))",
+                                "nn.Parameter(shared_weights)")),
                 "test_mnist_logistic", "모든 모델이 그 텐서 하나를 나눠 씁니다"),
     # Exercise 2: counting parameters.
+    # the number of parameter tensors (2), not of the numbers in them
     WrongAnswer("count-tensors", "parameter_count",
-                "n_params = len(list(model.parameters()))",
+                edit(PARAMETER_COUNT, ("sum(p.numel() for p in model.parameters())",
+                                       "len(list(model.parameters()))")),
                 "test_parameter_count", "p.numel()"),
     WrongAnswer("count-weights-only", "parameter_count",
-                "n_params = model.weights.numel()",
+                edit(PARAMETER_COUNT, ("sum(p.numel() for p in model.parameters())",
+                                       "model.weights.numel()")),
                 "test_parameter_count", "편향의 10개도 더하세요"),
     # Exercise 3: fit(), run by the check on a stand-in model.
     WrongAnswer("fit-never-zeroed", "fit", FIT_NEVER_ZEROED,
                 "test_fit", "기울기를 0 으로 되돌리지 않아"),
+    # zero_grad() between backward and the update: p.grad is None when the update reads it
     WrongAnswer("fit-zero-before-update", "fit",
-                FIT.replace("            loss.backward()\n",
-                            "            loss.backward()\n            model.zero_grad()\n")
-                .replace("                model.zero_grad()\n", ""),
+                edit(FIT, ("            loss.backward()\n",
+                           "            loss.backward()\n            model.zero_grad()\n"),
+                     ("\n                model.zero_grad()", "")),
                 "test_fit", "p.grad 가 None 입니다"),
     # The order is kept, but zero_grad sits inside the parameter loop: the bias never learns.
     WrongAnswer("fit-zero-grad-in-parameter-loop", "fit",
-                FIT.replace("                    p -= p.grad * lr\n                model.zero_grad()\n",
-                            "                    p -= p.grad * lr\n                    model.zero_grad()\n"),
+                edit(FIT, ("                    p -= p.grad * lr\n                model.zero_grad()",
+                           "                    p -= p.grad * lr\n                    model.zero_grad()")),
                 "test_fit", "for 반복문 밖으로"),
     WrongAnswer("fit-zero-grad-in-parameter-loop-zeros", "fit",
-                FIT.replace("                    p -= p.grad * lr\n                model.zero_grad()\n",
-                            "                    p -= p.grad * lr\n                    model.zero_grad(set_to_none=False)\n"),
+                edit(FIT, ("                    p -= p.grad * lr\n                model.zero_grad()",
+                           "                    p -= p.grad * lr\n"
+                           "                    model.zero_grad(set_to_none=False)")),
                 "test_fit", "for 반복문 밖으로"),
     WrongAnswer("fit-update-outside-no-grad", "fit",
-                FIT.replace("            with torch.no_grad():\n"
-                            "                for p in model.parameters():\n"
-                            "                    p -= p.grad * lr\n"
-                            "                model.zero_grad()\n",
-                            "            for p in model.parameters():\n"
-                            "                p -= p.grad * lr\n"
-                            "            model.zero_grad()\n"),
+                edit(FIT, ("            with torch.no_grad():\n"
+                           "                for p in model.parameters():\n"
+                           "                    p -= p.grad * lr\n"
+                           "                model.zero_grad()",
+                           "            for p in model.parameters():\n"
+                           "                p -= p.grad * lr\n"
+                           "            model.zero_grad()")),
                 "test_fit", "torch.no_grad() 블록 밖에서"),
     WrongAnswer("fit-names-parameters", "fit",
-                FIT.replace("                for p in model.parameters():\n"
-                            "                    p -= p.grad * lr\n",
-                            "                model.weights -= model.weights.grad * lr\n"
-                            "                model.bias -= model.bias.grad * lr\n"),
+                edit(FIT, ("                for p in model.parameters():\n"
+                           "                    p -= p.grad * lr\n",
+                           "                model.weights -= model.weights.grad * lr\n"
+                           "                model.bias -= model.bias.grad * lr\n")),
                 "test_fit", "이름 대신 for p in model.parameters()"),
     WrongAnswer("fit-not-in-place", "fit",
-                FIT.replace("p -= p.grad * lr", "p = p - p.grad * lr"),
+                edit(FIT, ("p -= p.grad * lr", "p = p - p.grad * lr")),
                 "test_fit", "p = p - p.grad * lr 은 새 텐서를 만들 뿐"),
-    WrongAnswer("fit-lr-too-small", "fit", "lr = 0.05\n" + FIT,
+    WrongAnswer("fit-lr-too-small", "fit", FIT_LR_TOO_SMALL,
                 "test_fit", "학습률 lr 이 0.05 입니다"),
     WrongAnswer("fit-last-batch-dropped", "fit",
-                FIT.replace("range((n - 1) // bs + 1)", "range(n // bs)"),
+                edit(FIT, ("range((n - 1) // bs + 1)", "range(n // bs)")),
                 "test_fit", "마지막 작은 배치를 빠뜨렸습니다"),
     WrongAnswer("fit-no-losses", "fit",
-                FIT.replace("            losses.append(loss.item())\n", ""),
+                edit(FIT, ("            losses.append(loss.item())\n", "")),
                 "test_fit", "losses.append(loss.item())"),
     WrongAnswer("fit-with-arguments", "fit",
-                FIT.replace("def fit():", "def fit(model, epochs):"),
+                edit(FIT, ("def fit():", "def fit(model, epochs):")),
                 "test_fit", "인자 없이 fit()"),
     # The real training that the learner's fit() did, scored on the whole validation set.
     WrongAnswer("trained-never-zeroed", "fit", FIT_NEVER_ZEROED,
                 "test_training", "기울기가 계속 쌓입니다"),
-    WrongAnswer("trained-lr-too-small", "fit", "lr = 0.05\n" + FIT,
+    WrongAnswer("trained-lr-too-small", "fit", FIT_LR_TOO_SMALL,
                 "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
     WrongAnswer("trained-plain-tensors", "mnist_logistic", PLAIN_TENSORS,
                 "test_training", "model.parameters() 가 비어 있어"),
@@ -146,8 +127,6 @@ WRONG = [
                 "test_why_parameter", "02, 03 강의에서"),
 ]
 
-SHOW_COUNT = 'print(f"학습할 숫자: {n_params}개")'
-
 RIGHT = [
     # The lesson names its parameters weights and bias; nothing after it depends on the names.
     RightAnswer("other-names-addmm", {
@@ -162,19 +141,17 @@ class Mnist_Logistic(nn.Module):
     def forward(self, x):
         return torch.addmm(self.b, x, self.w)
 """,
-        "parameter_count": "n_params = sum(map(torch.numel, list(model.parameters())))\n" + SHOW_COUNT,
+        "parameter_count": edit(PARAMETER_COUNT, ("sum(p.numel() for p in model.parameters())",
+                                                  "sum(map(torch.numel, list(model.parameters())))")),
     }, why="parameters named w and b, super(Class, self), / 28, torch.addmm(b, x, w), "
            "map over list(model.parameters()); the concept check's letter in another case"),
     RightAnswer("fit-zero-first-set-to-none-sub", {
-        "fit": FIT.replace("""            pred = model(xb)""", """\
-            model.zero_grad(set_to_none=True)
-            pred = model(xb)""").replace("""                for p in model.parameters():
-                    p -= p.grad * lr
-                model.zero_grad()
-""", """                for p in model.parameters():
-                    p.sub_(lr * p.grad)
-"""),
-        "parameter_count": "n_params = model.weights.numel() + model.bias.numel()\n" + SHOW_COUNT,
+        "fit": edit(FIT, ("            pred = model(xb)",
+                          "            model.zero_grad(set_to_none=True)\n            pred = model(xb)"),
+                    ("                    p -= p.grad * lr\n                model.zero_grad()",
+                     "                    p.sub_(lr * p.grad)")),
+        "parameter_count": edit(PARAMETER_COUNT, ("sum(p.numel() for p in model.parameters())",
+                                                  "model.weights.numel() + model.bias.numel()")),
     }, why="model.zero_grad(set_to_none=True) at the top of the loop body, p.sub_(lr * p.grad)"),
     RightAnswer("fit-split-loop-zero-no-none", {
         "why_zero_grad": 'why_zero_grad = " b "',

@@ -1,84 +1,72 @@
 """Wrong answers for 06_optim."""
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
 
-GET_MODEL = """
-def get_model():
-    model = Mnist_Logistic()
-    return model, optim.SGD(model.parameters(), lr=lr)
-"""
 
-TRAINING = """
-model, opt = get_model()
-losses = []
-for epoch in range(epochs):
-    for i in range((n - 1) // bs + 1):
-        start_i = i * bs
-        end_i = start_i + bs
-        xb = x_train[start_i:end_i]
-        yb = y_train[start_i:end_i]
-        pred = model(xb)
-        loss = loss_func(pred, yb)
-        losses.append(loss.item())
+def solution(answer_cell: str) -> str:
+    """The solution's code of an answer cell of this lesson: what the variants below edit."""
+    return solution_answer("06_optim", answer_cell)
 
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-"""
+
+GET_MODEL = solution("get_model")
+TRAINING = solution("training")
+# The solution's closing line (it prints the last loss), kept by the right answers that rewrite the loop.
+SHOW_LAST = TRAINING[TRAINING.rindex("\nprint(") + 1:] + "\n"
 
 WRONG = [
     # The lesson's earlier cells leave a global `model`; the optimizer is built over it.
     WrongAnswer("optimizer-over-global-model", "get_model",
-                "def get_model():\n    new_model = Mnist_Logistic()\n"
-                "    return new_model, optim.SGD(model.parameters(), lr=lr)",
+                edit(GET_MODEL, ("    model = ", "    new_model = "), ("return model,", "return new_model,")),
                 "test_get_model", "다른 모델의 매개변수"),
+    # One model built once, outside the function: not an edit of the solution's code, so written out.
     WrongAnswer("same-model-every-call", "get_model",
                 "the_model = Mnist_Logistic()\n\n"
                 "def get_model():\n    return the_model, optim.SGD(the_model.parameters(), lr=lr)",
                 "test_get_model", "같은 모델이 나왔습니다"),
     WrongAnswer("lr-too-small", "get_model",
-                GET_MODEL.replace("lr=lr", "lr=0.1"),
+                edit(GET_MODEL, ("lr=lr", "lr=0.1")),
                 "test_get_model", "준비 셀의 학습률을 그대로 넘기세요"),
     WrongAnswer("momentum-added", "get_model",
-                GET_MODEL.replace("lr=lr", "lr=lr, momentum=0.9"),
+                edit(GET_MODEL, ("lr=lr", "lr=lr, momentum=0.9")),
                 "test_get_model", "momentum 인자를 빼세요"),
     WrongAnswer("adam-instead-of-sgd", "get_model",
-                GET_MODEL.replace("optim.SGD", "optim.Adam"),
+                edit(GET_MODEL, ("optim.SGD", "optim.Adam")),
                 "test_get_model", "Adam 입니다"),
     WrongAnswer("only-the-weight-optimized", "get_model",
-                GET_MODEL.replace("model.parameters()", "[model.lin.weight]"),
+                edit(GET_MODEL, ("model.parameters()", "[model.lin.weight]")),
                 "test_get_model", "lin.bias 이(가) 빠졌습니다"),
     WrongAnswer("returns-optimizer-first", "get_model",
-                GET_MODEL.replace("return model, optim.SGD(model.parameters(), lr=lr)",
-                                  "return optim.SGD(model.parameters(), lr=lr), model"),
+                edit(GET_MODEL, ("return model, optim.SGD(model.parameters(), lr=lr)",
+                                 "return optim.SGD(model.parameters(), lr=lr), model")),
                 "test_get_model", "(옵티마이저, 모델) 순서"),
     WrongAnswer("weight-decay-added", "get_model",
-                GET_MODEL.replace("lr=lr", "lr=lr, weight_decay=0.01"),
+                edit(GET_MODEL, ("lr=lr", "lr=lr, weight_decay=0.01")),
                 "test_get_model", "weight_decay=0.01 를 빼고"),
     WrongAnswer("zero-grad-never-called", "training",
-                TRAINING.replace("        opt.zero_grad()\n", ""),
+                edit(TRAINING, ("        opt.zero_grad()\n", "")),
                 "test_training", "기울기가 계속 쌓입니다"),
     WrongAnswer("step-never-called", "training",
-                TRAINING.replace("        opt.step()\n", ""),
+                edit(TRAINING, ("        opt.step()\n", "")),
                 "test_training", "opt.step() 이 한 번도 불리지 않았습니다"),
     WrongAnswer("zero-grad-before-step", "training",
-                TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
-                                 "        opt.zero_grad()\n        opt.step()\n"),
+                edit(TRAINING, ("        opt.step()\n        opt.zero_grad()\n",
+                                "        opt.zero_grad()\n        opt.step()\n")),
                 "test_training", "기울기는 step 이 쓴 뒤, 다음 backward 전에"),
     # The hand-written update of lesson 05 trains just as well but never calls opt.step().
     WrongAnswer("manual-update-kept", "training",
-                TRAINING.replace("        opt.step()\n        opt.zero_grad()\n",
-                                 "        with torch.no_grad():\n"
-                                 "            for p in model.parameters():\n"
-                                 "                p -= p.grad * lr\n"
-                                 "            model.zero_grad()\n"),
+                edit(TRAINING, ("        opt.step()\n        opt.zero_grad()\n",
+                                "        with torch.no_grad():\n"
+                                "            for p in model.parameters():\n"
+                                "                p -= p.grad * lr\n"
+                                "            model.zero_grad()\n")),
                 "test_training", "옵티마이저가 대신합니다"),
     WrongAnswer("get-model-inside-epoch-loop", "training",
-                TRAINING.replace("for epoch in range(epochs):\n",
-                                 "for epoch in range(epochs):\n    model, opt = get_model()\n"),
+                edit(TRAINING, ("for epoch in range(epochs):\n",
+                                "for epoch in range(epochs):\n    model, opt = get_model()\n")),
                 "test_training", "get_model() 은 학습 전에 한 번만"),
+    # The cell again from `losses = []`, without a new get_model(): the trained model trains on.
     WrongAnswer("trained-twice", "training",
-                TRAINING + TRAINING.replace("model, opt = get_model()\nlosses = []\n", "losses = []\n"),
+                TRAINING + "\n" + TRAINING[TRAINING.index("losses = []"):],
                 "test_training", "같은 모델을 여러 번 학습시켰습니다"),
     # Concept check: what opt.step() does. Each wrong choice gets its own explanation.
     WrongAnswer("concept-step-backward", "what_step_does", 'what_step_does = "A"',
@@ -92,8 +80,6 @@ WRONG = [
                 "test_zero_grad_between", "조용히 건너뛰어"),
 ]
 
-SHOW_LAST = 'print(f"미니배치 {len(losses)}개, 마지막 미니배치 손실: {losses[-1]:.4f}")\n'
-
 RIGHT = [
     RightAnswer("torch-optim-list-other-names", {
         "zero_grad_between": 'zero_grad_between = "a"',
@@ -106,12 +92,12 @@ def get_model():
     }, why="torch.optim.SGD over list(model.parameters()), other local names; "
            "the concept check's letter in another case"),
     RightAnswer("zero-grad-set-to-none", {
-        "training": TRAINING.replace("opt.zero_grad()", "opt.zero_grad(set_to_none=True)") + SHOW_LAST,
+        "training": edit(TRAINING, ("opt.zero_grad()", "opt.zero_grad(set_to_none=True)")),
     }, why="opt.zero_grad(set_to_none=True)"),
     RightAnswer("zero-grad-first-no-none", {
-        "training": TRAINING.replace("        pred = model(xb)\n",
-                                     "        opt.zero_grad(set_to_none=False)\n        pred = model(xb)\n")
-        .replace("        opt.zero_grad()\n", "") + SHOW_LAST,
+        "training": edit(TRAINING, ("        opt.zero_grad()\n", ""),
+                         ("        pred = model(xb)\n",
+                          "        opt.zero_grad(set_to_none=False)\n        pred = model(xb)\n")),
     }, why="opt.zero_grad(set_to_none=False) at the top of the loop body, before backward"),
     RightAnswer("split-loop", {
         "what_step_does": "what_step_does = 'c'",

@@ -1,208 +1,140 @@
 """Wrong answers for 08_validation."""
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
 
-LOADERS = """
-train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
 
-valid_ds = TensorDataset(x_valid, y_valid)
-valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
-"""
+def solution(answer_cell: str) -> str:
+    """The solution's code of an answer cell of this lesson: what the variants below edit."""
+    return solution_answer("08_validation", answer_cell)
 
-VALIDATION_LOOP = """
-torch.manual_seed(0)
-model, opt = get_model()
-valid_losses = []
 
-for epoch in range(epochs):
-    model.train()
-    for xb, yb in train_dl:
-        pred = model(xb)
-        loss = loss_func(pred, yb)
+LOADERS = solution("loaders")
+VALIDATION_LOOP = solution("validation_loop")
+LOSS_BATCH = solution("loss_batch")
+FIT = solution("fit")
+GET_DATA = solution("get_data")
+FINAL_RUN = solution("final_run")
 
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    model.eval()
-    with torch.no_grad():
+# The solution's validation: the loss of every batch weighted by its size, over the whole set.
+WEIGHTED_VALIDATION = """\
         total = 0.0
         for xb, yb in valid_dl:
             total += loss_func(model(xb), yb).item() * len(xb)
     valid_loss = total / len(valid_ds)
-    valid_losses.append(valid_loss)
-    print(f"에포크 {epoch + 1}: 검증 손실 {valid_loss:.4f}")
 """
 
 # The upstream tutorial's first version: the plain mean of the 79 per-batch means.
-PLAIN_MEAN_LOOP = VALIDATION_LOOP.replace("""    with torch.no_grad():
-        total = 0.0
-        for xb, yb in valid_dl:
-            total += loss_func(model(xb), yb).item() * len(xb)
-    valid_loss = total / len(valid_ds)
-""", """    with torch.no_grad():
+PLAIN_MEAN_LOOP = edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
+    with torch.no_grad():
         valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)
     valid_loss = valid_loss.item() / len(valid_dl)
-""")
-
-LOSS_BATCH = """
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    loss = loss_func(model(xb), yb)
-
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    return loss.item(), len(xb)
-"""
-
-FIT = """
-def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
-    history = {"train_loss": [], "valid_loss": []}
-    for epoch in range(epochs):
-        model.train()
-        losses, nums = zip(*[loss_batch(model, loss_func, xb, yb, opt) for xb, yb in train_dl])
-        history["train_loss"].append(np.average(losses, weights=nums))
-
-        model.eval()
-        with torch.no_grad():
-            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
-        history["valid_loss"].append(np.average(losses, weights=nums))
-    return history
-"""
-
-GET_DATA = """
-def get_data(train_ds, valid_ds, bs):
-    return (
-        DataLoader(train_ds, batch_size=bs, shuffle=True),
-        DataLoader(valid_ds, batch_size=bs * 2),
-    )
-"""
-
-FINAL_RUN = """
-torch.manual_seed(0)
-train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-model, opt = get_model()
-history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
-"""
+"""))
 
 WRONG = [
     # Metrics of the last mini-batch instead of the whole validation set.
     WrongAnswer("loop-valid-last-batch", "validation_loop",
-                VALIDATION_LOOP.replace("""        total = 0.0
+                edit(VALIDATION_LOOP, (WEIGHTED_VALIDATION, """\
         for xb, yb in valid_dl:
-            total += loss_func(model(xb), yb).item() * len(xb)
-    valid_loss = total / len(valid_ds)
-""", """        for xb, yb in valid_dl:
             valid_loss = loss_func(model(xb), yb).item()
-"""),
+""")),
                 "test_validation_loop", "마지막 검증 배치(16장)의 손실만"),
     WrongAnswer("fit-valid-last-batch", "fit",
-                FIT.replace('history["valid_loss"].append(np.average(losses, weights=nums))',
-                            'history["valid_loss"].append(losses[-1])'),
+                edit(FIT, ('history["valid_loss"].append(np.average(losses, weights=nums))',
+                           'history["valid_loss"].append(losses[-1])')),
                 "test_fit", "마지막 검증 배치의 손실만"),
     # exercise 1: the two loaders
     WrongAnswer("train-not-shuffled", "loaders",
-                LOADERS.replace("batch_size=bs, shuffle=True", "batch_size=bs"),
+                edit(LOADERS, ("batch_size=bs, shuffle=True", "batch_size=bs")),
                 "test_loaders", "shuffle=True 를 넘기세요"),
     WrongAnswer("valid-shuffled", "loaders",
-                LOADERS.replace("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)"),
+                edit(LOADERS, ("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)")),
                 "test_loaders", "검증 데이터는 섞을 필요가 없습니다"),
     WrongAnswer("valid-same-batch-size", "loaders",
-                LOADERS.replace("batch_size=bs * 2", "batch_size=bs"),
+                edit(LOADERS, ("batch_size=bs * 2", "batch_size=bs")),
                 "test_loaders", "검증 로더의 배치 크기는 bs * 2"),
     WrongAnswer("valid-ds-from-train", "loaders",
-                LOADERS.replace("TensorDataset(x_valid, y_valid)", "TensorDataset(x_train, y_train)"),
+                edit(LOADERS, ("TensorDataset(x_valid, y_valid)", "TensorDataset(x_train, y_train)")),
                 "test_loaders", "훈련 데이터를 넣었습니다"),
     # exercise 2: the loop with validation
     WrongAnswer("loop-plain-mean", "validation_loop", PLAIN_MEAN_LOOP,
                 "test_validation_loop", "배치마다의 평균 손실을 그냥 평균 냈습니다"),
     WrongAnswer("loop-valid-loss-with-grad", "validation_loop",
-                VALIDATION_LOOP.replace("""    with torch.no_grad():
-        total = 0.0
-        for xb, yb in valid_dl:
-            total += loss_func(model(xb), yb).item() * len(xb)
-    valid_loss = total / len(valid_ds)
-""", """    valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl) / len(valid_ds)
-"""),
+                edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
+    valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl) / len(valid_ds)
+""")),
                 "test_validation_loop", "with torch.no_grad(): 안에서"),
     WrongAnswer("loop-no-zero-grad", "validation_loop",
-                VALIDATION_LOOP.replace("        opt.zero_grad()\n", ""),
+                edit(VALIDATION_LOOP, ("        opt.zero_grad()\n", "")),
                 "test_validation_loop", "기울기가 계속 쌓입니다"),
     # exercise 3: loss_batch
     WrongAnswer("loss-batch-no-zero-grad", "loss_batch",
-                LOSS_BATCH.replace("        opt.zero_grad()\n", ""),
+                edit(LOSS_BATCH, ("        opt.zero_grad()\n", "")),
                 "test_loss_batch", "opt.step() 다음에 opt.zero_grad()"),
     WrongAnswer("loss-batch-returns-tensor", "loss_batch",
-                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss, len(xb)"),
+                edit(LOSS_BATCH, ("return loss.item(), len(xb)", "return loss, len(xb)")),
                 "test_loss_batch", ".item() 으로 파이썬 숫자를 꺼내"),
     WrongAnswer("loss-batch-backward-always", "loss_batch",
-                LOSS_BATCH.replace("""    if opt is not None:
-        loss.backward()
-        opt.step()""", """    loss.backward()
+                edit(LOSS_BATCH, ("""\
     if opt is not None:
-        opt.step()"""),
+        loss.backward()
+        opt.step()""", """\
+    loss.backward()
+    if opt is not None:
+        opt.step()""")),
                 "test_loss_batch", "if opt is not None: 안에서만"),
     WrongAnswer("loss-batch-returns-bs", "loss_batch",
-                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss.item(), bs"),
+                edit(LOSS_BATCH, ("return loss.item(), len(xb)", "return loss.item(), bs")),
                 "test_loss_batch", "bs(64)를 그대로 돌려줬습니다"),
     WrongAnswer("loss-batch-loss-only", "loss_batch",
-                LOSS_BATCH.replace("return loss.item(), len(xb)", "return loss.item()"),
+                edit(LOSS_BATCH, ("return loss.item(), len(xb)", "return loss.item()")),
                 "test_loss_batch", "손실만 돌려줬습니다"),
     # exercise 4: fit
     WrongAnswer("fit-divides-by-global-valid-size", "fit",
-                FIT.replace("""        with torch.no_grad():
+                edit(FIT, ("""\
             losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
-        history["valid_loss"].append(np.average(losses, weights=nums))""",
-                            """        with torch.no_grad():
+        history["valid_loss"].append(np.average(losses, weights=nums))""", """\
             total = sum(loss * num for loss, num in [loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
-        history["valid_loss"].append(total / len(valid_ds))"""),
+        history["valid_loss"].append(total / len(valid_ds))""")),
                 "test_fit", "전역 변수 len(valid_ds)"),
     WrongAnswer("fit-average-positional-weights", "fit",
-                FIT.replace("np.average(losses, weights=nums)", "np.average(losses, nums)"),
+                edit(FIT, ("np.average(losses, weights=nums)", "np.average(losses, nums)")),
                 "test_fit", "weights= 로 넘기세요"),
-    WrongAnswer("fit-no-eval", "fit", FIT.replace("        model.eval()\n", ""),
+    WrongAnswer("fit-no-eval", "fit", edit(FIT, ("        model.eval()\n", "")),
                 "test_fit", "검증 루프 앞에서 model.eval()"),
-    WrongAnswer("fit-no-train", "fit", FIT.replace("        model.train()\n", ""),
+    WrongAnswer("fit-no-train", "fit", edit(FIT, ("        model.train()\n", "")),
                 "test_fit", "훈련 루프 앞에서 model.train()"),
     WrongAnswer("fit-valid-with-grad", "fit",
-                FIT.replace("""        with torch.no_grad():
-            losses, nums""", """        if True:
-            losses, nums"""),
+                edit(FIT, ("with torch.no_grad():", "if True:")),
                 "test_fit", "with torch.no_grad(): 안에서"),
     WrongAnswer("fit-plain-mean", "fit",
-                FIT.replace('history["valid_loss"].append(np.average(losses, weights=nums))',
-                            'history["valid_loss"].append(np.mean(losses))'),
+                edit(FIT, ('history["valid_loss"].append(np.average(losses, weights=nums))',
+                           'history["valid_loss"].append(np.mean(losses))')),
                 "test_fit", "배치마다의 평균 손실을 그냥 평균 냈습니다"),
     WrongAnswer("fit-trains-on-valid", "fit",
-                FIT.replace("xb, yb, opt) for xb, yb in train_dl", "xb, yb, opt) for xb, yb in valid_dl"),
+                edit(FIT, ("xb, yb, opt) for xb, yb in train_dl", "xb, yb, opt) for xb, yb in valid_dl")),
                 "test_fit", "fit 이 valid_dl 로 학습했습니다"),
     WrongAnswer("fit-validates-with-opt", "fit",
-                FIT.replace("loss_batch(model, loss_func, xb, yb) for", "loss_batch(model, loss_func, xb, yb, opt) for"),
+                edit(FIT, ("loss_batch(model, loss_func, xb, yb) for", "loss_batch(model, loss_func, xb, yb, opt) for")),
                 "test_fit", "loss_batch 에 opt 를 넘기지 말고"),
-    WrongAnswer("fit-no-return", "fit", FIT.replace("    return history\n", ""),
+    WrongAnswer("fit-no-return", "fit", edit(FIT, ("\n    return history", "")),
                 "test_fit", "return history"),
     # exercise 5: get_data
     WrongAnswer("get-data-valid-shuffled", "get_data",
-                GET_DATA.replace("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)"),
+                edit(GET_DATA, ("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)")),
                 "test_get_data", "검증 데이터는 섞을 필요가 없습니다"),
     WrongAnswer("get-data-global-bs", "get_data",
-                GET_DATA.replace("batch_size=bs,", "batch_size=64,").replace("bs * 2", "64 * 2"),
+                edit(GET_DATA, ("batch_size=bs,", "batch_size=64,"), ("bs * 2", "64 * 2")),
                 "test_get_data", "get_data 안에서 인자로 받은 bs"),
+    # The parameters renamed, the body still on the notebook's global train_ds and valid_ds.
     WrongAnswer("get-data-global-datasets", "get_data",
-                "def get_data(train, valid, bs):\n"
-                "    return (\n"
-                "        DataLoader(train_ds, batch_size=bs, shuffle=True),\n"
-                "        DataLoader(valid_ds, batch_size=bs * 2),\n"
-                "    )\n",
+                edit(GET_DATA, ("def get_data(train_ds, valid_ds, bs):", "def get_data(train, valid, bs):")),
                 "test_get_data", "인자로 받은 데이터셋을 쓰지 않습니다"),
     # the final run
     WrongAnswer("final-one-epoch", "final_run",
-                FINAL_RUN.replace("fit(epochs,", "fit(1,"),
+                edit(FINAL_RUN, ("fit(epochs,", "fit(1,")),
                 "test_training", "첫 인자로 epochs"),
     WrongAnswer("final-datasets-swapped", "final_run",
-                FINAL_RUN.replace("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)"),
+                edit(FINAL_RUN, ("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)")),
                 "test_training", "인자 순서가 맞는지"),
     # Concept checks: each wrong choice gets its own explanation.
     WrongAnswer("concept-valid-batch-more-data", "why_bigger_valid_batch", 'why_bigger_valid_batch = "A"',
@@ -224,21 +156,19 @@ RIGHT = [
     # machine change (issue: a grade must not depend on luck), so a loop seeded after building
     # the model, or with another seed, is right.
     RightAnswer("loop-seed-after-model", {
-        "validation_loop": VALIDATION_LOOP.replace("torch.manual_seed(0)\nmodel, opt = get_model()\n",
-                                                   "model, opt = get_model()\ntorch.manual_seed(0)\n"),
+        "validation_loop": edit(VALIDATION_LOOP, ("seed_everything(0)\nmodel, opt = get_model()\n",
+                                                  "model, opt = get_model()\ntorch.manual_seed(0)\n")),
     }, why="the seed set after get_model(): another initialisation, still a right loop"),
     RightAnswer("loop-other-seed", {
         "why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
         "what_eval_changes": "what_eval_changes = 'A '",
-        "validation_loop": VALIDATION_LOOP.replace("torch.manual_seed(0)\n", "torch.manual_seed(1234)\n"),
+        "validation_loop": edit(VALIDATION_LOOP, ("seed_everything(0)\n", "torch.manual_seed(1234)\n")),
     }, why="torch.manual_seed(1234) instead of seed 0: other first weights and shuffling; the "
            "concept checks' letters in lower case or with a space"),
     RightAnswer("loaders-keywords", {
-        "loaders": """
-train_dl = DataLoader(dataset=train_ds, batch_size=bs, shuffle=True)
-valid_ds = TensorDataset(x_valid, y_valid)
-valid_dl = DataLoader(dataset=valid_ds, batch_size=2 * bs, shuffle=False)
-""",
+        "loaders": edit(LOADERS, ("DataLoader(train_ds,", "DataLoader(dataset=train_ds,"),
+                        ("DataLoader(valid_ds, batch_size=bs * 2)",
+                         "DataLoader(dataset=valid_ds, batch_size=2 * bs, shuffle=False)")),
         "get_data": """
 def get_data(train_ds, valid_ds, bs):
     train_dl = DataLoader(train_ds, bs, shuffle=True)
@@ -270,15 +200,15 @@ for epoch in range(epochs):
     valid_losses.append(loss_sum / count)
     print(f"에포크 {epoch + 1}: 검증 손실 {valid_losses[-1]:.4f}")
 """,
-        "loss_batch": """
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    loss = loss_func(model(xb), yb)
-    if opt is not None:
+        "loss_batch": edit(LOSS_BATCH, ("""\
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+""", """\
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return loss.item(), xb.shape[0]
-""",
+"""), ("len(xb)", "xb.shape[0]")),
     }, why="loss_func = nn.CrossEntropyLoss() (then used by every later cell), gradients zeroed "
            "before backward (set_to_none=True in the loop), torch.inference_mode() for validation, "
            "the count summed from the batches, xb.shape[0]"),
@@ -307,13 +237,14 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 """,
         # The check trains a fresh model from its own seed through get_data and fit, so a
         # learner's extra seed before their own run changes nothing in the score.
-        "final_run": """
-torch.manual_seed(0)
+        "final_run": edit(FINAL_RUN, ("""\
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+model, opt = get_model()
+""", """\
 model, opt = get_model()
 torch.manual_seed(1234)
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
-""",
+""")),
     }, why="fit with plain loops and sums instead of zip(*...) and np.average, torch.inference_mode(); "
            "the final run with an extra torch.manual_seed(1234) and get_model() before get_data()"),
 ]

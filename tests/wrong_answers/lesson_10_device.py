@@ -5,81 +5,75 @@ those mistakes by calling the learner's function with ``device`` swapped for the
 The hard-coded accelerators below assume a machine without CUDA or MPS, like the test machines.
 """
 
-from wrong_answers import RightAnswer, WrongAnswer
+from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
 
-LOADERS = """
-train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-train_dl = WrappedDataLoader(train_dl, preprocess)
-valid_dl = WrappedDataLoader(valid_dl, preprocess)
-"""
+
+def solution(answer_cell: str) -> str:
+    """The solution's code of an answer cell of this lesson: what the variants below edit."""
+    return solution_answer("10_device", answer_cell)
+
+
+DEVICE = solution("device")
+LOADERS = solution("loaders")
+GET_MODEL = solution("get_model")
+TRAINING = solution("training")
 
 CUDA = 'device = torch.device("cuda")'
 MPS = 'device = torch.device("mps")'
 ACCELERATOR_HINT = "torch.accelerator.is_available() 로 고른 device 를 쓰세요"
 OLD_MODEL_HINT = "이미 학습된 cpu_model 을 이어서 학습했습니다"
 
-
-def training(body: str) -> str:
-    return ("torch.manual_seed(0)\nstart = time.perf_counter()\n" + body.strip("\n")
-            + "\ndevice_seconds = time.perf_counter() - start\n")
-
-
-def get_model(body: str) -> str:
-    return "def get_model():\n" + "".join(f"    {line}\n" for line in body.strip("\n").splitlines())
-
-
 WRONG = [
     # Hard-coded CUDA (or Apple's MPS) on a machine without it: the device check names the fix,
     # and the later checks that touch the device give the same hint instead of an uncaught error.
+    # A line of their own, not an edit of the solution's, so written out.
     WrongAnswer("device-hardcoded-cuda", "device", CUDA, "test_device", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-cuda-loaders", "device", CUDA, "test_loaders", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-cuda-get-model", "device", CUDA, "test_get_model", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-mps", "device", MPS, "test_device", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-mps-get-model", "device", MPS, "test_get_model", ACCELERATOR_HINT),
+    # neither images nor labels moved
     WrongAnswer("batches-not-moved", "loaders",
-                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28), y\n" + LOADERS,
+                edit(LOADERS, (".to(device)", "")),
                 "test_loaders", "preprocess 가 이미지를 device 로 옮기지 않았습니다"),
     WrongAnswer("labels-not-moved", "loaders",
-                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).to(device), y\n" + LOADERS,
+                edit(LOADERS, (", y.to(device)", ", y")),
                 "test_loaders", "preprocess 가 레이블을 device 로 옮기지 않았습니다"),
+    # .cuda() instead of .to(device): fails without CUDA
     WrongAnswer("preprocess-calls-cuda", "loaders",
-                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).cuda(), y.cuda()\n" + LOADERS,
+                edit(LOADERS, (".to(device)", ".cuda()")),
                 "test_loaders", ACCELERATOR_HINT),
+    # get_data's loaders used as they are: preprocess never runs
     WrongAnswer("loaders-not-wrapped", "loaders",
-                "def preprocess(x, y):\n    return x.view(-1, 1, 28, 28).to(device), y.to(device)\n"
-                "\ntrain_dl, valid_dl = get_data(train_ds, valid_ds, bs)\n",
+                edit(LOADERS, ("\ntrain_dl = WrappedDataLoader(train_dl, preprocess)"
+                               "\nvalid_dl = WrappedDataLoader(valid_dl, preprocess)", "")),
                 "test_loaders", "로 get_data 의 로더를 감싸세요"),
     WrongAnswer("get-model-returns-trained-model", "get_model",
-                get_model("model = cpu_model.to(device)\n"
-                          "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)"),
+                edit(GET_MODEL, ("mnist_cnn()", "cpu_model")),
                 "test_get_model", OLD_MODEL_HINT),
     WrongAnswer("get-model-not-moved", "get_model",
-                get_model("model = mnist_cnn()\n"
-                          "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)"),
+                edit(GET_MODEL, ("mnist_cnn().to(device)", "mnist_cnn()")),
                 "test_get_model", "mnist_cnn().to(device) 처럼 모델을 device 로 옮기세요"),
     WrongAnswer("get-model-no-momentum", "get_model",
-                get_model("model = mnist_cnn().to(device)\n"
-                          "return model, optim.SGD(model.parameters(), lr=lr)"),
+                edit(GET_MODEL, (", momentum=0.9", "")),
                 "test_get_model", "momentum 을 빠뜨렸습니다"),
     # The upstream tutorial's way: keep training the model of the previous section.
     WrongAnswer("continues-cpu-model", "training",
-                training("model = cpu_model.to(device)\n"
-                         "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
-                         "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)"),
+                edit(TRAINING, ("model, opt = get_model()\n",
+                                "model = cpu_model.to(device)\n"
+                                "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n")),
                 "test_training", OLD_MODEL_HINT),
     WrongAnswer("continues-copy-of-cpu-model", "training",
-                training("import copy\n"
-                         "model = copy.deepcopy(cpu_model).to(device)\n"
-                         "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n"
-                         "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)"),
+                edit(TRAINING, ("model, opt = get_model()\n",
+                                "import copy\n"
+                                "model = copy.deepcopy(cpu_model).to(device)\n"
+                                "opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)\n")),
                 "test_training", OLD_MODEL_HINT),
     WrongAnswer("fit-loaders-swapped", "training",
-                training("model, opt = get_model()\n"
-                         "history = fit(epochs, model, loss_func, opt, valid_dl, train_dl)"),
+                edit(TRAINING, ("train_dl, valid_dl)", "valid_dl, train_dl)")),
                 "test_training", "train_dl 과 valid_dl 의 자리가 바뀌어"),
     WrongAnswer("two-epochs", "training",
-                training("model, opt = get_model()\n"
-                         "history = fit(2, model, loss_func, opt, train_dl, valid_dl)"),
+                edit(TRAINING, ("fit(epochs,", "fit(2,")),
                 "test_training", "fit 의 첫 인자로 epochs (= 1)"),
     # Concept check: why the labels go to the device too.
     WrongAnswer("concept-labels-accuracy", "why_move_labels", 'why_move_labels = "B"',
@@ -100,36 +94,32 @@ RIGHT = [
     }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
            "machine without MPS or XPU; the concept check's letter in another case"),
     RightAnswer("device-docs-string", {
-        "device": 'device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"',
+        "device": edit(DEVICE, ("current_accelerator()", "current_accelerator().type"),
+                       ('torch.device("cpu")', '"cpu"')),
     }, why="the PyTorch docs' spelling: a device name string instead of a torch.device"),
     # Not seeded at all: other first weights and shuffling; the band holds that.
     RightAnswer("training-unseeded", {
         "why_move_labels": "why_move_labels = 'a'",
-        "training": "start = time.perf_counter()\nmodel, opt = get_model()\n"
-                    "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)\n"
-                    "device_seconds = time.perf_counter() - start\n",
+        "training": edit(TRAINING, ("seed_everything(0)\n", "")),
     }, why="the seed line left out: the result depends on the random state, still right; the "
            "concept check's letter in lower case"),
     # The training cell seeds again before it builds the model and shuffles, so the learner's
     # extra seed in an earlier cell changes nothing.
     RightAnswer("move-then-reshape-seeded", {
-        "loaders": """
-torch.manual_seed(1234)
-
-
-def preprocess(x, y):
-    return x.to(device).reshape(-1, 1, 28, 28), y.to(device)
-
-
-train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), WrappedDataLoader(valid_dl, preprocess)
-""",
+        "loaders": "torch.manual_seed(1234)\n\n\n" + edit(
+            LOADERS, ("x.view(-1, 1, 28, 28).to(device)", "x.to(device).reshape(-1, 1, 28, 28)"),
+            ("train_dl = WrappedDataLoader(train_dl, preprocess)\n"
+             "valid_dl = WrappedDataLoader(valid_dl, preprocess)",
+             "train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), "
+             "WrappedDataLoader(valid_dl, preprocess)")),
     }, why="moved before reshaped, reshape instead of view, both loaders wrapped in one line, "
            "an extra torch.manual_seed(1234)"),
+    # Its own body (the module moved in place, four lines), so written out.
     RightAnswer("get-model-module-to-torch-optim", {
-        "get_model": get_model("net = mnist_cnn()\n"
-                               "net.to(device)\n"
-                               "optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
-                               "return net, optimizer"),
+        "get_model": "def get_model():\n"
+                     "    net = mnist_cnn()\n"
+                     "    net.to(device)\n"
+                     "    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
+                     "    return net, optimizer\n",
     }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names"),
 ]
