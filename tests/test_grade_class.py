@@ -189,9 +189,12 @@ def test_one_worker_never_lets_one_learner_state_reach_the_next(tmp_path, start)
     parent = 0 if start == "fork" and os.geteuid() == 0 else 1
     no_caps = " ".join(["0" * 16] * 5)
     assert f"kernel: parent {parent} unprivileged {no_caps} 1" in shown, shown
-    # the first learner's own file is in its own grading folder, and only there
-    assert (course / "autograded" / "a-first" / LESSON / "left-by-first.txt").is_file()
+    # the file the first learner's code wrote reaches no grading folder (nothing a kernel writes
+    # comes back), and the first learner's log names it
+    assert not (course / "autograded" / "a-first" / LESSON / "left-by-first.txt").exists()
     assert not (course / "autograded" / "b-second" / LESSON / "left-by-first.txt").exists()
+    log = (course / "grading_logs" / LESSON / "a-first.log").read_text(encoding="utf-8")
+    assert "stay out of the grading folder" in log and "left-by-first.txt" in log, log[-2000:]
 
 
 def test_a_worker_that_dies_is_replaced_and_the_class_goes_on(tmp_path, monkeypatch):
