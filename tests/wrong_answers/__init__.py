@@ -13,7 +13,9 @@ get full marks, and no graded cell may print a failure mark.
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +36,22 @@ class RightAnswer:
     why: str                 # what differs from the solution, and why it is still right
 
 
+@functools.cache
+def _solution_answers(lesson: str) -> dict[str, str]:
+    from nbgrader_course import solution_cells, solution_code, solution_notebook
+
+    return {gid: solution_code(source) for gid, source in solution_cells(solution_notebook(lesson)).items()}
+
+
 def solution_answer(lesson: str, answer_cell: str) -> str:
     """What the solution writes in ``answer_cell`` of ``lesson``: the base that wrong and right
     answers edit, so that none of them copies a lesson's code (it would drift from the lesson)."""
-    from nbgrader_course import solution_cells, solution_code, solution_notebook
+    return _solution_answers(lesson)[answer_cell]
 
-    return solution_code(solution_cells(solution_notebook(lesson))[answer_cell])
+
+def lesson_solutions(lesson: str) -> Callable[[str], str]:
+    """``solution(answer_cell)`` for one lesson's file of answers."""
+    return functools.partial(solution_answer, lesson)
 
 
 def edit(code: str, *replacements: tuple[str, str]) -> str:

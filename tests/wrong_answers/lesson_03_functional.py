@@ -1,11 +1,9 @@
 """Wrong answers for 03_functional."""
 
-from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+from wrong_answers import RightAnswer, WrongAnswer, edit, lesson_solutions
 
 
-def solution(answer_cell: str) -> str:
-    """The solution's code of an answer cell of this lesson: what the variants below edit."""
-    return solution_answer("03_functional", answer_cell)
+solution = lesson_solutions("03_functional")  # the solution's code of an answer cell: what the variants edit
 
 
 CROSS_ENTROPY_BY_PARTS = solution("cross_entropy_by_parts")

@@ -1,11 +1,9 @@
 """Wrong answers for 06_optim."""
 
-from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+from wrong_answers import RightAnswer, WrongAnswer, edit, lesson_solutions
 
 
-def solution(answer_cell: str) -> str:
-    """The solution's code of an answer cell of this lesson: what the variants below edit."""
-    return solution_answer("06_optim", answer_cell)
+solution = lesson_solutions("06_optim")  # the solution's code of an answer cell: what the variants edit
 
 
 GET_MODEL = solution("get_model")

@@ -1,11 +1,9 @@
 """Wrong answers for 07_dataloader."""
 
-from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+from wrong_answers import RightAnswer, WrongAnswer, edit, lesson_solutions
 
 
-def solution(answer_cell: str) -> str:
-    """The solution's code of an answer cell of this lesson: what the variants below edit."""
-    return solution_answer("07_dataloader", answer_cell)
+solution = lesson_solutions("07_dataloader")  # the solution's code of an answer cell: what the variants edit
 
 
 DATASET = solution("dataset")

@@ -5,12 +5,10 @@ the mistakes that matter; a stride-1 network is tried on seq_model, which is nev
 (trained at full resolution it would take minutes).
 """
 
-from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+from wrong_answers import RightAnswer, WrongAnswer, edit, lesson_solutions
 
 
-def solution(answer_cell: str) -> str:
-    """The solution's code of an answer cell of this lesson: what the variants below edit."""
-    return solution_answer("09_cnn", answer_cell)
+solution = lesson_solutions("09_cnn")  # the solution's code of an answer cell: what the variants edit
 
 
 CNN_CLASS = solution("cnn_class")

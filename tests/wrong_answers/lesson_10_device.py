@@ -5,12 +5,10 @@ those mistakes by calling the learner's function with ``device`` swapped for the
 The hard-coded accelerators below assume a machine without CUDA or MPS, like the test machines.
 """
 
-from wrong_answers import RightAnswer, WrongAnswer, edit, solution_answer
+from wrong_answers import RightAnswer, WrongAnswer, edit, lesson_solutions
 
 
-def solution(answer_cell: str) -> str:
-    """The solution's code of an answer cell of this lesson: what the variants below edit."""
-    return solution_answer("10_device", answer_cell)
+solution = lesson_solutions("10_device")  # the solution's code of an answer cell: what the variants edit
 
 
 DEVICE = solution("device")
