@@ -513,16 +513,33 @@ def run_nbgrader(root: Path, *args: str, db_url: str | None = None) -> subproces
                           capture_output=True, text=True)
 
 
-def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> list[str]:
-    """Turn LMS downloads (downloaded/<lesson>/archive/) into submitted/ folders."""
-    collected = []
+def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> tuple[list[str], list[str]]:
+    """Turn LMS downloads (downloaded/<lesson>/archive/) into submitted/ folders.
+
+    Each file's student id comes from the outermost name the LMS gave it, never from a name
+    inside a learner's upload, and one file per learner and notebook
+    (nncourse.grading.lms_collect). Returns the lessons collected and, for the instructor, one
+    line per file not collected (and per lesson whose collect failed): the class goes on."""
+    from nncourse.grading.lms_collect import read_report
+
+    collected, not_collected = [], []
     for lesson in lessons:
-        if (root / "downloaded" / lesson / "archive").is_dir():
-            result = run_nbgrader(root, "zip_collect", lesson, "--force", db_url=db_url)
-            if result.returncode != 0:
-                raise SystemExit(f"nbgrader zip_collect {lesson} failed:\n{result.stderr[-3000:]}")
-            collected.append(lesson)
-    return collected
+        if not (root / "downloaded" / lesson / "archive").is_dir():
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            report = Path(folder) / "not_collected.json"
+            result = run_nbgrader(
+                root, "zip_collect", lesson, "--force",
+                "--ZipCollectApp.collector_plugin=nncourse.grading.lms_collect.TrustedNameCollector",
+                f"--TrustedNameCollector.report_path={report}", db_url=db_url)
+            not_collected += [f"{lesson}: {entry.message()}" for entry in read_report(report)]
+        if result.returncode != 0:
+            not_collected.append(f"{lesson}: nbgrader zip_collect 가 실패해 이 강의의 LMS 파일을 수거하지 "
+                                 f"못했습니다 (이미 submitted/ 에 있는 것만 채점) / nbgrader zip_collect failed; "
+                                 f"only what is already in submitted/ is graded:\n{result.stderr[-3000:]}")
+            continue
+        collected.append(lesson)
+    return collected, not_collected
 
 
 def score_table(root: Path, db_url: str | None, students: list[str], lessons: list[str],
@@ -595,9 +612,13 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(refusal_message(problem), file=sys.stderr)
             return 3
+    not_collected = []
     if args.zip_collect:
         lessons = args.lesson or sorted(p.name for p in (root / "downloaded").glob("*") if p.is_dir())
-        print("zip_collect:", ", ".join(zip_collect(root, lessons, db_url)) or "(nothing)")
+        collected, not_collected = zip_collect(root, lessons, db_url)
+        print("zip_collect:", ", ".join(collected) or "(nothing)")
+        for line in not_collected:
+            print(f"  {line}")
 
     memory_limit = args.memory_limit_gb
     if memory_limit is None:
@@ -639,7 +660,10 @@ def main(argv: list[str] | None = None) -> int:
           "올리세요. 새 제출물이 오면 같은 명령을 다시 실행하면 바뀐 것만 채점합니다.")
     if failed:
         print("실패한 제출물은 로그를 보고, 고친 뒤 다시 실행하세요 / inspect the logs and rerun.")
-    return 1 if failed else 0
+    if not_collected:
+        print(f"LMS 에서 수거하지 않은 것 {len(not_collected)}건: 맨 위 zip_collect 아래 줄들을 보세요 / "
+              f"{len(not_collected)} not collected from the LMS download: see the lines under zip_collect above.")
+    return 1 if failed or not_collected else 0
 
 
 if __name__ == "__main__":
