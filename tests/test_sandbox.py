@@ -17,6 +17,7 @@ The probe table is printed at the end of the run (tests/conftest.py).
 
 from __future__ import annotations
 
+import ast
 import os
 import socket
 import sqlite3
@@ -143,6 +144,83 @@ PROBES = [
           "if bad:\n    print('COPIED', bad)\nelse:\n    raise FileNotFoundError('no hostile entry was copied')\n",
           kernel=False),
 ]
+
+#: Learner code that makes each system call in CALLS with harmless arguments (a bad pointer, fd,
+#: pid or flag, or an io_uring / userfaultfd closed at once: nothing is created, loaded or
+#: mounted) and prints the ones the host's kernel answered itself, that is with anything but the
+#: seccomp filter's answer (EPERM; ENOSYS for clone3, which glibc then replaces with clone).
+REACH = textwrap.dedent("""\
+    import ctypes, errno, os, pyseccomp
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    params = ctypes.create_string_buffer(120)  # io_uring_setup's, zeroed
+    answers, reached = {}, {}
+    for name, *args in CALLS:
+        number = pyseccomp.resolve_syscall(pyseccomp.system_arch(), name)
+        args = [ctypes.addressof(params) if arg == 'params' else arg for arg in args]
+        ctypes.set_errno(0)
+        result = libc.syscall(ctypes.c_long(number), *map(ctypes.c_long, args))
+        answers[name] = errno.errorcode.get(ctypes.get_errno(), '?') if result == -1 else 'ran'
+        if result > 2 and name in ('io_uring_setup', 'userfaultfd'):
+            os.close(result)
+        if answers[name] != ('ENOSYS' if name == 'clone3' else 'EPERM'):
+            reached[name] = answers[name]
+    if not reached:
+        raise PermissionError(f'refused: {answers}')
+    print('REACHED-{token}', reached)
+""")
+CLONE_NEWUSER = 0x10000000
+#: probe → (what it tries, the calls REACH makes). Each answer the kernel itself gives is harmless.
+SYSCALL_PROBES = {
+    "namespaces": ("new user namespace (root in it), mount/pid/net/... namespaces, setns", [
+        ("unshare", CLONE_NEWUSER | 0x8000),           # CLONE_PARENT: EINVAL, nothing made
+        ("clone", CLONE_NEWUSER | 0x200, 0, 0, 0, 0),  # with CLONE_FS: EINVAL, nothing made
+        ("clone3", 0, 0),                              # size 0: EINVAL
+        ("setns", -1, 0)]),                            # EBADF
+    "mount": ("mount, umount2, pivot_root, the new mount API", [
+        ("mount", 0, 0, 1, 0, 0),                      # type at address 1: EFAULT
+        ("umount2", 0, 0xFF00),                        # unknown flags: EINVAL
+        ("pivot_root", 1, 1),
+        ("open_tree", -1, 0, 0xFFFF0000),
+        ("move_mount", -1, 0, -1, 0, 0xFFFF0000),
+        ("fsopen", 1, 0xFFFF)]),
+    "io-uring": ("io_uring (a ring of one entry, closed at once)", [
+        ("io_uring_setup", 1, "params"), ("io_uring_enter", -1, 0, 0, 0, 0, 0),
+        ("io_uring_register", -1, 0, 0, 0)]),
+    "userfaultfd": ("userfaultfd (user-mode only, closed at once)", [
+        ("userfaultfd", os.O_CLOEXEC | 1)]),
+    "bpf": ("bpf and perf_event_open", [
+        ("bpf", 9999, 0, 0),                           # unknown command: EINVAL
+        ("perf_event_open", 0, 0, -1, -1, 0)]),        # attr at NULL: EFAULT
+    "keyctl": ("keyctl, add_key, request_key", [
+        ("keyctl", 9999, 0, 0, 0, 0), ("add_key", 1, 1, 0, 0, 0), ("request_key", 1, 1, 0, 0)]),
+    "ptrace": ("ptrace and process_vm_readv", [
+        ("ptrace", 16, 2**22 + 7, 0, 0),               # PTRACE_ATTACH to a pid that cannot exist
+        ("process_vm_readv", 1, 0, 1, 0, 1, 0)]),      # iovec at NULL: EFAULT
+    "module-kexec": ("init/finit/delete_module, kexec_load, kexec_file_load", [
+        ("init_module", 0, 0, 0),                      # an image of 0 bytes: ENOEXEC
+        ("finit_module", -1, 0, 0),                    # EBADF
+        ("delete_module", 1, 0),                       # name at address 1: EFAULT
+        ("kexec_load", 0, 1000, 0, 0xDEAD0000),        # unknown flags: EINVAL
+        ("kexec_file_load", -1, -1, 0, 0, 0xDEAD0000)]),
+}
+#: The namespaces probe also tries the real thing: root in new namespaces, through util-linux.
+NEW_NAMESPACES = textwrap.dedent("""\
+    import subprocess
+    made = subprocess.run(['unshare', '--user', '--map-root-user', '--mount', '--net', '--ipc', '--uts',
+                           '--pid', '--fork', '--cgroup', 'id', '-u'], capture_output=True, text=True)
+    if made.returncode == 0:
+        print('REACHED-{token}', 'uid', made.stdout.strip(), 'in new user/mount/net/ipc/uts/pid/cgroup namespaces')
+    else:
+        print('unshare:', made.stderr.strip()[-200:])
+""")
+
+
+def _syscall_code(name: str, calls: list) -> str:
+    return (NEW_NAMESPACES if name == "namespaces" else "") + f"CALLS = {calls!r}\n" + REACH
+
+
+PROBES += [Probe(name, what, _syscall_code(name, calls)) for name, (what, calls) in SYSCALL_PROBES.items()]
 PROBER_NAMES = [probe.name for probe in PROBES]
 
 #: name → row of the probe table; printed by conftest at the end of the run.
@@ -255,6 +333,11 @@ def _outside_evidence(run: dict, listener: Listener) -> dict[str, str | None]:
     folder = course / "autograded" / "planted-files" / LESSON
     planted_files = [name for name in ("torch/__init__.py", "nncourse.py") if (folder / name).exists()]
     evidence["planted-files"] = f"in autograded/: {planted_files}" if planted_files else None
+    for name in SYSCALL_PROBES:  # what the host's kernel answered, as the probe printed it
+        output = cell_outputs_text(autograded_notebook(course, name, LESSON), LAST_CELL)
+        reached = [line.split(f"REACHED-{TOKEN}", 1)[1].strip() for line in output.splitlines()
+                   if f"REACHED-{TOKEN}" in line]
+        evidence[name] = "; ".join(reached) or None
     for name in ("planted-links", "hostile-names"):
         folder = course / "autograded" / name / LESSON
         extra = sorted(p.name for p in folder.iterdir() if p.name != f"{LESSON}.ipynb")
@@ -323,6 +406,8 @@ def test_probe_is_blocked_and_said_so(sandboxed, probe):
         assert "ending" in log and "processes the submission left running" in log, log[-3000:]
     elif probe.name == "planted-files":  # writing in its own folder is allowed; keeping it is not
         assert "stay out of the grading folder" in log and "nncourse.py" in log, log[-3000:]
+    elif probe.name in SYSCALL_PROBES:  # refused by the filter, not by a failed import
+        assert f"PROBE {probe.name}: REFUSED PermissionError" in output, output[-2000:]
     else:
         assert f"PROBE {probe.name}: REFUSED" in output, output[-2000:]
     if not probe.kernel:
@@ -375,6 +460,154 @@ def test_plain_nbgrader_would_follow_the_planted_links(unsandboxed):
     copied = course / "autograded" / "planted-links" / LESSON / "passwd"
     assert copied.is_file() and not copied.is_symlink() and "root:" in copied.read_text()
     PROBE_RESULTS["planted-links"]["no_sandbox"] = "blocked (plain nbgrader: followed)"
+
+
+#: Every system call of the syscall probes, and the real namespaces, with what a graded kernel
+#: still does (threads, a child process), its answers written to answers.txt in its folder.
+FILTER_CHECK = (f"CALLS = {[call for _, calls in SYSCALL_PROBES.values() for call in calls]!r}\n"
+                + "import subprocess, threading\nlines = []\n"
+                + "print = lambda *parts: lines.append(' '.join(map(str, parts)))\ntry:\n"
+                + textwrap.indent(NEW_NAMESPACES + REACH, "    ").replace("{token}", TOKEN)
+                + "except PermissionError as error:\n    lines.append(f'REFUSED {error}')\n"
+                + "worker = threading.Thread(target=lines.append, args=('thread ran',))\n"
+                + "worker.start()\nworker.join()\n"
+                + "lines.append(subprocess.run(['echo', 'child ran'], capture_output=True, text=True).stdout)\n"
+                + "open('answers.txt', 'w').write('\\n'.join(lines))\n")
+
+
+def _seccomp_mode(pid: int) -> str:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(line.split()[1] for line in status if line.startswith("Seccomp:"))
+
+
+def _check_answers(answers: str) -> None:
+    assert f"REACHED-{TOKEN}" not in answers, answers
+    assert "unshare failed: Operation not permitted" in answers, answers
+    refused = ast.literal_eval(answers.split("REFUSED refused: ", 1)[1].splitlines()[0])
+    expected = {name: "ENOSYS" if name == "clone3" else "EPERM"
+                for _, calls in SYSCALL_PROBES.values() for name, *_ in calls}
+    assert refused == expected
+    assert "thread ran" in answers and "child ran" in answers, answers
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-from-the-zygote", "execd-by-bwrap"])
+def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
+    """Both ways a root grader's kernel starts: the kernel's system calls, and its seccomp mode
+    read from outside (2: a filter)."""
+    import logging
+
+    import psutil
+    from jupyter_core.utils import run_sync
+
+    from nbgrader_course import SOLUTIONS
+    from nncourse.grading.kernels import KernelPool
+
+    if fork and os.geteuid() != 0:
+        pytest.skip("only a root grader forks its kernels")
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNCOURSE_THREADS"):
+        monkeypatch.setenv(name, "1")
+    pool = KernelPool(lambda lesson: SOLUTIONS / lesson / f"{lesson}.ipynb", size=1,
+                      log=logging.getLogger("test_sandbox"), fork=fork)
+    try:
+        pool.warm(LESSON)
+        km = pool._warm[LESSON][0]
+        assert (km._kernel_pid is not None) == fork
+        kernel = (psutil.Process(km._kernel_pid) if fork else
+                  next(p for p in psutil.Process(km.provisioner.process.pid).children(recursive=True)
+                       if "nncourse.grading.warm_kernel" in p.cmdline()))
+        assert _seccomp_mode(kernel.pid) == "2"
+        client = km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)
+            request = client.execute(FILTER_CHECK)
+            while True:
+                reply = run_sync(client.get_shell_msg)(timeout=60)
+                if reply["parent_header"]["msg_id"] == request:
+                    break
+            assert reply["content"]["status"] == "ok", reply["content"]
+            _check_answers((km._workdir / "answers.txt").read_text())
+        finally:
+            client.stop_channels()
+    finally:
+        pool.close()
+
+
+def test_an_ordinary_graders_sandbox_has_the_filter_too(tmp_path):
+    """A grader that is not root: bwrap makes a user namespace (--unshare-user), and loads the
+    same filter."""
+    from nncourse.grading import seccomp_filter
+    from nncourse.grading.sandbox import bwrap_command, kernel_env
+
+    work = tmp_path / "work"
+    work.mkdir()
+    seccomp_fd = seccomp_filter.program_fd()
+    try:
+        command = bwrap_command(work, "check", None, {"processes": 256, "tmp_mb": 16, "file_mb": 16},
+                                seccomp_fd, uid=None)
+        assert "--unshare-user" in command and "--seccomp" in command
+        result = subprocess.run([*command, sys.executable, "-c", FILTER_CHECK], capture_output=True,
+                                text=True, timeout=120, cwd="/", env=kernel_env({}), pass_fds=(seccomp_fd,))
+    finally:
+        os.close(seccomp_fd)
+    assert result.returncode == 0, result.stderr[-2000:]
+    _check_answers((work / "answers.txt").read_text())
+
+
+#: The Kubernetes recipe's Localhost seccomp profile for the grading pod (README.md)
+POD_PROFILE = Path(__file__).resolve().parents[1] / "autograder" / "seccomp" / "nncourse-grader.json"
+
+
+def test_the_pod_profile_refuses_the_kernels_list_less_what_bwrap_needs():
+    import errno
+    import json
+
+    from nncourse.grading.seccomp_filter import NEEDED_BY_BWRAP, REFUSED
+
+    profile = json.loads(POD_PROFILE.read_text(encoding="utf-8"))
+    assert profile["defaultAction"] == "SCMP_ACT_ALLOW"
+    [rule] = profile["syscalls"]
+    assert rule["action"] == "SCMP_ACT_ERRNO" and rule["errnoRet"] == errno.EPERM
+    assert sorted(rule["names"]) == sorted(set(REFUSED) - set(NEEDED_BY_BWRAP))
+
+
+def test_bwrap_works_under_the_pod_profile(tmp_path):
+    """The pod profile, loaded as a container runtime loads it, leaves bubblewrap what it needs
+    to make an ordinary grader's sandbox, and the kernel in there still gets the course's filter."""
+    import ctypes
+    import json
+
+    import pyseccomp
+
+    from nncourse.grading import seccomp_filter
+    from nncourse.grading.sandbox import bwrap_command, kernel_env
+
+    rule = json.loads(POD_PROFILE.read_text(encoding="utf-8"))["syscalls"][0]
+    pod = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+    for name in rule["names"]:
+        pod.add_rule(pyseccomp.ERRNO(rule["errnoRet"]), name)
+
+    def enter_the_pod():
+        ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS, as the pod's allowPrivilegeEscalation: false
+        pod.load()
+
+    work = tmp_path / "work"
+    work.mkdir()
+    seccomp_fd = seccomp_filter.program_fd()
+    try:
+        command = bwrap_command(work, "check", None, {"processes": 256, "tmp_mb": 16, "file_mb": 16},
+                                seccomp_fd, uid=None)
+        # the grader in the pod: refused what the profile names (so it was loaded)
+        in_pod = subprocess.run([sys.executable, "-c", "CALLS = [('io_uring_setup', 1, 'params')]\n" + REACH],
+                                preexec_fn=enter_the_pod, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([*command, sys.executable, "-c", FILTER_CHECK], capture_output=True, text=True,
+                                timeout=120, cwd="/", env=kernel_env({}), pass_fds=(seccomp_fd,),
+                                preexec_fn=enter_the_pod)
+    finally:
+        os.close(seccomp_fd)
+    assert "PermissionError: refused: {'io_uring_setup': 'EPERM'}" in in_pod.stderr, in_pod.stderr[-500:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    _check_answers((work / "answers.txt").read_text())
 
 
 def test_refuses_to_grade_without_a_sandbox(tmp_path):

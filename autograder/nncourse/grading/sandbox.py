@@ -17,6 +17,8 @@ runs inside Debian's bubblewrap (``bwrap``) with
 * an environment built from an allow-list (no database URL, token or password gets in);
 * limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp``; the
   address-space limit that ``grade_class`` puts on nbgrader is inherited;
+* a seccomp filter (nncourse.grading.seccomp_filter): no new namespaces, no mount, io_uring,
+  userfaultfd, bpf, keyctl, ptrace, module or kexec loading;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
   submission started, daemons included. ``--die-with-parent`` does the same if the grader (nbgrader, or a
   grading worker) dies.
@@ -57,6 +59,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
+from . import seccomp_filter
 from .ipc_kernels import checked_prefix
 from .kernel_output import OutputDrain
 
@@ -168,18 +171,20 @@ def _ro_binds() -> list[str]:
 
 
 def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limits: dict[str, int],
-                  fontlists: list[Path] = (), uid: int | None = None) -> list[str]:
+                  seccomp_fd: int, fontlists: list[Path] = (), uid: int | None = None) -> list[str]:
     """The command line (up to the kernel's own) that runs a submission's kernel in bwrap.
 
-    ``uid``: the unprivileged uid a root grader drops to (:func:`sandbox_uid`); None for an
-    ordinary grader.
+    ``seccomp_fd``: where bwrap reads the seccomp filter (:func:`seccomp_filter.program_fd`;
+    the caller passes it to bwrap and closes it). ``uid``: the unprivileged uid a root grader
+    drops to (:func:`sandbox_uid`); None for an ordinary grader.
     """
     bwrap = bwrap_path()
     if bwrap is None:
         raise SandboxError("bwrap 가 없습니다 / bwrap is not installed")
     prlimit = [_tool("prlimit"), f"--nproc={limits['processes']}",
                f"--fsize={limits['file_mb'] * 2**20}", "--"]
-    command = [bwrap, "--die-with-parent", "--new-session", "--hostname", "grading"]
+    # The filter is loaded right before bwrap execs the command (setpriv, prlimit, the kernel)
+    command = [bwrap, "--die-with-parent", "--new-session", "--hostname", "grading", "--seccomp", str(seccomp_fd)]
     if uid is None:
         # An ordinary user: a user namespace gives the rest; RLIMIT_NPROC, set inside it, counts
         # this sandbox's processes only.
@@ -385,6 +390,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _runtime_dir: Path | None = None
     _workdir: Path | None = None
+    #: the seccomp filter for bwrap, from formatting the command line until bwrap is started
+    _seccomp_fd: int | None = None
     _uid: int | None = None
     #: a forked kernel's ipykernel arguments, and the host pids of the sandbox's waiter and kernel
     _kernel_argv: list[str] | None = None
@@ -446,8 +453,15 @@ class SandboxedKernelManager(AsyncKernelManager):
             at = cmd.index("ipykernel_launcher")
             cmd = [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(self.preload)}",
                    *cmd[at + 1:]]
-        return [*bwrap_command(self._workdir, self.work_name or self._workdir.name,
-                               self._runtime_dir, self._limits(), _fontlists(), uid=self._uid), *cmd]
+        self._close_seccomp_fd()
+        self._seccomp_fd = seccomp_filter.program_fd()
+        return [*bwrap_command(self._workdir, self.work_name or self._workdir.name, self._runtime_dir,
+                               self._limits(), self._seccomp_fd, _fontlists(), uid=self._uid), *cmd]
+
+    def _close_seccomp_fd(self) -> None:
+        fd, self._seccomp_fd = self._seccomp_fd, None
+        if fd is not None:
+            os.close(fd)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         extra = tuple(self.kernel_spec.env) if self.kernel_spec is not None else ()
@@ -462,10 +476,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         # worker's log), never the log file itself (see kernel_output)
         output = OutputDrain(f"kernel {self.work_name or ''}".strip())
         kw["stdout"] = kw["stderr"] = output.write_fd
+        kw["pass_fds"] = (self._seccomp_fd,)  # bwrap reads the filter from it
         try:
             await super()._async_launch_kernel(kernel_cmd, **kw)
         finally:
             output.started()
+            self._close_seccomp_fd()
         if self._kernel_argv is not None:
             from .zygote import find_waiter
 
@@ -574,6 +590,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self._drop_client_ahead()
+        self._close_seccomp_fd()  # a launch that failed before bwrap started
         await super()._async_cleanup_resources(restart=restart)
         if restart:
             return
@@ -598,17 +615,22 @@ def sandbox_problem() -> str | None:
     with tempfile.TemporaryDirectory(prefix="nncourse-check-") as scratch:
         work = Path(scratch) / "work"
         work.mkdir()
+        seccomp_fd = None
         try:
             uid = sandbox_uid()
             if uid is not None:
                 _chown_tree(work, uid, uid)
+            seccomp_fd = seccomp_filter.program_fd()
             command = bwrap_command(work, "check", None, {"processes": DEFAULT_MAX_PROCESSES,
-                                                          "tmp_mb": 16, "file_mb": 16}, uid=uid)
+                                                          "tmp_mb": 16, "file_mb": 16}, seccomp_fd, uid=uid)
             result = subprocess.run([*command, sys.executable, "-c", "open('ok', 'w').write('ok')"],
                                     capture_output=True, text=True, timeout=60, cwd="/",
-                                    env=kernel_env({}))
+                                    env=kernel_env({}), pass_fds=(seccomp_fd,))
         except (SandboxError, OSError, subprocess.TimeoutExpired) as error:
             return str(error)
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
         if result.returncode != 0 or not (work / "ok").is_file():
             detail = (result.stderr or result.stdout).strip().splitlines()
             return "bwrap: " + (detail[-1] if detail else f"exit code {result.returncode}")

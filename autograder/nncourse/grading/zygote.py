@@ -19,14 +19,16 @@ zygote then forks; the child
    mount) and its root (``chroot`` into ``/proc/<waiter>/root``);
 3. drops to the sandbox's uid and gid with no supplementary groups, an empty capability bounding
    set, no capabilities at all (effective, permitted, inheritable, ambient) and no_new_privs,
-   and takes the same limits as ``prlimit`` gives an exec'd kernel (processes, file size);
+   takes the same limits as ``prlimit`` gives an exec'd kernel (processes, file size) and loads
+   the seccomp filter bwrap gives an exec'd kernel (nncourse.grading.seccomp_filter, built once
+   in the zygote);
 4. forks once more, so that the kernel is inside the sandbox's pid namespace, and waits for it;
    when the kernel ends it kills the waiter: bwrap's init then ends, and with it the pid
    namespace and every process the submission left behind, as for an exec'd kernel. If the
    worker dies, ``--die-with-parent`` ends the sandbox, kernel included.
 
 The kernel itself (the grandchild) first reads its own ``/proc/self/status`` back and refuses to
-go on unless every privilege is gone, then starts a new session, takes the kernel's environment,
+go on unless every privilege is gone and the filter is in place, then starts a new session, takes the kernel's environment,
 reseeds the random generators it inherited, and runs ipykernel as ``python -m ipykernel_launcher``
 would.
 
@@ -54,6 +56,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import seccomp_filter
 from .kernel_output import LIMIT, OutputDrain
 
 #: The program bwrap runs (as the sandbox's uid, under bwrap's own pid 1, which keeps
@@ -240,6 +243,8 @@ def _enter(request: dict) -> None:
     limits = request["limits"]
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_mb"] * 2**20,) * 2)
+    # last: the filter refuses setns, which joined the namespaces above
+    seccomp_filter.install(seccomp_filter.program())
 
 
 def _verify(request: dict) -> None:
@@ -249,7 +254,8 @@ def _verify(request: dict) -> None:
     status = _status()
     wanted = {"Uid": f"{uid}\t{uid}\t{uid}\t{uid}", "Gid": f"{gid}\t{gid}\t{gid}\t{gid}",
               "Groups": "", "NoNewPrivs": "1", "CapInh": "0" * 16, "CapPrm": "0" * 16,
-              "CapEff": "0" * 16, "CapBnd": "0" * 16, "CapAmb": "0" * 16}
+              "CapEff": "0" * 16, "CapBnd": "0" * 16, "CapAmb": "0" * 16,
+              "Seccomp": "2"}  # 2: a filter (the zygote itself has none, so it is ours)
     wrong = {key: status.get(key, "").strip() for key, value in wanted.items()
              if status.get(key, "").strip() != value}
     if wrong:
@@ -379,6 +385,9 @@ def serve(modules: list[str], plain: bool = False) -> int:
     os.dup2(2, 1)
     preload(modules)
     from ipykernel import ipkernel, kernelapp  # noqa: F401 - what every kernel imports first
+
+    if not plain:
+        seccomp_filter.program()  # built once (libseccomp); each child only loads it
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked children are reaped by the kernel of the host
     threads = len(os.listdir("/proc/self/task"))
