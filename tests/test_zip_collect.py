@@ -130,6 +130,30 @@ def test_a_name_inside_an_upload_cannot_replace_a_learners_own_upload(course):
     assert f"extracted/submissions/{upload('mallory', '')}/{upload('ada')}" in report, report
 
 
+def test_an_archive_that_cannot_be_opened_is_left_out_alone(course):
+    """Before: SystemExit "nbgrader zip_collect 01_mnist_data failed: ... UnrecognizedFormat:
+    ... is not a zip file" (or BadZipFile): nobody in the class was collected."""
+    honest = zipped({upload("mallory"): FULL})
+    damaged = bytearray(zipped({upload("trudy"): FULL}))
+    damaged[len(damaged) // 2] ^= 0xFF  # its notebook fails the CRC check
+    nested = zipped({upload("deep"): FULL})  # in deep_01_mnist_data.zip > 1.zip > 2.zip > 3.zip,
+    for level in (3, 2, 1):                  # 5 archives deep with the LMS download
+        nested = zipped({f"{level}.zip": nested})
+    lms_download(course, "submissions.zip", {
+        upload("grace"): FULL,
+        upload("eve", ".zip"): b"PK\x03\x04 not really a zip",
+        upload("trudy", ".zip"): bytes(damaged),
+        upload("mallory", ".zip"): honest,
+        upload("deep", ".zip"): nested,
+    })
+    report = collect(course)
+    assert submitted(course) == {"grace": FULL, "mallory": FULL}, report
+    for name in ("eve", "trudy"):
+        assert f"extracted/submissions/{upload(name, '.zip')} " in report, report
+    assert f"extracted/submissions/{upload('deep', '')}/1/2/3.zip" in report and "4단계" in report
+    assert report.count("압축 파일") == report.count("was not extracted") == 3, report
+
+
 def test_the_class_is_graded_around_the_conflicts(course):
     """The whole command: before, it stopped at zip_collect with exit code 1 and graded nobody."""
     lms_download(course, "submissions.zip", {

@@ -517,8 +517,8 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> tuple[lis
     """Turn LMS downloads (downloaded/<lesson>/archive/) into submitted/ folders.
 
     Each file's student id comes from the outermost name the LMS gave it, never from a name
-    inside a learner's upload, and one file per learner and notebook
-    (nncourse.grading.lms_collect). Returns the lessons collected and, for the instructor, one
+    inside a learner's upload, one file per learner and notebook, and an archive that cannot be
+    opened is left out alone (nncourse.grading.lms_collect). Returns the lessons collected and, for the instructor, one
     line per file not collected (and per lesson whose collect failed): the class goes on."""
     from nncourse.grading.lms_collect import read_report
 
@@ -527,12 +527,15 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> tuple[lis
         if not (root / "downloaded" / lesson / "archive").is_dir():
             continue
         with tempfile.TemporaryDirectory() as folder:
-            report = Path(folder) / "not_collected.json"
+            reports = {plugin: Path(folder) / f"{plugin}.json"
+                       for plugin in ("TolerantExtractor", "TrustedNameCollector")}
             result = run_nbgrader(
                 root, "zip_collect", lesson, "--force",
+                "--ZipCollectApp.extractor_plugin=nncourse.grading.lms_collect.TolerantExtractor",
                 "--ZipCollectApp.collector_plugin=nncourse.grading.lms_collect.TrustedNameCollector",
-                f"--TrustedNameCollector.report_path={report}", db_url=db_url)
-            not_collected += [f"{lesson}: {entry.message()}" for entry in read_report(report)]
+                *(f"--{plugin}.report_path={path}" for plugin, path in reports.items()), db_url=db_url)
+            not_collected += [f"{lesson}: {entry.message()}" for path in reports.values()
+                              for entry in read_report(path)]
         if result.returncode != 0:
             not_collected.append(f"{lesson}: nbgrader zip_collect 가 실패해 이 강의의 LMS 파일을 수거하지 "
                                  f"못했습니다 (이미 submitted/ 에 있는 것만 채점) / nbgrader zip_collect failed; "

@@ -25,8 +25,16 @@ No timestamps for comparison"), and with it the whole class.
   and not collected: ``submitted/../<lesson>`` is outside ``submitted/``.
 
 Every other file is collected exactly as nbgrader collects it, so each file goes to one id at
-most and each learner's notebook comes from one file. What was not collected is written as
-JSON to ``report_path`` (``grade_class`` prints it) and logged as warnings.
+most and each learner's notebook comes from one file.
+
+``TolerantExtractor`` (``ZipCollectApp.extractor_plugin``) extracts like nbgrader's extractor,
+archives inside archives included, except that an archive that cannot be opened (a learner's
+"zip" that is not one, or a truncated one) is reported and left out instead of stopping the
+collect of the whole lesson, and archives nest at most ``max_depth`` deep (a zip that contains
+itself extracted forever).
+
+What was not collected is written as JSON to each plugin's ``report_path`` (``grade_class``
+prints it) and logged as warnings.
 """
 
 from __future__ import annotations
@@ -35,20 +43,23 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from nbgrader.plugins import FileNameCollectorPlugin
-from traitlets import Unicode
+from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
+from nbgrader.utils import unzip
+from traitlets import Integer, Unicode
 
 
 @dataclass
 class NotCollected:
-    kind: str          # "conflict" | "claimed" | "bad-id"
+    kind: str          # "conflict" | "claimed" | "bad-id" | "archive"
     student: str       # the id the file(s) named
     files: list[str]   # course-relative paths
     owner: str = ""    # claimed: the id that the LMS's name gives the upload
     destination: str = ""  # conflict: where the submission would go (course-relative)
+    reason: str = ""   # archive: why it was not extracted
 
     def message(self) -> str:
         listed = ", ".join(self.files)
@@ -63,6 +74,10 @@ class NotCollected:
                     f"것으로도 채점하지 않습니다 / not collected: {listed}, inside the upload of "
                     f"'{self.owner}', names another student id '{self.student}'; names inside an upload "
                     f"are the learner's, not the LMS's, so it is graded for nobody.")
+        if self.kind == "archive":
+            return (f"수거하지 않음: 압축 파일 {listed} 를 풀지 않았습니다({self.reason}). 그 안의 제출물은 "
+                    f"수거하지 않았고 나머지는 수거했습니다 / not collected: archive {listed} was not "
+                    f"extracted ({self.reason}); nothing in it was collected, everything else was.")
         return (f"수거하지 않음: {listed} 의 학생 id('{self.student}')는 점으로 시작해 폴더 이름으로 쓸 수 "
                 f"없습니다 / not collected: {listed}: student id '{self.student}' starts with a dot and "
                 f"cannot be a folder of submitted/.")
@@ -76,9 +91,14 @@ def read_report(path: Path) -> list[NotCollected]:
         return []
 
 
+def _write_report(path: str, entries: list[NotCollected]) -> None:
+    if path:
+        Path(path).write_text(json.dumps([asdict(entry) for entry in entries], ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+
+
 def _digest(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class TrustedNameCollector(FileNameCollectorPlugin):
@@ -146,7 +166,59 @@ class TrustedNameCollector(FileNameCollectorPlugin):
 
         for entry in not_collected:
             self.log.warning(entry.message())
-        if self.report_path:
-            Path(self.report_path).write_text(json.dumps([asdict(entry) for entry in not_collected],
-                                                         ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_report(self.report_path, not_collected)
         return decided
+
+
+class TolerantExtractor(ExtractorPlugin):
+    report_path = Unicode(
+        "", help="Write the archives left out here, as JSON (nncourse.grading.lms_collect.read_report)."
+    ).tag(config=True)
+    max_depth = Integer(4, help="Archives inside archives are extracted this many levels deep.").tag(config=True)
+
+    def extract(self, archive_path: str, extracted_path: str) -> None:
+        self._root = self.parent.coursedir.root
+        self._left_out: list[NotCollected] = []
+        if not os.listdir(archive_path):
+            self.log.warning("No files found in directory: %s", archive_path)
+        for folder, _, names in os.walk(archive_path):
+            extract_to = os.path.normpath(os.path.join(extracted_path, os.path.relpath(folder, archive_path)))
+            os.makedirs(extract_to, exist_ok=True)
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                if self._is_archive(name):
+                    self._extract(path, extract_to, depth=1)
+                else:
+                    shutil.copy(path, os.path.join(extract_to, name))
+        for entry in self._left_out:
+            self.log.warning(entry.message())
+        _write_report(self.report_path, self._left_out)
+
+    def _is_archive(self, name: str) -> bool:
+        return os.path.splitext(name)[1] in self.zip_ext
+
+    def _extract(self, archive: str, into: str, depth: int) -> None:
+        """``archive`` into its own folder in ``into`` (named as nbgrader names it), then the
+        archives found in that folder, one level deeper each."""
+        stem = os.path.splitext(os.path.basename(archive))[0]
+        base, ext = os.path.splitext(stem)
+        folder = os.path.join(into, base if ext == ".tar" else stem)
+        existed = os.path.exists(folder)
+        self.log.info("Extracting from: %s", archive)
+        try:
+            unzip(archive, into, zip_ext=self.zip_ext, create_own_folder=True, tree=False)
+        except Exception as error:  # setuptools' UnrecognizedFormat, zipfile's BadZipFile, zlib, OSError...
+            if not existed:  # nothing half-extracted gets collected
+                shutil.rmtree(folder, ignore_errors=True)
+            self._left_out.append(NotCollected("archive", "", [os.path.relpath(archive, self._root)],
+                                               reason=f"{type(error).__name__}: {error}"[:200]))
+            return
+        nested = sorted(os.path.join(where, name) for where, _, names in os.walk(folder)
+                        for name in names if self._is_archive(name))
+        for path in nested:
+            if depth >= self.max_depth:
+                self._left_out.append(NotCollected("archive", "", [os.path.relpath(path, self._root)],
+                                                   reason=f"압축 안의 압축이 {depth}단계 넘게 깊음 / nested "
+                                                          f"more than {depth} deep"))
+            else:
+                self._extract(path, os.path.dirname(path), depth + 1)
