@@ -57,6 +57,17 @@ from nncourse.grading.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
+# No learner script in the instructor's pages: the feedback HTML and formgrader's view of a
+# submission (both nbconvert's HTMLExporter, configured here) show a learner's outputs and
+# Markdown with JavaScript left out and their HTML cleaned (see nncourse.grading.feedback).
+from nncourse.grading.feedback import SanitizedMarkdown2HTML, clean_learner_html  # noqa: E402
+
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"clean_html": clean_learner_html, "markdown2html": SanitizedMarkdown2HTML}
+# An SVG output is shown as a picture (<img src="data:image/svg+xml...">), which runs no script;
+# inline, its <script> and onload would run.
+c.HTMLExporter.skip_svg_encoding = False
+
 # A deleted test cell is put back and run (nncourse.grading.missing_tests), instead of scoring 0 and
 # waiting for a manual grade.
 from nbgrader.converters import Autograde  # noqa: E402

@@ -21,7 +21,8 @@ import nbformat
 import pytest
 
 from lab_server import free_port, new_token, started
-from nbgrader_course import REPO, VENV_BIN, filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader
+from nbgrader_course import (REPO, VENV_BIN, filled_notebook, lesson_ids, make_course, nbgrader_env, run_nbgrader,
+                             submit)
 from nncourse.checks import FAIL_MARK
 from nncourse.verdict import CALLED_LEARNER
 from shown_output import COURSE_FILE
@@ -322,3 +323,199 @@ def test_formgrader_lists_the_lessons(lab, browser):
     missing = [lesson for lesson in lesson_ids() if lesson not in body]
     if missing:
         page.fail(f"the formgrader does not list {missing}")
+
+
+# --- Learner script in the instructor's pages (#23 item 1) -------------------------------------
+
+HOSTILE_STUDENT = "hostile"
+#: A wrong answer beside the probes, so that the pages show a failed check's verdict too.
+WRONG_LABEL_COUNTS = "label_counts = torch.bincount(y_train, minlength=10) + 1"
+#: The probes' answer cell; its own code stays the solution's.
+PROBE_CELL = "first_batch"
+WRONG_LABEL_COUNTS_VERDICT = f"{FAIL_MARK} label_counts 의 합 (훈련 이미지 수) 이(가) 50000 이어야 합니다"
+
+
+def hostile_script(name: str, port: int, window: str = "window") -> str:
+    """JavaScript that leaves three traces when it runs: the page title, a node in the page and a
+    request to the test's listener. Single quotes only, so that it fits in an HTML attribute."""
+    return (f"(function(w){{w.document.title='PWNED {name}';var d=w.document.createElement('div');"
+            f"d.className='pwned';d.textContent='{name}';w.document.body.appendChild(d);"
+            f"new Image().src='http://127.0.0.1:{port}/ran/{name}';}})({window})")
+
+
+def hostile_notebook(port: int):
+    """Lesson 01 answered (one answer wrong), with every way a learner can put script in a page:
+    outputs of each kind from an answer cell, and raw HTML in a Markdown cell of their own."""
+    js = lambda name, window="window": hostile_script(name, port, window)  # noqa: E731
+    outputs = {
+        "js-output": f"display(Javascript({js('js-output')!r}))",
+        "html-script": "display(HTML({!r}))".format('<script>' + js('html-script') + '</script>'),
+        "html-img-onerror": "display(HTML({!r}))".format('<img src=x onerror="' + js('html-img-onerror') + '">'),
+        "html-iframe-srcdoc": "display(HTML({!r}))".format(
+            '<iframe srcdoc="<script>' + js('html-iframe-srcdoc', 'parent') + '</script>"></iframe>'),
+        "svg-output": "display(SVG({!r}))".format(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="'
+            + js('svg-onload') + '"><script>' + js('svg-script') + '</script></svg>'),
+        "markdown-output": "display(Markdown({!r}))".format('<img src=x onerror="' + js('markdown-output') + '">'),
+    }
+    code = "\n".join(["from IPython.display import HTML, SVG, Javascript, Markdown, display",
+                      *outputs.values()])
+    notebook = filled_notebook(LESSON, {"label_counts": WRONG_LABEL_COUNTS})
+    for i, cell in enumerate(notebook.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == PROBE_CELL:
+            cell.source += "\n" + code
+            notebook.cells.insert(i + 1, nbformat.v4.new_markdown_cell(
+                f'내 풀이 설명 <img src=x onerror="{js("markdown-cell-img")}">\n\n'
+                f'<script>{js("markdown-cell-script")}</script>\n'))
+            return notebook
+    raise KeyError(PROBE_CELL)
+
+
+class ScriptListener:
+    """Where a learner script that ran reports (its Image request): the paths it asked for."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hostile_submission(lab):
+    """(feedback file, formgrader URL, listener) of a graded hostile submission of lesson 01."""
+    from nbgrader.api import Gradebook
+
+    base, token, root = lab
+    listener = ScriptListener()
+    submit(root, HOSTILE_STUDENT, LESSON, hostile_notebook(listener.port))
+    run_nbgrader(root, "autograde", LESSON, "--student", HOSTILE_STUDENT, "--force")
+    run_nbgrader(root, "generate_feedback", LESSON, "--student", HOSTILE_STUDENT, "--force")
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(LESSON, LESSON, HOSTILE_STUDENT).id
+    feedback = root / "feedback" / HOSTILE_STUDENT / LESSON / f"{LESSON}.html"
+    yield feedback, f"{base}/formgrader/submissions/{submission}/?token={token}", listener
+    listener.close()
+
+
+def _scripts_that_ran(page: Page, listener: ScriptListener) -> dict[str, list[str]]:
+    time.sleep(2)  # let failed image loads (onerror), frames and SVG onload fire
+    return {
+        "title": [page.page.title()] if "PWNED" in page.page.title() else [],
+        "nodes": page.page.eval_on_selector_all(".pwned", "nodes => nodes.map(n => n.textContent)"),
+        "requests": sorted(path.removeprefix("/ran/") for path in listener.hits),
+    }
+
+
+def _check_shows_the_notebook(page: Page) -> None:
+    """The honest parts still show: the lesson's headings, its pictures and the failed check's
+    Korean verdict with its labels' markup (bold cyan, nncourse.verdict)."""
+    p = page.page
+    headings = p.locator("h2", has_text="연습 1. 텐서의 모양").count()
+    images = p.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => i.src.startsWith('data:image/png'))"
+               ".map(i => [i.naturalWidth, i.naturalHeight])")
+    if not headings or len(images) < 3 or any(w < 100 or h < 100 for w, h in images):
+        page.fail(f"the lesson's headings ({headings}) or pictures ({images}) are missing")
+    verdict = p.locator("pre", has_text=FAIL_MARK).first
+    if not verdict.count() or WRONG_LABEL_COUNTS_VERDICT not in verdict.text_content():
+        page.fail("the failed check's verdict is missing")
+    labels = verdict.locator("span.ansi-bold.ansi-cyan-intense-fg").all_text_contents()
+    if [label.strip() for label in labels] != ["내 값:", "기대값:", "힌트:"]:
+        page.fail(f"the verdict's labels lost their styling: {labels}")
+    verdict.screenshot(path=str(SCREENSHOTS / f"{page.name}-verdict.png"))
+
+
+def _check_no_learner_script(page: Page, ran: dict[str, list[str]], where: str) -> None:
+    if any(ran.values()):
+        page.screenshot(full_page=True)
+        page.fail(f"learner script ran in the {where}: {ran}")
+    if page.page.title() != LESSON:  # both pages are titled with the notebook's name
+        page.fail(f"the {where}'s title changed: {page.page.title()!r}")
+
+
+def test_hostile_feedback_runs_no_learner_script(hostile_submission, browser):
+    feedback, _, listener = hostile_submission
+    listener.hits.clear()
+    page = Page(browser, "feedback-hostile")
+    page.page.goto(feedback.as_uri())
+    try:
+        page.page.wait_for_selector(f"text={FAIL_MARK}", timeout=30_000)
+    except sync_api.TimeoutError:
+        page.fail("the feedback page did not show the verdict")
+    ran = _scripts_that_ran(page, listener)
+    _check_shows_the_notebook(page)
+    _check_no_learner_script(page, ran, "feedback HTML")
+    page.page.locator("text=내 풀이 설명").first.scroll_into_view_if_needed()
+    page.screenshot()
+
+
+def test_hostile_submission_in_formgrader_runs_no_learner_script(hostile_submission, browser):
+    _, url, listener = hostile_submission
+    listener.hits.clear()
+    page = Page(browser, "formgrader-hostile")
+    page.page.goto(url)
+    try:
+        page.page.wait_for_selector(f"text={FAIL_MARK}", timeout=60_000)
+    except sync_api.TimeoutError:
+        page.fail("the formgrader did not show the submission")
+    ran = _scripts_that_ran(page, listener)
+    _check_shows_the_notebook(page)
+    # formgrader's own script still works: it filled the grading form in from the gradebook
+    _check_no_learner_script(page, ran, "formgrader's view of the submission")
+    # formgrader's own page around the notebook is there
+    if not page.page.locator("text=Submission 1 / 1").count() or not page.page.locator("input.score").count():
+        page.fail("formgrader's header or score inputs are missing")
+    page.page.locator("text=내 풀이 설명").first.scroll_into_view_if_needed()
+    page.screenshot()
+
+
+def page_structure(html: str) -> tuple[list, str]:
+    """Every element of a page (its tag and attributes) and its text, as a browser parses it."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    elements = [(tag.name, sorted((name, " ".join(value) if isinstance(value, list) else value)
+                                  for name, value in tag.attrs.items()))
+                for tag in soup.find_all(True)]
+    return elements, soup.get_text()
+
+
+def test_sanitizing_changes_nothing_in_the_honest_lessons():
+    """Each lesson's solution notebook, with its stored outputs (plots, printed checks), renders
+    to the same elements and text with the course's sanitizing as without it: the cleaner keeps
+    every heading, list, table, code block and picture the course itself writes."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config, PyFileConfigLoader
+
+    course = PyFileConfigLoader("nbgrader_config.py", str(REPO / "autograder")).load_config()
+    assert course.HTMLExporter.sanitize_html is True
+    sanitizing = HTMLExporter(config=Config({"HTMLExporter": course.HTMLExporter}), template_name="classic")
+    plain = HTMLExporter(template_name="classic")
+    images = headings = 0
+    for lesson in lesson_ids():
+        notebook = nbformat.read(REPO / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+        sanitized, _ = sanitizing.from_notebook_node(notebook)
+        unsanitized, _ = plain.from_notebook_node(notebook)
+        elements, text = page_structure(sanitized)
+        assert (elements, text) == page_structure(unsanitized), lesson
+        images += sum(tag == "img" and dict(attrs)["src"].startswith("data:image/png") for tag, attrs in elements)
+        headings += sum(tag == "h2" for tag, _ in elements)
+    assert images >= 10 and headings >= 40  # the pages compared are the real lessons
