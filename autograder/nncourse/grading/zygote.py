@@ -79,6 +79,10 @@ PR_CAP_AMBIENT_CLEAR_ALL = 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
+#: loads the sandbox's seccomp filter into a forked child (a sandbox's zygote sets it up once)
+_load_filter = None
+
+
 class ZygoteError(RuntimeError):
     pass
 
@@ -244,7 +248,9 @@ def _enter(request: dict) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_mb"] * 2**20,) * 2)
     # last: the filter refuses setns, which joined the namespaces above
-    seccomp_filter.install(seccomp_filter.program())
+    if _load_filter is None:
+        raise ZygoteError("no seccomp filter: only a sandbox's zygote forks sandboxed kernels")
+    _load_filter()
 
 
 def _verify(request: dict) -> None:
@@ -387,7 +393,8 @@ def serve(modules: list[str], plain: bool = False) -> int:
     from ipykernel import ipkernel, kernelapp  # noqa: F401 - what every kernel imports first
 
     if not plain:
-        seccomp_filter.program()  # built once (libseccomp); each child only loads it
+        global _load_filter
+        _load_filter = seccomp_filter.loader(seccomp_filter.program())  # libseccomp once, here
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked children are reaped by the kernel of the host
     threads = len(os.listdir("/proc/self/task"))
