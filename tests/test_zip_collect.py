@@ -6,8 +6,9 @@ an archive, whose inner names the learner chose. Before, nbgrader took the id fr
 own name: a file in mallory's zip named `bob_...` was graded as bob's (and mallory's work twice),
 one named `ada_...` beside ada's own upload stopped zip_collect ("Duplicate submission file. No
 timestamps for comparison") and grade_class with it, and so did two different files for one
-learner. Now those files are reported, by name, and collected for nobody; the rest of the class
-is collected and graded (nncourse.grading.lms_collect).
+learner, and so did one learner's archive that is not a zip or is damaged. Now those files are
+reported, by name, and collected for nobody; the rest of the class is collected and graded
+(nncourse.grading.lms_collect).
 """
 
 from __future__ import annotations
