@@ -3,7 +3,8 @@
 A JupyterLab server starts on loopback with a token, in a scratch copy of the course: the
 untouched learner notebook of lesson 01, a solution-filled copy of it, lesson 02 with a
 ``log_softmax`` that raises when its check calls it, and an nbgrader course (for the
-formgrader). Screenshots go to build/browser/. When a page misbehaves the test fails
+formgrader). A hostile submission of lesson 01 is graded there: its feedback HTML and formgrader's
+view of it must run none of its script (#23 item 1). Screenshots go to build/browser/. When a page misbehaves the test fails
 with the browser's console errors in its message.
 
 Chromium comes from Debian (`apt-get install chromium fonts-nanum`, done by .ci/run); without it
@@ -344,8 +345,9 @@ def hostile_script(name: str, port: int, window: str = "window") -> str:
 
 
 def hostile_notebook(port: int):
-    """Lesson 01 answered (one answer wrong), with every way a learner can put script in a page:
-    outputs of each kind from an answer cell, and raw HTML in a Markdown cell of their own."""
+    """Lesson 01 answered (one answer wrong), with eight carriers of learner script: outputs of
+    each kind that can hold it (JavaScript, HTML, SVG, Markdown) from an answer cell, and raw
+    HTML in a Markdown cell of the learner's own."""
     js = lambda name, window="window": hostile_script(name, port, window)  # noqa: E731
     outputs = {
         "js-output": f"display(Javascript({js('js-output')!r}))",
