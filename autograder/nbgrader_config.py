@@ -48,6 +48,11 @@ c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 # downloaded/<lesson>/archive/ holds files named <student>_<lesson>.ipynb, loose or in zips.
 # Student ids may contain letters, digits, dots and hyphens (not underscores).
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
+# A student id comes from the outermost name the LMS gave a file, never from a name inside a
+# learner's upload; conflicts and unreadable archives are logged and left out, the rest collected
+# (nncourse.grading.lms_collect). Plain `nbgrader zip_collect` gets the same rule.
+c.ZipCollectApp.collector_plugin = "nncourse.grading.lms_collect.TrustedNameCollector"
+c.ZipCollectApp.extractor_plugin = "nncourse.grading.lms_collect.TolerantExtractor"
 
 # Feedback HTML must not show hidden tests (nor their lines in a traceback).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
