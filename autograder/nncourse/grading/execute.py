@@ -6,13 +6,17 @@ Each notebook gets its own fresh kernel, as nbval and nbgrader give it, with one
 (the numbers nbval compares are those of one thread). Several kernels run side by side, one
 per core by default: on a 2-core machine the ten lessons take about half as long as one after
 the other, because a kernel's start and its torch import use one core only.
-``--dry-run`` executes without writing (the benchmark uses it).
+``--dry-run`` executes without writing (the benchmark uses it); ``--times-only`` writes only
+each lesson's time to ``lesson_seconds.json`` (the grader's time budget per notebook is derived from
+it, see notebook_limits), which a full run writes too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -76,18 +80,39 @@ def execute_all(lessons: list[str], workers: int, write: bool = True, show_progr
     return dict(sorted(seconds.items()))
 
 
+def record_seconds(seconds: dict[str, float]) -> None:
+    """Merge the lessons' times into lesson_seconds.json (the other lessons keep theirs)."""
+    from .notebook_limits import LESSON_SECONDS_FILE
+
+    try:
+        table = json.loads(LESSON_SECONDS_FILE.read_text(encoding="utf-8"))["seconds"]
+    except (OSError, KeyError, ValueError):
+        table = {}
+    table.update({lesson: round(took, 1) for lesson, took in seconds.items()})
+    document = {"what": "seconds each solution notebook took, in a fresh kernel with one torch thread "
+                        "(python -m nncourse.grading.execute); the grader's time budget per notebook "
+                        "is derived from them (nncourse.grading.notebook_limits)",
+                "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+                "seconds": dict(sorted(table.items()))}
+    LESSON_SECONDS_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lesson", action="append", help="only this lesson (repeatable)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dry-run", action="store_true", help="execute, but do not write the notebooks")
+    parser.add_argument("--times-only", action="store_true",
+                        help="execute, write only the lessons' times (lesson_seconds.json), not the notebooks")
     args = parser.parse_args(argv)
     lessons = args.lesson or lesson_ids()
     unknown = sorted(set(lessons) - set(lesson_ids()))
     if unknown:
         parser.error(f"없는 강의 / unknown lesson: {', '.join(unknown)}")
     started = time.perf_counter()
-    seconds = execute_all(lessons, args.workers, write=not args.dry_run)
+    seconds = execute_all(lessons, args.workers, write=not (args.dry_run or args.times_only))
+    if not args.dry_run:
+        record_seconds(seconds)
     for lesson, took in seconds.items():
         print(f"{lesson:18} {took:6.1f} s")
     print(f"{'합계 / wall':18} {time.perf_counter() - started:6.1f} s ({args.workers} at once)")

@@ -17,15 +17,17 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
-from nbgrader.preprocessors import Execute
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool
 
 from .kernels import current_pool
+from .notebook_limits import LimitedExecute
 from .sandbox import SandboxedKernelManager
 
-class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor; with ``sandbox`` on, kernels start in the sandbox.
+
+class SandboxedExecute(LimitedExecute):
+    """nbgrader's Execute preprocessor (with the course's limits per notebook: output bytes and
+    wall time, see notebook_limits); with ``sandbox`` on, kernels start in the sandbox.
 
     nbgrader's Execute passes ``kernel_manager_class`` as a constructor argument, which beats
     configuration, so the class is set here after construction. In a long-lived worker
@@ -81,7 +83,7 @@ class JudgedExecute(SandboxedExecute):
     def preprocess_cell(self, cell, resources, index):
         meta = _nbgrader(cell)
         if (cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
-                and meta.get("grade_id") in self._judged):
+                and meta.get("grade_id") in self._judged and self.may_run()):
             self._check_assign_resources(resources)
             self._judge_cell(cell, index)
             return cell, self.resources
@@ -111,13 +113,18 @@ class JudgedExecute(SandboxedExecute):
         probe = nbformat.v4.new_code_cell(judge.request_source(request, agent_sent))
         cell = self.nb.cells[index]
         started = time.perf_counter()
+        self._course_request = True  # its reply is not learner output (see LimitedExecute.output)
         try:
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
             raise
+        except CellTimeoutError as error:  # interrupted, and still busy: a kernel that ignores SIGINT
+            self.stop_kernel()
+            raise judge.JudgeError(f"{type(error).__name__}") from error
         except Exception as error:  # a timeout, an interrupted kernel: no usable answer
             raise judge.JudgeError(f"{type(error).__name__}") from error
         finally:
+            self._course_request = False
             self.nb.cells[index] = cell  # nbclient stores the cell it ran at this index
             self._asked.append(time.perf_counter() - started)
         # What the learner's code printed (or warned) while the judge called it: shown under the
