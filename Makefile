@@ -57,7 +57,7 @@ lab: $(INSTALLED)  ## JupyterLab on the learner notebooks, opening the start pag
 learner-bundle: $(INSTALLED)  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
 	$(BIN)/python -m nncourse.grading.learner_bundle
 
-execute: $(INSTALLED)  ## re-run the solution notebooks (one kernel per core) and store their outputs (nbval compares them)
+execute: $(INSTALLED)  ## re-run the solution notebooks (one kernel per core), store their outputs (nbval compares them) and their times (lesson_seconds.json: the grader's time budget per notebook)
 	$(BIN)/python -m nncourse.grading.execute $(foreach id,$(LESSON),--lesson $(id))
 
 reference: $(INSTALLED)  ## reference metrics and tolerances from the solutions over several seeds
