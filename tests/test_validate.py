@@ -30,6 +30,7 @@ from nbgrader.validator import Validator
 
 from nncourse.grading.fork_provisioner import kernel_spec_folder
 from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
+from nncourse.grading.notebook_limits import reference_seconds
 
 from nbgrader_course import (VENV_BIN, grade_id, lesson_ids, make_course, nbgrader_env, solution_notebook,
                              wrong_answer_notebook)
@@ -54,13 +55,13 @@ REPORT = re.compile(r"^(?=VALIDATION FAILED ON |Success! )", re.MULTILINE)
 
 @pytest.fixture(scope="module")
 def validated(tmp_path_factory):
-    """(lesson, wrong answer name) → (test cell source, `nbgrader validate` stdout); each
-    lesson's wrong answers are validated together, in parallel, when first asked."""
+    """(lesson, wrong answer name) → (test cell source, `nbgrader validate` stdout): every case
+    of every lesson is validated in one pass, when first asked."""
     results = {}
 
     def validate(lesson, name):
-        if (lesson, name) not in results:
-            results.update(_validate_lesson(lesson, tmp_path_factory.mktemp(f"validate-{lesson}")))
+        if not results:
+            results.update(_validate_all(CASES, tmp_path_factory.mktemp("validate")))
         return results[lesson, name]
 
     return validate
@@ -71,21 +72,41 @@ def _notebook_up_to(lesson, wrong):
     return notebook, notebook.cells[-1].source
 
 
-def _validate_lesson(lesson, root):
+def _estimated_seconds(lesson, notebook) -> float:
+    """About how long the notebook runs: its lesson's reference time, in proportion to the code
+    cells it keeps (the solution's training comes in its later cells)."""
+    kept = sum(cell.cell_type == "code" for cell in notebook.cells)
+    total = sum(cell.cell_type == "code" for cell in solution_notebook(lesson).cells)
+    return (reference_seconds(lesson) or 10.0) * kept / max(total, 1)
+
+
+def balanced_chunks(costs: dict, workers: int) -> list[list]:
+    """Items split into ``workers`` lists of about equal total cost: longest first, each to the
+    list with the least so far (the longest notebooks do not all end up in one process)."""
+    chunks, totals = [[] for _ in range(workers)], [0.0] * workers
+    for item in sorted(costs, key=costs.get, reverse=True):
+        least = totals.index(min(totals))
+        chunks[least].append(item)
+        totals[least] += costs[item]
+    return [chunk for chunk in chunks if chunk]
+
+
+def _validate_all(cases, root):
     # A course folder with the repository's nbgrader config, as a learner's clone has.
     course = make_course(root, [])
-    sources, paths = {}, []
-    for wrong in first_per_test_cell(WRONG_ANSWERS[lesson]):
-        notebook, sources[wrong.name] = _notebook_up_to(lesson, wrong)
-        path = course / "work" / wrong.name / f"{lesson}.ipynb"
+    sources, costs, cases_at = {}, {}, {}
+    for lesson, wrong in cases:
+        notebook, sources[lesson, wrong.name] = _notebook_up_to(lesson, wrong)
+        path = course / "work" / f"{lesson}-{wrong.name}" / f"{lesson}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(notebook, path)
-        paths.append(path)
-    # One `nbgrader validate` per worker, each with several notebooks: it validates them in
-    # the order given and prints one report after another (starting up nbgrader costs more
-    # than a short notebook).
-    workers = min(len(paths), os.cpu_count() or 2)
-    chunks = [paths[i::workers] for i in range(workers)]
+        costs[path] = _estimated_seconds(lesson, notebook)
+        cases_at[path] = (lesson, wrong.name)
+    # One `nbgrader validate` per core for the whole suite, each with its share of the notebooks:
+    # it validates them in the order given and prints one report after another (starting up
+    # nbgrader costs more than a short notebook, and one pass per lesson left a core idle while
+    # the other finished the lesson's longest notebook).
+    chunks = balanced_chunks(costs, min(len(costs), os.cpu_count() or 2))
 
     def run(chunk):
         # Unix sockets, one folder per process: the TCP ports jupyter_client picks can be taken
@@ -103,11 +124,11 @@ def _validate_lesson(lesson, root):
         assert result.returncode == 0 and len(reports) == len(chunk), (
             f"nbgrader validate: exit {result.returncode}, {len(reports)} reports for "
             f"{len(chunk)} notebooks:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        return {path.parent.name: report for path, report in zip(chunk, reports)}
+        return dict(zip(chunk, reports))
 
-    with kernel_spec_folder() as share, ThreadPoolExecutor(max_workers=workers) as pool:
-        reports = {name: report for done in pool.map(run, chunks) for name, report in done.items()}
-    return {(lesson, name): (sources[name], reports[name]) for name in sources}
+    with kernel_spec_folder() as share, ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        reports = {path: report for done in pool.map(run, chunks) for path, report in done.items()}
+    return {cases_at[path]: (sources[cases_at[path]], report) for path, report in reports.items()}
 
 
 @functools.cache
