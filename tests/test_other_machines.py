@@ -23,6 +23,7 @@ from nncourse import checks
 from nncourse import reference
 from nncourse.grading import make_reference
 from nncourse.grading.fork_provisioner import kernel_spec_folder
+from nncourse.grading.notebook_limits import reference_seconds
 
 #: name → (arithmetic setting of nncourse.grading.make_reference, seed shift, extra environment)
 OTHER_MACHINES = {
@@ -99,8 +100,9 @@ def scores() -> dict:
     results = {}
     with kernel_spec_folder() as share:
         for threads in sorted({torch_threads(machine) for machine in OTHER_MACHINES}):
-            runs = [(lesson, machine) for machine in OTHER_MACHINES if torch_threads(machine) == threads
-                    for lesson in LESSONS]
+            # Longest first: the last run to end is then a short one, not lesson 10 alone on a core.
+            runs = sorted(((lesson, machine) for machine in OTHER_MACHINES if torch_threads(machine) == threads
+                           for lesson in LESSONS), key=lambda run: -(reference_seconds(run[0]) or 0.0))
             with ProcessPoolExecutor(max_workers=max(1, cores // threads), initializer=_use_kernel_specs,
                                      initargs=(str(share),)) as pool:
                 results.update(zip(runs, pool.map(_grade, *zip(*runs))))
