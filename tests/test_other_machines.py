@@ -20,7 +20,6 @@ import pytest
 
 from nbgrader_course import SOLUTIONS, lesson_ids
 from nncourse import checks
-from nncourse import reference
 from nncourse.grading import make_reference
 from nncourse.grading.fork_provisioner import kernel_spec_folder
 from nncourse.grading.notebook_limits import reference_seconds
