@@ -32,8 +32,8 @@ from nncourse.grading import notebook_limits
 from nncourse.grading.execute import lesson_ids as executed_lessons
 
 LESSON = "01_mnist_data"
-BUDGET_S = 45
-CELL_TIMEOUT_S = 20
+BUDGET_S = 30
+CELL_TIMEOUT_S = 15
 CELL_CAP = notebook_limits.LimitedExecute.cell_output_bytes.default_value
 NOTEBOOK_CAP = notebook_limits.LimitedExecute.notebook_output_bytes.default_value
 SOLUTIONS = {cell: solution_code(source) for cell, source in solution_cells(solution_notebook(LESSON)).items()}
