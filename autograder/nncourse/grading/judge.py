@@ -876,18 +876,27 @@ def judged_cells(lesson: str) -> frozenset[str]:
         return frozenset()
 
 
-def warm_up() -> None:
-    """What a worker's first judged cells would otherwise wait for, done ahead (while its first
-    kernel starts): every grader imported, the course's data loaded and fingerprinted, and the
-    import torch's optimizers make on first use (torch._dynamo, over a second)."""
-    import pkgutil
+_optimizers_warm = False
 
-    from .. import graders
 
-    for module in pkgutil.iter_modules(graders.__path__):
-        importlib.import_module(f"{graders.__name__}.{module.name}")
+def warm_up(lessons) -> None:
+    """What a worker's first judged cells of ``lessons`` would otherwise wait for, done ahead
+    (while its kernel starts, or while it grades the lesson before): their graders imported, the
+    course's data loaded and fingerprinted, and, for a lesson whose grader deals with optimizers,
+    the import torch's optimizers make on first use (torch._dynamo, over a second of CPU: a class
+    of lessons without optimizers never pays it)."""
+    global _optimizers_warm
+
+    for lesson in lessons:
+        try:
+            module = grader_module(lesson)
+            source = Path(module.__file__).read_text(encoding="utf-8")
+        except (ImportError, IndexError, OSError):
+            continue
+        if "optim" in source and not _optimizers_warm:
+            torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+            _optimizers_warm = True
     _course_tensors()
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
 def learner_names(source: str, namespace: dict) -> list[str]:

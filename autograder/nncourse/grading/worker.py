@@ -123,12 +123,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), os.environ.get("JUPYTER_PATH")]))
     config = course_config(root, db_url, not args.no_sandbox, sockets)
     api = NbGraderAPI(config=config)
-    judge_ready = None
-    if config.JudgedExecute.get("judge", True):
+    judge_ready, warm_lessons = None, set()
+    judged = config.JudgedExecute.get("judge", True)
+    if judged:
         # The judge's imports and data, meanwhile: the main thread mostly waits for the zygote.
         from .judge import warm_up
 
-        judge_ready = threading.Thread(target=warm_up, name="judge-warm-up", daemon=True)
+        warm_lessons = {args.warm} if args.warm else set()
+        judge_ready = threading.Thread(target=warm_up, args=(sorted(warm_lessons),), name="judge-warm-up",
+                                       daemon=True)
         judge_ready.start()
     pool = None
     if not args.no_sandbox and args.pool > 0:
@@ -149,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             if pool is not None:  # the lesson to have a warm kernel for after this one (none: last)
                 pool.expect(job.get("next", job["lesson"]))
+            if judged:  # the judge for this lesson and the next, beside this job's kernel
+                coming = {job["lesson"], job.get("next") or job["lesson"]} - warm_lessons
+                if coming:
+                    warm_lessons |= coming
+                    threading.Thread(target=warm_up, args=(sorted(coming),), name="judge-warm-up",
+                                     daemon=True).start()
             api.coursedir.submitted_directory = job["staging"]
             with JobLog(Path(job["log"])):
                 result = api.autograde(job["lesson"], job["student"], force=True, create=True)
