@@ -58,9 +58,10 @@ c.ZipCollectApp.extractor_plugin = "nncourse.grading.lms_collect.TolerantExtract
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from nncourse.grading.feedback import HideHiddenTests  # noqa: E402
+from nncourse.grading.feedback import AnsiColours, HideHiddenTests  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# AnsiColours: the verdict's coloured labels and tracebacks' colours (the page has no ANSI CSS)
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor, AnsiColours]
 
 # No learner script in the instructor's pages: the feedback HTML and formgrader's view of a
 # submission (both nbconvert's HTMLExporter, configured here) show a learner's outputs and

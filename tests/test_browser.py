@@ -465,6 +465,11 @@ def test_hostile_feedback_runs_no_learner_script(hostile_submission, browser):
     ran = _scripts_that_ran(page, listener)
     _check_shows_the_notebook(page)
     _check_no_learner_script(page, ran, "feedback HTML")
+    # The labels are coloured as in JupyterLab (nncourse.grading.feedback.AnsiColours): bold cyan.
+    label = page.page.locator(f"pre:has-text('{FAIL_MARK}') span.ansi-cyan-intense-fg").first
+    style = label.evaluate("s => [getComputedStyle(s).color, getComputedStyle(s).fontWeight]")
+    if style != ["rgb(37, 143, 143)", "700"]:
+        page.fail(f"the feedback's verdict labels are not bold cyan (#258f8f): {style}")
     page.page.locator("text=내 풀이 설명").first.scroll_into_view_if_needed()
     page.screenshot()
 

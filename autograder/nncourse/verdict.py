@@ -13,9 +13,9 @@ IPython asks an exception for ``_render_traceback_()`` before it formats a trace
   ``forward``, a ``NameError`` in their ``fit``), one line saying so and then the learner's own
   frames with line numbers, as IPython formats them, with the course's frames left out.
 
-Colours: JupyterLab (light and dark themes) uses one fixed ANSI palette on a light red, dark red
-or white background. (The feedback HTML keeps the same classes, but nbgrader's feedback page loads
-no CSS for them: its labels show in the page's text colour.) The verdict text keeps the theme's own colour; the
+Colours: JupyterLab (light and dark themes) and the feedback HTML (whose page gets nbconvert's
+ANSI classes from nncourse.grading.feedback.AnsiColours) use one fixed ANSI palette on a light
+red, dark red or white background. The verdict text keeps the theme's own colour; the
 first line is bold and the labels (내 값, 기대값, 힌트) are bold cyan (#258f8f), which keeps a
 contrast of at least 3:1 on all three backgrounds (red, green and yellow fall under 3:1 on one).
 """

@@ -24,17 +24,27 @@ outputs go through the ``clean_html`` filter) and replaces two of the exporter's
 SVG outputs stay ``<img src="data:image/svg+xml...">`` (nbconvert's default), where an SVG runs no
 script. The ANSI-coloured text of outputs and verdicts never passes the cleaner (nbconvert escapes
 it and adds its own ``<span class="ansi-...">``), so it shows as before.
+
+Coloured text. nbgrader's feedback page loads only Bootstrap and the CSS that
+``CSSHTMLHeaderPreprocessor`` inlines (Pygments), not the notebook style sheet with the ANSI
+colour classes: a verdict's bold cyan labels (내 값, 기대값, 힌트) and the colours of a learner's
+own traceback showed as plain text. :class:`AnsiColours`, after it in
+``GenerateFeedback.preprocessors``, inlines nbconvert's own ``.ansi-*`` rules (the palette
+JupyterLab uses), read from nbconvert's classic template.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # bleach and its CSS sanitizer come with nbconvert, whose own clean_html uses them.
 import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from nbconvert.filters import strip_ansi
+from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import ClearHiddenTests
+from traitlets import Bool
 from traitlets.config import Configurable
 
 from ..verdict import FAIL_MARK
@@ -127,3 +137,32 @@ class SanitizedMarkdown2HTML(Configurable):
 
     def __call__(self, context, source: str) -> str:
         return clean_learner_html(self.parent.markdown2html(context, source))
+
+
+#: One CSS rule for an ANSI class (``.ansi-cyan-intense-fg { color: #258F8F; }``).
+ANSI_RULE = re.compile(r"^\.ansi-[a-z-]+ \{[^}]*\}", re.MULTILINE)
+
+
+def ansi_css() -> str:
+    """nbconvert's ``.ansi-*`` rules, from its classic template's style sheet ('' if not found)."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("nbconvert", "templates", "classic", "static"):
+        sheet = Path(folder) / "style.css"
+        if sheet.is_file():
+            return "\n".join(ANSI_RULE.findall(sheet.read_text(encoding="utf-8")))
+    return ""
+
+
+class AnsiColours(Preprocessor):
+    """Inline the ANSI colour classes into the feedback page (after CSSHTMLHeaderPreprocessor,
+    which sets ``resources['inlining']``)."""
+
+    # nbgrader registers its converters' preprocessors as they are; nbconvert runs only enabled ones.
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        rules = ansi_css()
+        if rules:
+            resources.setdefault("inlining", {}).setdefault("css", []).append(rules)
+        return nb, resources
