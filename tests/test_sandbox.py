@@ -9,7 +9,11 @@ entries in its submission folder). The class is graded twice by `python -m nncou
   the secret is not in any output), every honest learner and every prober gets full marks, and
   the prober's cell output or the grading log says what was refused;
 * with --no-sandbox, as the control: each kernel probe must then get through, so that none of the
-  checks above can pass by accident. The links and odd names are refused by the safe copy even
+  checks above can pass by accident.
+
+The class is graded with a small memory per submission (PROBE_MEMORY_MB, grade_class
+--submission-memory-gb) so that the memory probes, which try to hold HOLD_MB, show the limit
+while touching little of the shared machine's memory; the disk probe stops itself at DISK_BOUND_MB. The links and odd names are refused by the safe copy even
   then; plain `nbgrader autograde` is run on the planted links to show that it follows them.
 
 The probe table is printed at the end of the run (tests/conftest.py).
@@ -58,7 +62,19 @@ SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"
 
 from nncourse.grading.grade_class import WORKER_LOG_START  # noqa: E402
+from nncourse.grading.notebook_limits import MEMORY_ENAME  # noqa: E402
 require_sandbox()
+
+
+#: Memory of one submission's kernel tree in the probe class (the course's default is 4 GiB); an
+#: honest lesson-01 kernel's tree peaks far under it (its grading log says how far).
+PROBE_MEMORY_MB = 1280
+#: What each memory probe tries to hold: over PROBE_MEMORY_MB, and little enough for a shared
+#: machine in the control run, where it gets it.
+HOLD_MB = 1792
+#: The disk probe stops itself once it has written this much (the control writes it on the real
+#: disk, then removes it).
+DISK_BOUND_MB = 2560
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ class Probe:
     code: str = ""                               # appended to the last answer cell; {course} {home} {port} {token}
     links: dict[str, str] = field(default_factory=dict)   # planted symlinks: name → target ({course})
     kernel: bool = True                          # False: refused by the safe copy, sandbox or not
+    lost: int = 0                                # points it loses with the sandbox (its kernel is killed)
 
 
 PROBES = [
@@ -221,6 +238,66 @@ def _syscall_code(name: str, calls: list) -> str:
 
 
 PROBES += [Probe(name, what, _syscall_code(name, calls)) for name, (what, calls) in SYSCALL_PROBES.items()]
+
+#: A child process that holds memory until its stdin closes: ``{hold}`` is the code that takes
+#: it. It asks to be the OOM killer's first choice, so that over the limit the kernel (and the
+#: probe's points) survive and the probe can say what happened.
+HOLDER = ("import os, sys\n"
+          "open('/proc/self/oom_score_adj', 'w').write('1000')\n"
+          "{hold}"
+          "print('held', flush=True)\n"
+          "sys.stdin.read()\n")
+#: Starts the holders, waits until each says it holds its share, and gives the OOM killer a
+#: moment: the probe got through when every holder is still alive then.
+HOLD_IN_CHILDREN = textwrap.dedent("""\
+    import subprocess, sys, time
+    children = [subprocess.Popen([sys.executable, '-c', CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True) for _ in range(COUNT)]
+    try:
+        said = [child.stdout.readline().strip() for child in children]
+        time.sleep(1)
+        alive = [child.poll() is None and line == 'held' for child, line in zip(children, said)]
+    finally:
+        for child in children:
+            child.stdin.close()
+        codes = [child.wait() for child in children]
+    if not all(alive):
+        raise MemoryError(f'{sum(alive)} of {COUNT} holders of {EACH} MiB left alive; exit codes {codes}')
+    print('HELD-{token}', COUNT * EACH, 'MiB in', COUNT, 'processes', WHAT)
+""")
+_EACH = HOLD_MB // 3
+PROBES += [
+    Probe("memory-processes", f"hold {HOLD_MB} MiB in 3 processes, each under the per-process limit",
+          f"COUNT, EACH, WHAT = 3, {_EACH}, 'of their own memory'\n"
+          + f"CHILD = {HOLDER.format(hold=f'data = bytes([1]) * ({_EACH} << 20)' + chr(10))!r}\n"
+          + HOLD_IN_CHILDREN),
+    # four memfds: each is a file, under the per-file limit (RLIMIT_FSIZE)
+    Probe("memfd", f"hold {HOLD_MB} MiB in memfds (shared memory no process maps)",
+          f"COUNT, EACH, WHAT = 1, {HOLD_MB}, 'of memfd pages'\n"
+          + "CHILD = " + repr(HOLDER.format(hold=(
+              "chunk, fds = bytes([1]) * (64 << 20), [os.memfd_create(f'probe-{n}') for n in range(4)]\n"
+              f"for n in range({HOLD_MB // 64}):\n    os.write(fds[n % 4], chunk)\n"))) + "\n"
+          + HOLD_IN_CHILDREN),
+    Probe("memory-kernel", f"hold {HOLD_MB} MiB in the kernel itself (killed: graded up to that cell)",
+          f"chunks = [bytes([1]) * (64 << 20) for _ in range({HOLD_MB // 64})]\n"
+          "print('HELD-{token}', 64 * len(chunks), 'MiB in the kernel')\n"
+          "del chunks\n",
+          lost=2),  # test_batch_count, and test_why_valid_set after it, are not run
+    Probe("disk-fill", f"fill its folder: up to {DISK_BOUND_MB} MiB in files under the per-file limit",
+          "import os\nchunk, written, failed = bytes([1]) * (64 << 20), 0, None\n"
+          "try:\n"
+          f"    while written < {DISK_BOUND_MB} << 20:\n"
+          "        with open(f'fill-{written >> 28}.bin', 'wb') as out:\n"
+          "            for _ in range(4):\n"
+          "                out.write(chunk)\n"
+          "                written += 64 << 20\n"
+          "except OSError as error:\n    failed = error\n"
+          "finally:\n"
+          "    for name in os.listdir('.'):\n"
+          "        if name.startswith('fill-'):\n            os.remove(name)\n"
+          "print('WROTE-{token}', written >> 20, 'MiB')\n"
+          "if failed:\n    raise failed\n"),
+]
 PROBER_NAMES = [probe.name for probe in PROBES]
 
 #: name → row of the probe table; printed by conftest at the end of the run.
@@ -292,7 +369,8 @@ def _make_class(root: Path, sandbox: bool, port: int) -> dict:
     started = time.time()
     grading = subprocess.run(
         [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
-         "--workers", "2", "--no-export", *([] if sandbox else ["--no-sandbox", "--no-feedback"])],
+         "--workers", "2", "--no-export", "--submission-memory-gb", str(PROBE_MEMORY_MB / 1024),
+         *([] if sandbox else ["--no-sandbox", "--no-feedback"])],
         cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     ended = time.time()
     survivors = [p for p in psutil.process_iter(["cmdline"])
@@ -338,6 +416,13 @@ def _outside_evidence(run: dict, listener: Listener) -> dict[str, str | None]:
         reached = [line.split(f"REACHED-{TOKEN}", 1)[1].strip() for line in output.splitlines()
                    if f"REACHED-{TOKEN}" in line]
         evidence[name] = "; ".join(reached) or None
+    for name in ("memory-processes", "memfd", "memory-kernel"):  # what the probe held, as it printed it
+        output = cell_outputs_text(autograded_notebook(course, name, LESSON), LAST_CELL)
+        held = [line.split(f"HELD-{TOKEN}", 1)[1].strip() for line in output.splitlines() if f"HELD-{TOKEN}" in line]
+        evidence[name] = f"held {held[0]}" if held else None
+    output = cell_outputs_text(autograded_notebook(course, "disk-fill", LESSON), LAST_CELL)
+    wrote = [int(line.split()[1]) for line in output.splitlines() if line.startswith(f"WROTE-{TOKEN}")]
+    evidence["disk-fill"] = f"wrote {wrote[0]} MiB" if wrote and wrote[0] >= DISK_BOUND_MB else None
     for name in ("planted-links", "hostile-names"):
         folder = course / "autograded" / name / LESSON
         extra = sorted(p.name for p in folder.iterdir() if p.name != f"{LESSON}.ipynb")
@@ -390,10 +475,14 @@ def test_the_sandboxed_class_is_graded(sandboxed):
     assert "--no-sandbox" not in grading.stdout
 
 
+LOST = {probe.name: probe.lost for probe in PROBES}
+
+
 @pytest.mark.parametrize("student", ["honest-a", "honest-b", *PROBER_NAMES])
 def test_everyone_keeps_full_marks(sandboxed, student):
+    """... but the prober whose kernel is killed, which keeps the points before that cell."""
     score = sandboxed["scores"][student]
-    assert score.total == score.max_total == FULL, (student, score.cells)
+    assert score.max_total == FULL and score.total == FULL - LOST.get(student, 0), (student, score.cells)
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
@@ -408,12 +497,22 @@ def test_probe_is_blocked_and_said_so(sandboxed, probe):
         assert "stay out of the grading folder" in log and "nncourse.py" in log, log[-3000:]
     elif probe.name in SYSCALL_PROBES:  # refused by the filter, not by a failed import
         assert f"PROBE {probe.name}: REFUSED PermissionError" in output, output[-2000:]
+    elif probe.name == "memory-kernel":  # killed in that cell; said in Korean, graded up to it
+        assert f"{MEMORY_ENAME}: " in output and "메모리 한도" in output, output[-2000:]
+        assert "the kernel died in cell" in log and "(out of memory)" in log, log[-3000:]
+        assert "memory: the kernel tree's peak was" in log, log[-3000:]  # its cleanup ran, dead as it was
+    elif probe.name in ("memory-processes", "memfd"):  # a holder was killed, not the kernel
+        assert f"PROBE {probe.name}: REFUSED MemoryError" in output and "-9" in output, output[-2000:]
+    elif probe.name == "disk-fill":  # the folder is full, far under the bound
+        assert f"PROBE {probe.name}: REFUSED OSError [Errno 28]" in output, output[-2000:]
     else:
         assert f"PROBE {probe.name}: REFUSED" in output, output[-2000:]
     if not probe.kernel:
         assert log.count("not copied for grading") >= (len(probe.links) or 3), log[:3000]
     html = (course / "feedback" / probe.name / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
-    if probe.name not in ("survivor", "planted-files"):
+    if probe.name == "memory-kernel":
+        assert MEMORY_ENAME in html
+    elif probe.name not in ("survivor", "planted-files"):
         assert f"PROBE {probe.name}: REFUSED" in html
     assert not (course / "feedback" / probe.name / LESSON / "nncourse.py").exists()
 
@@ -529,6 +628,102 @@ def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
             _check_answers((km._workdir / "answers.txt").read_text())
         finally:
             client.stop_channels()
+    finally:
+        pool.close()
+
+
+def _memory_cgroup_of(pid: int) -> str:
+    """The cgroup path of ``pid`` in the hierarchy of the memory controller (v1) or the unified one."""
+    with open(f"/proc/{pid}/cgroup", encoding="ascii") as table:
+        lines = [line.rstrip("\n").split(":", 2) for line in table]
+    memory = [path for _, controllers, path in lines if "memory" in controllers.split(",")]
+    return memory[0] if memory else next(path for number, _, path in lines if number == "0")
+
+
+def _mount_of(path: Path) -> tuple[str, str] | None:
+    """(file system type, super options) of the mount at ``path``, None when it is no mount point."""
+    found = None
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            fields = line.split()
+            if fields[4] == str(path):  # the last one mounted there is the one seen
+                dash = fields.index("-")
+                found = (fields[dash + 1], fields[dash + 3])
+    return found
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-from-the-zygote", "execd-by-bwrap"])
+def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
+    """A root grader's pool kernel, both ways it starts: before it is handed a submission, the
+    kernel (exec'd: with every process of its sandbox; forked: the kernel, which runs all learner
+    code) is in a memory cgroup of its own, capped at the submission's memory, and its folder is a
+    tmpfs; the submission's files then get work_mb of room beside them, a process the learner's
+    code starts is in the same cgroup, and once the kernel is shut down the mount and the cgroup
+    are gone."""
+    import logging
+
+    import nbformat
+    from jupyter_core.utils import run_sync
+
+    from nbgrader_course import SOLUTIONS
+    from nncourse.grading import cgroups
+    from nncourse.grading.kernels import KernelPool
+    from nncourse.grading.sandbox import DEFAULT_WORK_MB
+
+    if os.geteuid() != 0:
+        pytest.skip("only a root grader has memory cgroups and tmpfs folders")
+    if cgroups.hierarchy() is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI's root grader must find a memory cgroup hierarchy (v1 or v2)")
+        pytest.skip("no memory cgroup hierarchy here (the RLIMIT_AS fallback)")
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNCOURSE_THREADS"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv(cgroups.MEMORY_ENV, "1500")
+    submitted = tmp_path / LESSON
+    submitted.mkdir()
+    nbformat.write(filled_notebook(LESSON), submitted / f"{LESSON}.ipynb")
+    pool = KernelPool(lambda lesson: SOLUTIONS / lesson / f"{lesson}.ipynb", size=1,
+                      log=logging.getLogger("test_sandbox"), fork=fork)
+    try:
+        pool.warm(LESSON)
+        km = pool._warm[LESSON][0]
+        group = km.memory_cgroup
+        assert group is not None and group.path.is_dir()
+        limit_file, limit, _ = group.hierarchy.limit_files(1500 * 2**20)[0]
+        assert (group.path / limit_file).read_text().strip() == limit
+        bwrap = psutil.Process(km.provisioner.process.pid)
+        members = [psutil.Process(km._kernel_pid)] if fork else [bwrap, *bwrap.children(recursive=True)]
+        inside = f"/{group.path.parent.name}/{group.path.name}"
+        assert len(members) >= (1 if fork else 3), members
+        assert all(_memory_cgroup_of(p.pid).endswith(inside) for p in members), \
+            [(p.pid, p.name(), _memory_cgroup_of(p.pid)) for p in members]
+        assert not _memory_cgroup_of(os.getpid()).endswith(inside)
+        workdir = km._workdir
+        assert _mount_of(workdir)[0] == "tmpfs", _mount_of(workdir)
+        assert pool.take(submitted) is km
+        room = os.statvfs(workdir)
+        used = (room.f_blocks - room.f_bfree) * room.f_frsize
+        assert used > 0 and room.f_bavail * room.f_frsize == pytest.approx(DEFAULT_WORK_MB * 2**20, rel=0.01)
+        client = km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)
+            request = client.execute("import subprocess\nchild = subprocess.Popen(['sleep', '60'])\n"
+                                     "open('child.txt', 'w').write(str(child.pid))")
+            while True:
+                reply = run_sync(client.get_shell_msg)(timeout=60)
+                if reply["parent_header"]["msg_id"] == request:
+                    break
+            assert reply["content"]["status"] == "ok", reply["content"]
+        finally:
+            client.stop_channels()
+        sleepers = [p for p in bwrap.children(recursive=True) + (psutil.Process(km._kernel_pid).children() if fork else [])
+                    if p.name() == "sleep"]
+        assert len(sleepers) == 1 and _memory_cgroup_of(sleepers[0].pid).endswith(inside)
+        run_sync(km.shutdown_kernel)(now=True)
+        assert _mount_of(workdir) is None and not workdir.exists()
+        cgroups.close()
+        assert not group.path.exists() and not group.path.parent.exists()
     finally:
         pool.close()
 

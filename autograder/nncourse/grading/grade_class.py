@@ -43,16 +43,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cgroups import DEFAULT_MEMORY_MB, MEMORY_ENV
+
 #: Environment for every worker: one intra-op thread per kernel (see nncourse.lesson).
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1",
               "NNCOURSE_PROGRESS": "0"}
 DEFAULT_TIMEOUT = 1800  # seconds for one whole submission; cells have their own 120 s limit
 #: Warm kernels each worker keeps per lesson (nncourse.grading.kernels).
 DEFAULT_POOL = 1
-#: Address-space limit of each nbgrader process and its kernel. The course's largest kernel
-#: maps about 1.6 GB; a learner cell that asks for far more gets a MemoryError (or torch's
-#: "can't allocate memory") in that cell instead of pushing the machine into the OOM killer.
+#: Address-space limit of each nbgrader process and each process of its kernel. The course's
+#: largest kernel maps about 1.6 GB; a learner cell that asks for far more gets a MemoryError (or
+#: torch's "can't allocate memory") in that cell instead of pushing the machine into the OOM killer.
 DEFAULT_MEMORY_LIMIT_GB = 6.0
+#: Memory of one submission's whole kernel tree, every process and its tmpfs and memfd pages
+#: together (a root grader's cgroup: nncourse.grading.cgroups).
+DEFAULT_SUBMISSION_MEMORY_GB = DEFAULT_MEMORY_MB / 1024
 
 
 @dataclass(frozen=True)
@@ -308,9 +313,11 @@ class Worker:
     READY_TIMEOUT = 300  # seconds for a fresh worker to import nbgrader and start its kernels
 
     def __init__(self, root: Path, number: int, db_url: str | None, memory_limit_gb: float | None,
-                 sandbox: bool, pool: int, log_dir: Path, max_jobs: int = 200, fork: bool = True):
+                 sandbox: bool, pool: int, log_dir: Path, max_jobs: int = 200, fork: bool = True,
+                 submission_memory_gb: float | None = None):
         self.root, self.number, self.db_url = root, number, db_url
         self.memory_limit_gb, self.sandbox, self.pool, self.fork = memory_limit_gb, sandbox, pool, fork
+        self.submission_memory_gb = submission_memory_gb
         self.log_path = log_dir / f"worker-{number}.log"
         self.max_jobs = max_jobs
         self.process: subprocess.Popen | None = None
@@ -333,6 +340,8 @@ class Worker:
         # worker, so that one killed mid-submission leaves nothing behind in /tmp.
         self.scratch = Path(tempfile.mkdtemp(prefix=f"nncourse-w{self.number}-"))
         env = {**db_env(self.db_url), "TMPDIR": str(self.scratch)}
+        if self.submission_memory_gb is not None:
+            env[MEMORY_ENV] = str(int(self.submission_memory_gb * 1024))
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"{WORKER_LOG_START} {self.number} starting, {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
             log.flush()
@@ -415,6 +424,10 @@ class Worker:
                 stream.close()
             except (OSError, AttributeError):
                 pass
+        if self.sandbox:  # a worker that was killed or died left its kernels' tmpfs and cgroups
+            from nncourse.grading.sandbox import release_leftovers
+
+            release_leftovers(self.process.pid, self.scratch)
         self.process = None
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -442,10 +455,13 @@ def stage_submission(root: Path, job: Job, log_path: Path) -> Path | None:
 
 def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout: float,
           log_dir: Path, memory_limit_gb: float | None = None, sandbox: bool = True,
-          pool: int = DEFAULT_POOL, feedback: bool = False, fork: bool = True) -> list[Outcome]:
+          pool: int = DEFAULT_POOL, feedback: bool = False, fork: bool = True,
+          submission_memory_gb: float | None = None) -> list[Outcome]:
     """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
     per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded;
-    ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.zygote)."""
+    ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.zygote);
+    ``submission_memory_gb``: memory of each submission's kernel tree (None: the sandbox's
+    default, 0: none)."""
     import collections
 
     from tqdm import tqdm
@@ -467,7 +483,8 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
     bar = tqdm(total=len(jobs), desc=f"채점 / grading ({workers} workers)", unit="sub")
 
     def serve(number: int) -> None:
-        worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir, fork=fork)
+        worker = Worker(root, number, db_url, memory_limit_gb, sandbox, pool, log_dir, fork=fork,
+                        submission_memory_gb=submission_memory_gb)
         try:
             while True:
                 job, ahead = next_job()
@@ -583,8 +600,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for one whole submission (default %(default)s)")
     parser.add_argument("--memory-limit-gb", type=float, default=None,
-                        help=f"address-space limit per submission, 0 = none (default "
+                        help=f"address-space limit of each process, 0 = none (default "
                              f"{DEFAULT_MEMORY_LIMIT_GB:g}, none when a GPU is present)")
+    parser.add_argument("--submission-memory-gb", type=float, default=DEFAULT_SUBMISSION_MEMORY_GB,
+                        help="memory of one submission's whole kernel tree, tmpfs and memfd pages included "
+                             "(a cgroup; root grader), 0 = none (default %(default)g)")
     parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg://user@host/db (a password "
                         "here shows in `ps`: give it in $NNCOURSE_DB_URL or --db-url-file instead)")
     parser.add_argument("--db-url-file", help="a file (mode 600) holding the gradebook URL")
@@ -634,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outcomes = grade(root, todo, args.workers, db_url, args.timeout, log_dir, memory_limit,
                      sandbox=not args.no_sandbox, pool=args.pool,
-                     feedback=not args.no_feedback, fork=not args.no_fork) if todo else []
+                     feedback=not args.no_feedback, fork=not args.no_fork,
+                     submission_memory_gb=args.submission_memory_gb) if todo else []
     wall = time.perf_counter() - started
 
     students = sorted({job.student for job in jobs})

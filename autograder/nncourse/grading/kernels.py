@@ -13,6 +13,8 @@ kernel is never reused, so one learner's state never reaches another's. Pool ker
 private, empty folder of their own; the submission's files are copied in when it is handed over
 (:meth:`~nncourse.grading.sandbox.SandboxedKernelManager.receive`), and nothing comes back from it:
 nbgrader writes the graded notebook from the outputs it received (``keep_nothing_written``).
+With a root grader that folder is a tmpfs, and each kernel's processes are in a memory cgroup of
+their own from before the submission is handed over (nncourse.grading.sandbox, .cgroups).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 import nbformat
 from jupyter_core.utils import run_sync
 
+from . import cgroups
 from .sandbox import SandboxedKernelManager, _fontlists, kernel_env
 from .warm_kernel import INLINE_BACKEND
 from .zygote import Zygote, ZygoteError
@@ -142,6 +145,7 @@ class KernelPool:
             self.log.warning("zygote: 커널을 fork 하지 못해 새로 시작합니다 / cannot fork a kernel, "
                              "starting kernels the slow way from now on: %s", error)
             self.fork = False
+            km.release_limits()
             shutil.rmtree(folder, ignore_errors=True)
             return self._start(lesson)
         return km
@@ -194,6 +198,7 @@ class KernelPool:
             for km in kms:
                 self._discard(km)
         self._warm.clear()
+        cgroups.close()  # the kernels' memory cgroups, once their last processes have exited
         if self._zygote is not None:
             # Killed, not asked to exit: it holds nothing to save, and its own exit (torch loaded)
             # cost 0.6 s of the worker's stop.

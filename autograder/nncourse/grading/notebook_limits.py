@@ -18,7 +18,11 @@ adds
   learner code can ignore SIGINT): nbgrader gave up on the whole submission ("Timeout waiting
   for IOPub output", no grade at all, the worker held for the cell timeout and more). Now the
   kernel is killed (SIGKILL) and the notebook is graded: the cells before keep their points,
-  the cells after are not run.
+  the cells after are not run;
+* **a kernel that dies** in a cell, most often killed for going over the submission's memory
+  (the kernel tree's cgroup, nncourse.grading.cgroups): nbgrader gave up on the whole submission
+  (nbclient's DeadKernelError). Now the notebook is graded the same way, the cell saying in
+  Korean that memory ran out (when its cgroup counted an OOM kill) or that the kernel died.
 
 The margins: the largest honest output of the course is 0.10 MB in one cell and 0.17 MB in one
 notebook (the solutions' plots), 20× and 60× under the caps; the budget is
@@ -33,7 +37,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import CellTimeoutError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
@@ -58,6 +62,17 @@ STOPPED_TEXT = ("이 셀이 시간 제한에 걸린 뒤 중단 요청에도 멈�
                 "and the cells after it were not run")
 AFTER_STOP_TEXT = ("앞의 셀이 중단 요청에도 멈추지 않아 커널을 끝냈으므로 이 셀은 실행하지 않았습니다 / "
                    "not run: an earlier cell did not stop when interrupted, and the kernel was killed")
+MEMORY_ENAME = "MemoryLimit"
+MEMORY_TEXT = ("이 셀을 실행하다가 제출물의 메모리 한도({limit})를 넘어 커널이 끝났습니다. 이후 셀은 실행하지 "
+               "않았습니다. 아주 큰 텐서나 리스트를 만들거나 계속 쌓아 두지 않았는지 확인하세요 / the kernel ran "
+               "out of memory (the submission's limit) in this cell and was killed; the cells after it were not run")
+AFTER_MEMORY_TEXT = ("앞의 셀에서 메모리 한도를 넘어 커널이 끝났으므로 이 셀은 실행하지 않았습니다 / "
+                     "not run: the kernel ran out of memory in an earlier cell")
+DIED_ENAME = "KernelDied"
+DIED_TEXT = ("이 셀을 실행하다가 커널이 죽었습니다(메모리가 모자랐을 수 있습니다). 이후 셀은 실행하지 않았습니다 / "
+             "the kernel died in this cell (perhaps out of memory); the cells after it were not run")
+AFTER_DIED_TEXT = ("앞의 셀에서 커널이 죽었으므로 이 셀은 실행하지 않았습니다 / "
+                   "not run: the kernel died in an earlier cell")
 
 
 def reference_seconds(lesson: str | None) -> float | None:
@@ -108,6 +123,7 @@ class LimitedExecute(Execute):
         self._budget = self.notebook_seconds if self.notebook_seconds is not None else notebook_budget(lesson)
         self._deadline = time.monotonic() + self._budget
         self._kernel_stopped = False
+        self._after_stop = AFTER_STOP_TEXT  # what the cells after a stopped kernel say
         self._output_bytes: dict[int, int] = {}
         self._notebook_bytes = 0
         self._cut_cells: set[int] = set()
@@ -134,7 +150,7 @@ class LimitedExecute(Execute):
         """The cell as it is kept when the budget is spent or the kernel was stopped: not run,
         an error output saying why."""
         if self._kernel_stopped:
-            cell.outputs = [_error(STOPPED_ENAME, AFTER_STOP_TEXT)]
+            cell.outputs = [_error(STOPPED_ENAME, self._after_stop)]
         else:
             self.log.warning("노트북 시간 제한 %.0f 초를 넘었습니다 / notebook time limit of %.0f s reached at "
                              "cell %d", self._budget, self._budget, index)
@@ -177,6 +193,23 @@ class LimitedExecute(Execute):
                              "interrupted", index, index)
             self.stop_kernel()
             cell.outputs.append(_error(STOPPED_ENAME, STOPPED_TEXT))
+            return cell, resources
+        except DeadKernelError:
+            # Killed by the memory cgroup's OOM killer, most often: nbgrader would drop the
+            # whole submission.
+            group = getattr(getattr(self, "km", None), "memory_cgroup", None)
+            out_of_memory = group is not None and group.oom_kills() > 0
+            self.log.warning("셀 %d 에서 커널이 죽었습니다%s / the kernel died in cell %d%s", index,
+                             " (메모리 한도)" if out_of_memory else "", index,
+                             " (out of memory)" if out_of_memory else "")
+            self.stop_kernel()
+            if out_of_memory:
+                self._after_stop = AFTER_MEMORY_TEXT
+                limit = f"{group.limit / 2**30:g} GiB"
+                cell.outputs.append(_error(MEMORY_ENAME, MEMORY_TEXT.format(limit=limit)))
+            else:
+                self._after_stop = AFTER_DIED_TEXT
+                cell.outputs.append(_error(DIED_ENAME, DIED_TEXT))
             return cell, resources
 
     # ------------------------------------------------------------------------------ output

@@ -15,8 +15,12 @@ runs inside Debian's bubblewrap (``bwrap``) with
   grader's. nbgrader reaches the kernel over ZMQ's ``ipc`` transport instead: unix sockets in a
   private folder that is bound into the sandbox at the same path;
 * an environment built from an allow-list (no database URL, token or password gets in);
-* limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp``; the
-  address-space limit that ``grade_class`` puts on nbgrader is inherited;
+* limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp`` and
+  ``/dev/shm``; the address-space limit that ``grade_class`` puts on nbgrader is inherited (per
+  process). Per submission: a root grader puts the whole kernel tree in a memory cgroup of its
+  own (nncourse.grading.cgroups: tmpfs and memfd pages count too), and a pool kernel's writable
+  folder is a tmpfs of ``work_mb`` beyond the submission's own files (:func:`mount_work_tmpfs`).
+  An ordinary grader has neither: RLIMIT_AS per process, RLIMIT_FSIZE per file;
 * a seccomp filter (nncourse.grading.seccomp_filter): no new namespaces, no mount, io_uring,
   userfaultfd, bpf, keyctl, ptrace, module or kexec loading;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
@@ -44,7 +48,9 @@ takes one the worker started ahead of time (nncourse.grading.kernels). nbgrader 
 
 from __future__ import annotations
 
+import ctypes
 import itertools
+import logging
 import os
 import shutil
 import stat
@@ -57,9 +63,9 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode, default
 
-from . import seccomp_filter
+from . import cgroups, seccomp_filter
 from .ipc_kernels import checked_prefix
 from .kernel_output import OutputDrain
 
@@ -77,6 +83,11 @@ MPL_DIR = "/tmp/matplotlib"
 DEFAULT_MAX_PROCESSES = 256  # threads count too; a graded kernel runs about 20
 DEFAULT_TMP_MB = 512
 DEFAULT_FILE_MB = 1024
+#: What a pool kernel may write in its folder beyond the submission's own files (MiB; the lessons
+#: write nothing there, a saved model of the course is under 1 MiB).
+DEFAULT_WORK_MB = 512
+#: Files and folders the kernel's folder may hold (its tmpfs's inodes; folder_listing reads 2000).
+WORK_INODES = 20_000
 #: A root grader runs each kernel's code as its own uid: UID_BASE + (grader pid, kernel number).
 UID_BASE = 1_000_000
 #: Kernels one grader process may have at once (the running one, warm ones, one shutting down).
@@ -232,6 +243,68 @@ def _open_parents(command: list[str]) -> list[str]:
     return [arg for parent in sorted(parents) for arg in ("--chmod", "0755", parent)]
 
 
+# -- the kernel's folder on a tmpfs of its own (a root grader's pool kernels) -------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x2, 0x4, 0x20
+MNT_DETACH = 0x2
+#: said once per worker when the folder cannot be a tmpfs
+_tmpfs_problem_said = False
+
+
+def _mount(source: bytes | None, target: Path, fstype: bytes | None, flags: int, options: str) -> None:
+    if _libc.mount(source, os.fsencode(target), fstype, ctypes.c_ulong(flags), options.encode()) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+
+def mount_work_tmpfs(folder: Path, size: int, remount: bool = False) -> None:
+    """Make ``folder`` a tmpfs of ``size`` bytes (or change the size of the one it is): no
+    setuid, no devices, WORK_INODES entries. Its pages are charged to the memory cgroup of the
+    process that writes them (the kernel's, nncourse.grading.cgroups)."""
+    flags = MS_NOSUID | MS_NODEV | (MS_REMOUNT if remount else 0)
+    _mount(b"tmpfs", folder, b"tmpfs", flags, f"size={size},nr_inodes={WORK_INODES},mode=0700")
+
+
+def unmount(folder: Path) -> None:
+    """Detach the mount at ``folder`` (its pages go once nothing uses them)."""
+    if _libc.umount2(os.fsencode(folder), MNT_DETACH) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"umount {folder}: {os.strerror(errno)}")
+
+
+def _used_bytes(folder: Path) -> int:
+    info = os.statvfs(folder)
+    return (info.f_blocks - info.f_bfree) * info.f_frsize
+
+
+def _mounts_below(top: Path) -> list[Path]:
+    """Mount points at or below ``top`` that this process sees, deepest first."""
+    prefix = str(top).rstrip("/") + "/"
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+        for line in table:
+            point = cgroups._unescape(line.split()[4])
+            if point == str(top) or point.startswith(prefix):
+                found.append(Path(point))
+    return sorted(found, key=lambda path: len(path.parts), reverse=True)
+
+
+def release_leftovers(worker_pid: int, scratch: Path | None) -> None:
+    """After a grading worker is gone (killed at a timeout, say): its kernels' folders unmounted
+    and their cgroups removed, which its own cleanup would have done."""
+    if os.geteuid() != 0:
+        return
+    if scratch is not None:
+        try:
+            for point in _mounts_below(scratch):
+                unmount(point)
+        except OSError as error:
+            logging.getLogger("nncourse.grading").warning(
+                "샌드박스: 커널 폴더의 tmpfs 를 내리지 못했습니다 / sandbox: cannot unmount a kernel's folder: %s", error)
+    cgroups.release_worker(worker_pid, wait=2.0)
+
+
 def kernel_env(env: dict[str, str] | None, extra_allowed: tuple[str, ...] = ()) -> dict[str, str]:
     """The allow-listed part of ``env``, plus what the sandbox itself needs."""
     env = env if env is not None else dict(os.environ)
@@ -381,6 +454,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     work_name = Unicode("", help="name of the writable folder inside (default: its own name)").tag(config=True)
     preload = List(Unicode(), help="modules a pool kernel imports before it answers "
                                    "(nncourse.grading.warm_kernel)").tag(config=True)
+    memory_mb = Integer(help="memory of the kernel's whole process tree, MiB (a cgroup of a root grader: "
+                             "nncourse.grading.cgroups); 0: none. Default: $NNCOURSE_SUBMISSION_MEMORY_MB, "
+                             "which grade_class sets").tag(config=True)
+    work_mb = Integer(DEFAULT_WORK_MB, help="what a pool kernel may write in its folder beyond the "
+                                            "submission's files, MiB (a tmpfs; root grader); 0: no tmpfs").tag(config=True)
     remove_workdir = Bool(False, help="remove the kernel's folder when it is shut down "
                                       "(a pool kernel's private folder)")
 
@@ -401,6 +479,20 @@ class SandboxedKernelManager(AsyncKernelManager):
     _grading_dir: Path | None = None
     #: a client whose channels a pool connected while the kernel waited (see connect_ahead)
     _client_ahead = None
+    #: the kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none
+    memory_cgroup: cgroups.KernelCgroup | None = None
+    #: whether the kernel's folder is a tmpfs this manager mounted
+    _work_mounted = False
+    #: whether this (pool) kernel was handed a submission, and the bytes of its files in the folder
+    _handed = False
+    _received_bytes = 0
+
+    @default("memory_mb")
+    def _memory_from_grade_class(self):
+        try:
+            return int(os.environ.get(cgroups.MEMORY_ENV, cgroups.DEFAULT_MEMORY_MB))
+        except ValueError:
+            return cgroups.DEFAULT_MEMORY_MB
 
     @property
     def kernel_spec(self):
@@ -427,11 +519,28 @@ class SandboxedKernelManager(AsyncKernelManager):
         # What nbgrader put there: nothing else the kernel leaves in this folder is kept.
         self._received = folder_listing(self._workdir)
         self._uid = sandbox_uid()  # before the command line is formatted: bwrap drops to it
+        if self.remove_workdir and self._uid is not None and self.work_mb > 0 and not self._work_mounted:
+            self._mount_work()
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         if self._uid is not None:  # the unprivileged sandbox user must own what it may write
             _chown_tree(self._workdir, self._uid, self._uid)
             _chown_tree(self._runtime_dir, self._uid, self._uid)
         return kernel_cmd, kw
+
+    def _mount_work(self) -> None:
+        """A pool kernel's (empty, private) folder becomes a tmpfs: what the kernel writes there is
+        capped, and in its memory cgroup (:meth:`receive` sizes it to the submission)."""
+        global _tmpfs_problem_said
+        try:
+            mount_work_tmpfs(self._workdir, self.work_mb * 2**20)
+        except OSError as error:
+            if not _tmpfs_problem_said:
+                _tmpfs_problem_said = True
+                self.log.warning("디스크: 커널 폴더를 tmpfs 로 만들 수 없어 파일마다의 크기 한도만 적용합니다 / "
+                                 "disk: the kernel's folder cannot be a tmpfs (%s); only the per-file size "
+                                 "limit applies", error)
+            return
+        self._work_mounted = True
 
     def _limits(self) -> dict[str, int]:
         return {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
@@ -477,12 +586,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         output = OutputDrain(f"kernel {self.work_name or ''}".strip())
         kw["stdout"] = kw["stderr"] = output.write_fd
         kw["pass_fds"] = (self._seccomp_fd,)  # bwrap reads the filter from it
+        self._new_memory_cgroup()
         try:
             await super()._async_launch_kernel(kernel_cmd, **kw)
         finally:
             output.started()
             self._close_seccomp_fd()
-        if self._kernel_argv is not None:
+        # Learner code runs only once the kernel is handed a submission (a pool kernel) or sent
+        # its first cell: the kernel is in the cgroup by then, and whatever it starts inherits it.
+        # An exec'd kernel is below bwrap: its whole tree goes in. A forked kernel is not, and
+        # only it goes in: bwrap and the waiter run no learner code, and each move into a v1
+        # cgroup costs the host an RCU grace period (5-10 ms).
+        if self._kernel_argv is None:
+            self._place(self.provisioner.process.pid)
+        else:
             from .zygote import find_waiter
 
             try:
@@ -491,9 +608,54 @@ class SandboxedKernelManager(AsyncKernelManager):
                     "waiter": self._waiter_pid, "uid": self._uid, "gid": self._uid,
                     "limits": self._limits(), "env": kw["env"], "cwd": self._inside(),
                     "argv": self._kernel_argv, "modules": list(self.preload)})
+                self._place(self._kernel_pid)
             except BaseException:
                 await self.provisioner.kill()  # bwrap, and its waiter with it
                 raise
+
+    def _new_memory_cgroup(self) -> None:
+        self._release_memory_cgroup()
+        try:
+            self.memory_cgroup = cgroups.KernelCgroup.create(self.memory_mb)
+        except OSError as error:
+            self.log.warning("메모리: 이 커널의 cgroup 을 만들지 못했습니다 / memory: no cgroup for this kernel: %s",
+                             error)
+
+    def _place(self, pid: int) -> None:
+        if self.memory_cgroup is None:
+            return
+        try:
+            self.memory_cgroup.place(pid)
+        except OSError as error:
+            self.log.warning("메모리: 커널을 cgroup 에 넣지 못했습니다 / memory: cannot put the kernel in its "
+                             "cgroup: %s", error)
+
+    def release_limits(self) -> None:
+        """The kernel has ended (or never started): its folder's tmpfs unmounted, its memory cgroup
+        removed; for a submission's kernel the log says how much of each it used (the margins)."""
+        if self._work_mounted:
+            self._work_mounted = False
+            if self._handed:
+                written = (_used_bytes(self._workdir) - self._received_bytes) / 2**20
+                self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
+                              "of its %d MiB in its folder", written, self.work_mb, written, self.work_mb)
+            try:
+                unmount(self._workdir)
+            except OSError as error:
+                self.log.warning("샌드박스: 커널 폴더의 tmpfs 를 내리지 못했습니다 / sandbox: cannot unmount "
+                                 "the kernel's folder: %s", error)
+        self._release_memory_cgroup()
+
+    def _release_memory_cgroup(self) -> None:
+        group, self.memory_cgroup = self.memory_cgroup, None
+        if group is None:
+            return
+        peak = group.peak()
+        if peak is not None and (self._handed or not self.remove_workdir):  # a submission's kernel
+            self.log.info("메모리: 커널 트리 최대 %.0f MiB / 한도 %.0f MiB / memory: the kernel tree's peak was "
+                          "%.0f MiB of its %.0f MiB", peak / 2**20, group.limit / 2**20, peak / 2**20,
+                          group.limit / 2**20)
+        group.remove()
 
     def connect_ahead(self) -> None:
         """Connect a client to this (pool) kernel now, while it waits for a submission; nbclient
@@ -530,6 +692,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         Returns what was not copied (links, special files)."""
         skipped = copy_submission(grading_dir, self._workdir, dest_exists_ok=True)
         self._received = folder_listing(self._workdir)
+        self._handed = True
+        if self._work_mounted:  # the kernel may write work_mb beyond the submission's own files
+            self._received_bytes = _used_bytes(self._workdir)
+            try:
+                mount_work_tmpfs(self._workdir, self._received_bytes + self.work_mb * 2**20, remount=True)
+            except OSError as error:
+                self.log.warning("디스크: 커널 폴더의 크기를 바꾸지 못했습니다 / disk: cannot resize the kernel's "
+                                 "folder: %s", error)
         if self._uid is not None:
             _chown_tree(self._workdir, self._uid, self._uid)
         self._grading_dir = grading_dir
@@ -588,6 +758,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                              "is over, ending %d processes the submission left running: %s",
                              len(left), len(left), ", ".join(names))
 
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        # AsyncKernelManager binds cleanup_resources to the base class's coroutine itself, and
+        # nbclient calls only that for a kernel that died (killed for its memory, say): without
+        # this its folder's tmpfs stayed mounted and its cgroup stayed until the worker ended.
+        await self._async_cleanup_resources(restart=restart)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self._drop_client_ahead()
         self._close_seccomp_fd()  # a launch that failed before bwrap started
@@ -601,8 +777,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             if self._uid is not None:
                 _chown_tree(self._workdir, os.geteuid(), os.getegid())
             self.keep_nothing_written()
+            self.release_limits()
             if self.remove_workdir:
                 shutil.rmtree(self._workdir, ignore_errors=True)
+        self.release_limits()
         if self._runtime_dir is not None:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
