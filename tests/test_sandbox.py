@@ -728,6 +728,23 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
         pool.close()
 
 
+def test_without_a_memory_cgroup_the_worker_says_what_applies(monkeypatch, caplog):
+    """An ordinary grader (or a host with no memory controller to use): no cgroup per kernel,
+    and one log line, once, that only the per-process address-space limit applies."""
+    from nncourse.grading import cgroups
+
+    monkeypatch.setattr(cgroups.os, "geteuid", lambda: 1000)
+    cgroups.hierarchy.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="nncourse.grading"):
+            assert cgroups.KernelCgroup.create(1024) is None
+            assert cgroups.KernelCgroup.create(1024) is None
+        said = [r.getMessage() for r in caplog.records if "RLIMIT_AS" in r.getMessage()]
+        assert len(said) == 1 and "not root" in said[0], said
+    finally:
+        cgroups.hierarchy.cache_clear()
+
+
 def test_an_ordinary_graders_sandbox_has_the_filter_too(tmp_path):
     """A grader that is not root: bwrap makes a user namespace (--unshare-user), and loads the
     same filter."""
