@@ -10,13 +10,17 @@ that runs in the learner's kernel is ``nncourse.guard``).
   that has imported the lessons' modules and read MNIST once, into the namespaces bwrap made for
   each; ``warm_kernel`` launches them otherwise (the same imports, in each kernel);
 - ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
-  submission; ``kernel_output``: the pipe that carries a kernel's own output into the log;
+  submission; ``seccomp_filter``: the system calls its kernel may not make; ``cgroups``: one
+  memory cgroup per kernel (a root grader); ``kernel_output``: the pipe that carries a kernel's
+  own output into the log;
 - ``judged_execute``: nbgrader's execution step (``JudgedExecute``, replacing ``Execute``): it
   starts the kernel (in the sandbox, from the pool) and hands the lessons' ``JUDGED`` test cells
   to ``judge``, which decides them in this process from values read out of the kernel by value
-  (``judge_agent``: the source sent into the kernel for that, never imported there);
+  (``judge_agent``: the source sent into the kernel for that, never imported there); its base,
+  ``notebook_limits``, caps each notebook's output bytes and wall time;
 - ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test and setup cells put back,
-  hidden tests kept out of the feedback);
+  hidden tests kept out of the feedback, learner HTML cleaned in the instructor's pages);
+  ``lms_collect``: whose work each file of an LMS download is (``nbgrader zip_collect``'s plugins);
 - ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,
   reference metrics, the zip for learners);
 - ``ipc_kernels``: unix sockets instead of TCP ports for the kernels started without the sandbox
