@@ -54,13 +54,14 @@ def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.C
     return result
 
 
-def make_course(root: Path, lessons: list[str]) -> Path:
-    """A course folder with the repository's config and a copy of the given lessons."""
+def make_course(root: Path, lessons: list[str], config: str = "") -> Path:
+    """A course folder with the repository's config (plus the lines in ``config``) and a copy of
+    the given lessons."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"load_subconfig({str(REPO / 'autograder' / 'nbgrader_config.py')!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n",
+        f"c.CourseDirectory.root = {str(root)!r}\n" + config,
         encoding="utf-8",
     )
     for lesson in lessons:

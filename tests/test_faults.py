@@ -165,9 +165,8 @@ def _notebook(fault: Fault):
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("course-faults"), [LESSON])
-    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-        config.write(f"c.Execute.timeout = {FAULT_TIMEOUT}\n")
+    course = make_course(tmp_path_factory.mktemp("course-faults"), [LESSON],
+                         config=f"c.Execute.timeout = {FAULT_TIMEOUT}\n")
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     for fault in FAULTS:
         folder = submit(course, fault.name, LESSON, _notebook(fault))

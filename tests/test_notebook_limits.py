@@ -66,9 +66,8 @@ def output_bytes(cell) -> int:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("limits"), [LESSON])
-    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-        config.write(f"\nc.LimitedExecute.notebook_seconds = {BUDGET_S}\nc.Execute.timeout = {CELL_TIMEOUT_S}\n")
+    course = make_course(tmp_path_factory.mktemp("limits"), [LESSON],
+                         config=f"c.LimitedExecute.notebook_seconds = {BUDGET_S}\nc.Execute.timeout = {CELL_TIMEOUT_S}\n")
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     for student, answers in {"honest": {}, "flood": FLOOD, "sleeper": SLEEPER, "deaf": DEAF}.items():
         submit(course, student, LESSON, filled_notebook(LESSON, answers))

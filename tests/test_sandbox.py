@@ -748,6 +748,14 @@ def test_without_a_memory_cgroup_the_worker_says_what_applies(monkeypatch, caplo
 def test_an_ordinary_graders_sandbox_has_the_filter_too(tmp_path):
     """A grader that is not root: bwrap makes a user namespace (--unshare-user), and loads the
     same filter."""
+    result, answers = _filter_check_in_an_ordinary_graders_sandbox(tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    _check_answers(answers.read_text())
+
+
+def _filter_check_in_an_ordinary_graders_sandbox(tmp_path, preexec_fn=None):
+    """FILTER_CHECK run in the sandbox an ordinary grader builds (a user namespace, the course's
+    filter), started by ``preexec_fn``'s process if given; (the run, the file of its answers)."""
     from nncourse.grading import seccomp_filter
     from nncourse.grading.sandbox import bwrap_command, kernel_env
 
@@ -759,11 +767,11 @@ def test_an_ordinary_graders_sandbox_has_the_filter_too(tmp_path):
                                 seccomp_fd, uid=None)
         assert "--unshare-user" in command and "--seccomp" in command
         result = subprocess.run([*command, sys.executable, "-c", FILTER_CHECK], capture_output=True,
-                                text=True, timeout=120, cwd="/", env=kernel_env({}), pass_fds=(seccomp_fd,))
+                                text=True, timeout=120, cwd="/", env=kernel_env({}), pass_fds=(seccomp_fd,),
+                                preexec_fn=preexec_fn)
     finally:
         os.close(seccomp_fd)
-    assert result.returncode == 0, result.stderr[-2000:]
-    _check_answers((work / "answers.txt").read_text())
+    return result, work / "answers.txt"
 
 
 #: The Kubernetes recipe's Localhost seccomp profile for the grading pod (README.md)
@@ -791,9 +799,6 @@ def test_bwrap_works_under_the_pod_profile(tmp_path):
 
     import pyseccomp
 
-    from nncourse.grading import seccomp_filter
-    from nncourse.grading.sandbox import bwrap_command, kernel_env
-
     rule = json.loads(POD_PROFILE.read_text(encoding="utf-8"))["syscalls"][0]
     pod = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
     for name in rule["names"]:
@@ -803,23 +808,13 @@ def test_bwrap_works_under_the_pod_profile(tmp_path):
         ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS, as the pod's allowPrivilegeEscalation: false
         pod.load()
 
-    work = tmp_path / "work"
-    work.mkdir()
-    seccomp_fd = seccomp_filter.program_fd()
-    try:
-        command = bwrap_command(work, "check", None, {"processes": 256, "tmp_mb": 16, "file_mb": 16},
-                                seccomp_fd, uid=None)
-        # the grader in the pod: refused what the profile names (so it was loaded)
-        in_pod = subprocess.run([sys.executable, "-c", "CALLS = [('io_uring_setup', 1, 'params')]\n" + REACH],
-                                preexec_fn=enter_the_pod, capture_output=True, text=True, timeout=60)
-        result = subprocess.run([*command, sys.executable, "-c", FILTER_CHECK], capture_output=True, text=True,
-                                timeout=120, cwd="/", env=kernel_env({}), pass_fds=(seccomp_fd,),
-                                preexec_fn=enter_the_pod)
-    finally:
-        os.close(seccomp_fd)
+    # the grader in the pod: refused what the profile names (so it was loaded)
+    in_pod = subprocess.run([sys.executable, "-c", "CALLS = [('io_uring_setup', 1, 'params')]\n" + REACH],
+                            preexec_fn=enter_the_pod, capture_output=True, text=True, timeout=60)
+    result, answers = _filter_check_in_an_ordinary_graders_sandbox(tmp_path, preexec_fn=enter_the_pod)
     assert "PermissionError: refused: {'io_uring_setup': 'EPERM'}" in in_pod.stderr, in_pod.stderr[-500:]
     assert result.returncode == 0, result.stderr[-2000:]
-    _check_answers((work / "answers.txt").read_text())
+    _check_answers(answers.read_text())
 
 
 def test_refuses_to_grade_without_a_sandbox(tmp_path):
