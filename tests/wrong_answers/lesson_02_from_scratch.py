@@ -24,6 +24,11 @@ WRONG = [
     WrongAnswer("softmax-not-log", "log_softmax",
                 edit(solution("log_softmax"), ("x - x.exp().sum(-1).log()", "x.exp() / x.exp().sum(-1)")),
                 "test_log_softmax", "소프트맥스 확률이 나왔습니다"),
+    # log of the softmax probabilities: right for everyday scores, -inf once a class is far behind.
+    WrongAnswer("log-of-softmax", "log_softmax",
+                edit(solution("log_softmax"), ("x - x.exp().sum(-1).log().unsqueeze(-1)",
+                                               "(x.exp() / x.exp().sum(-1).unsqueeze(-1)).log()")),
+                "test_log_softmax", "확률(소프트맥스)을 먼저 구한 뒤 로그를"),
     WrongAnswer("log-softmax-no-unsqueeze", "log_softmax",
                 edit(solution("log_softmax"), (".unsqueeze(-1)", "")),
                 "test_log_softmax", "unsqueeze(-1)"),

@@ -97,6 +97,10 @@ WRONG = [
                 "test_fit", "p = p - p.grad * lr 은 새 텐서를 만들 뿐"),
     WrongAnswer("fit-lr-too-small", "fit", FIT_LR_TOO_SMALL,
                 "test_fit", "학습률 lr 이 0.05 입니다"),
+    # n // bs + 1 batches: right for n = 50000, an empty last batch (NaN loss) when bs divides n.
+    WrongAnswer("fit-batch-count-off-by-one", "fit",
+                edit(FIT, ("range((n - 1) // bs + 1)", "range(n // bs + 1)")),
+                "test_fit", "n 이 bs 의 배수일 때도"),
     WrongAnswer("fit-last-batch-dropped", "fit",
                 edit(FIT, ("range((n - 1) // bs + 1)", "range(n // bs)")),
                 "test_fit", "마지막 작은 배치를 빠뜨렸습니다"),

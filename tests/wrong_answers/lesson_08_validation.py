@@ -61,6 +61,20 @@ WRONG = [
     valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl) / len(valid_ds)
 """)),
                 "test_validation_loop", "with torch.no_grad(): 안에서"),
+    # get_model() without the lesson's rate: lessons 06-07's 0.5, which the shuffle makes a lottery.
+    WrongAnswer("loop-lr-from-06", "validation_loop",
+                edit(VALIDATION_LOOP, ("get_model(lr)", "get_model()")),
+                "test_validation_loop", "get_model() 을 인자 없이"),
+    # Half of every epoch: the loop stops in the middle of train_dl.
+    WrongAnswer("loop-half-epoch", "validation_loop",
+                edit(VALIDATION_LOOP, ("""\
+    for xb, yb in train_dl:
+""", """\
+    for step, (xb, yb) in enumerate(train_dl):
+        if step == len(train_dl) // 2:
+            break
+""")),
+                "test_validation_loop", "에포크마다 train_dl 을 한 번씩 돌았는지"),
     WrongAnswer("loop-no-zero-grad", "validation_loop",
                 edit(VALIDATION_LOOP, ("        opt.zero_grad()\n", "")),
                 "test_validation_loop", "기울기가 계속 쌓입니다"),
@@ -116,6 +130,14 @@ WRONG = [
                 "test_fit", "loss_batch 에 opt 를 넘기지 말고"),
     WrongAnswer("fit-no-return", "fit", edit(FIT, ("\n    return history", "")),
                 "test_fit", "return history"),
+    # torch.no_grad() called as a statement, not as a context manager: it changes nothing.
+    WrongAnswer("fit-no-grad-without-with", "fit",
+                edit(FIT, ("""\
+        with torch.no_grad():
+            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])""", """\
+        torch.no_grad()
+        losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])""")),
+                "test_fit", "with torch.no_grad(): 안에서"),
     # exercise 5: get_data
     WrongAnswer("get-data-valid-shuffled", "get_data",
                 edit(GET_DATA, ("batch_size=bs * 2)", "batch_size=bs * 2, shuffle=True)")),
@@ -131,6 +153,13 @@ WRONG = [
     WrongAnswer("final-one-epoch", "final_run",
                 edit(FINAL_RUN, ("fit(epochs,", "fit(1,")),
                 "test_training", "첫 인자로 epochs"),
+    WrongAnswer("final-lr-from-06", "final_run",
+                edit(FINAL_RUN, ("get_model(lr)", "get_model()")),
+                "test_training", "get_model() 을 인자 없이"),
+    # No new model: the final run keeps training exercise 2's model (and its optimizer).
+    WrongAnswer("final-continues-loop-model", "final_run",
+                edit(FINAL_RUN, ("model, opt = get_model(lr)\n", "")),
+                "test_training", "앞 연습에서 학습한 model 을 이어서"),
     WrongAnswer("final-datasets-swapped", "final_run",
                 edit(FINAL_RUN, ("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)")),
                 "test_training", "인자 순서가 맞는지"),
@@ -154,8 +183,8 @@ RIGHT = [
     # machine change (issue: a grade must not depend on luck), so a loop seeded after building
     # the model, or with another seed, is right.
     RightAnswer("loop-seed-after-model", {
-        "validation_loop": edit(VALIDATION_LOOP, ("seed_everything(0)\nmodel, opt = get_model()\n",
-                                                  "model, opt = get_model()\ntorch.manual_seed(0)\n")),
+        "validation_loop": edit(VALIDATION_LOOP, ("seed_everything(0)\nmodel, opt = get_model(lr)\n",
+                                                  "model, opt = get_model(lr)\ntorch.manual_seed(0)\n")),
     }, why="the seed set after get_model(): another initialisation, still a right loop"),
     RightAnswer("loop-other-seed", {
         "why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
@@ -174,11 +203,18 @@ def get_data(train_ds, valid_ds, bs):
     return train_dl, valid_dl
 """,
     }, why="keyword arguments, 2 * bs, shuffle=False spelled out; get_data with batch_size by position"),
+    RightAnswer("sampler-one-hot-loss", {
+        "loaders": edit(LOADERS, ("DataLoader(train_ds, batch_size=bs, shuffle=True)",
+                                  "DataLoader(train_ds, batch_size=bs, sampler=torch.utils.data.RandomSampler(train_ds))")),
+        "validation_loop": edit(VALIDATION_LOOP, ("        loss = loss_func(pred, yb)\n",
+                                                  "        loss = -(F.one_hot(yb, 10) * F.log_softmax(pred, dim=1)).sum(dim=1).mean()\n")),
+    }, why="the shuffling spelled out as sampler=RandomSampler(train_ds); the training loss as one-hot "
+           "cross-entropy written by hand (the same number as F.cross_entropy)"),
     RightAnswer("loop-inference-mode-zero-first", {
         "validation_loop": """
 loss_func = torch.nn.CrossEntropyLoss()
 torch.manual_seed(0)
-model, opt = get_model()
+model, opt = get_model(lr)
 valid_losses = []
 
 for epoch in range(epochs):
@@ -237,9 +273,9 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
         # learner's extra seed before their own run changes nothing in the score.
         "final_run": edit(FINAL_RUN, ("""\
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-model, opt = get_model()
+model, opt = get_model(lr)
 """, """\
-model, opt = get_model()
+model, opt = get_model(lr)
 torch.manual_seed(1234)
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
 """)),

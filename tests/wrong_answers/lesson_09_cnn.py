@@ -29,6 +29,22 @@ WRONG = [
     WrongAnswer("optimizer-no-momentum", "optimizer",
                 edit(OPTIMIZER, (", momentum=0.9", "")),
                 "test_optimizer", "momentum 을 빠뜨렸습니다"),
+    # PyTorch's default initialisation kept: the result then depends much more on the seed.
+    WrongAnswer("init-missing", "optimizer",
+                edit(OPTIMIZER, ("model.apply(init_weights)\n", "")),
+                "test_optimizer", "model.apply(init_weights)"),
+    # squeeze() flattens (N, 10, 1, 1) for N > 1, and a batch of one to (10,)
+    WrongAnswer("cnn-squeeze", "cnn_class",
+                edit(CNN_CLASS, ("return xb.view(-1, xb.size(1))", "return xb.squeeze()")),
+                "test_cnn_class", "배치 차원까지 사라졌습니다"),
+    # A learning-rate decay the lesson does not ask for: the last epoch at lr / 10.
+    WrongAnswer("lr-decay-last-epoch", "training",
+                edit(TRAINING, ("history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)", """\
+history = fit(epochs - 1, model, loss_func, opt, train_dl, valid_dl)
+opt.param_groups[0]["lr"] = lr / 10
+last = fit(1, model, loss_func, opt, train_dl, valid_dl)
+history = {key: history[key] + last[key] for key in history}""")),
+                "test_training", "학습률은 lr = 0.1"),
     WrongAnswer("optimizer-lr-0.5", "optimizer",
                 edit(OPTIMIZER, ("lr=lr", "lr=0.5")),
                 "test_optimizer", "0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률"),
@@ -62,6 +78,15 @@ WRONG = [
                 edit(WRAPPED_LOADER, ("x.view(-1, 1, 28, 28)", "x.view(-1, 28, 28)")),
                 "test_wrapped_loader", "채널 차원이 빠졌습니다"),
     # __iter__ yields the batch without calling preprocess
+    # Batches made once and replayed: every epoch would see the first epoch's shuffle again.
+    WrongAnswer("wrapper-caches-batches", "wrapped_loader",
+                edit(WRAPPED_LOADER, ("""\
+        for b in self.dl:
+            yield self.func(*b)""", """\
+        if not hasattr(self, "batches"):
+            self.batches = [self.func(*b) for b in self.dl]
+        return iter(self.batches)""")),
+                "test_wrapped_loader", "미리 만들어 두거나 저장해 두었다가"),
     WrongAnswer("wrapper-ignores-func", "wrapped_loader",
                 edit(WRAPPED_LOADER, ("yield self.func(*b)", "yield b")),
                 "test_wrapped_loader", "배치를 그대로 내보냈습니다"),
@@ -113,6 +138,15 @@ RIGHT = [
                                ("Lambda(lambda x: x.view(x.size(0), -1))", "nn.Flatten()")),
     }, why="nn.Unflatten and nn.Flatten instead of the view Lambdas, AdaptiveAvgPool2d((1, 1)), "
            "a generator expression in __iter__, reshape(len(x), ...) in preprocess"),
+    RightAnswer("permute-reshape-uniform-init", {
+        "optimizer": edit(OPTIMIZER, ("model.apply(init_weights)\n", """\
+for conv in (model.conv1, model.conv2, model.conv3):
+    nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")
+    nn.init.zeros_(conv.bias)
+""")),
+        "wrapped_loader": edit(WRAPPED_LOADER, ("x.view(-1, 1, 28, 28)", "x.view(-1, 28, 28, 1).permute(0, 3, 1, 2)")),
+    }, why="He initialisation written out with kaiming_uniform_ (the same standard deviation); a "
+           "permute-based reshape in preprocess"),
     # The training loader shuffles, so the seed changes the batches; the reference band covers
     # what five seeds gave.
     RightAnswer("seeded-training", {

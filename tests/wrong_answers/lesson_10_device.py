@@ -30,6 +30,9 @@ WRONG = [
     WrongAnswer("device-hardcoded-cuda-get-model", "device", CUDA, "test_get_model", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-mps", "device", MPS, "test_device", ACCELERATOR_HINT),
     WrongAnswer("device-hardcoded-mps-get-model", "device", MPS, "test_get_model", ACCELERATOR_HINT),
+    # The CPU written in: right on this machine, never the GPU on a learner's machine that has one.
+    WrongAnswer("device-hardcoded-cpu", "device", 'device = torch.device("cpu")', "test_device",
+                "torch.accelerator.is_available() 로 가속기가 있는지 물어"),
     # neither images nor labels moved
     WrongAnswer("batches-not-moved", "loaders",
                 edit(LOADERS, (".to(device)", "")),
@@ -41,6 +44,11 @@ WRONG = [
     WrongAnswer("preprocess-calls-cuda", "loaders",
                 edit(LOADERS, (".to(device)", ".cuda()")),
                 "test_loaders", ACCELERATOR_HINT),
+    # Half of the training data: a smaller dataset behind the wrapped loader.
+    WrongAnswer("train-on-subset", "loaders",
+                edit(LOADERS, ("get_data(train_ds, valid_ds, bs)",
+                               "get_data(TensorDataset(x_train[:25000], y_train[:25000]), valid_ds, bs)")),
+                "test_loaders", "훈련 데이터 50000장"),
     # get_data's loaders used as they are: preprocess never runs
     WrongAnswer("loaders-not-wrapped", "loaders",
                 edit(LOADERS, ("\ntrain_dl = WrappedDataLoader(train_dl, preprocess)"
@@ -70,9 +78,9 @@ WRONG = [
     WrongAnswer("fit-loaders-swapped", "training",
                 edit(TRAINING, ("train_dl, valid_dl)", "valid_dl, train_dl)")),
                 "test_training", "train_dl 과 valid_dl 의 자리가 바뀌어"),
-    WrongAnswer("two-epochs", "training",
-                edit(TRAINING, ("fit(epochs,", "fit(2,")),
-                "test_training", "fit 의 첫 인자로 epochs (= 1)"),
+    WrongAnswer("one-epoch", "training",
+                edit(TRAINING, ("fit(epochs,", "fit(1,")),
+                "test_training", "fit 의 첫 인자로 epochs (= 3)"),
     # Concept check: why the labels go to the device too.
     WrongAnswer("concept-labels-accuracy", "why_move_labels", 'why_move_labels = "B"',
                 "test_why_move_labels", "정확도를 바꾸지 않습니다"),
@@ -112,6 +120,10 @@ RIGHT = [
              "WrappedDataLoader(valid_dl, preprocess)")),
     }, why="moved before reshaped, reshape instead of view, both loaders wrapped in one line, "
            "an extra torch.manual_seed(1234)"),
+    RightAnswer("non-blocking-moves", {
+        "loaders": edit(LOADERS, ("x.view(-1, 1, 28, 28).to(device), y.to(device)",
+                                  "x.view(-1, 1, 28, 28).to(device, non_blocking=True), y.to(device, non_blocking=True)")),
+    }, why="non_blocking=True on both moves (asynchronous copies on a GPU, the same values)"),
     # Its own body (the module moved in place, four lines), so written out.
     RightAnswer("get-model-module-to-torch-optim", {
         "get_model": "def get_model():\n"

@@ -32,11 +32,11 @@ from .common import concept_check, check_trained
 from .convnet import (BATCH_SIZE, LR, MOMENTUM, UNTRAINED_LOSS, conv_layers, error_hint, guard,
                       initial_loss, size_of)
 # Shared with lesson 10, and this lesson's checks too (test cells call grader.check_...).
-from .convnet import (check_conv_layers, check_fresh_start, check_history, check_history_matches_model,
-                      check_is_module, check_loaders, check_optimizer)
+from .convnet import (check_conv_layers, check_fresh_start, check_he_init, check_history,
+                      check_history_matches_model, check_is_module, check_loaders, check_optimizer)
 
 LESSON = "09_cnn"
-EPOCHS = 2
+EPOCHS = 3
 SETTINGS = f"bs={BATCH_SIZE}, lr={LR}, momentum={MOMENTUM}, epochs={EPOCHS}"
 #: 16·1·9+16 + 16·16·9+16 + 10·16·9+10
 N_PARAMETERS = 3930
@@ -128,6 +128,9 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
             else:
                 hint = ("마지막 특성 맵을 풀링하지 않았습니다. 4×4 칸의 평균을 내서 채널마다 숫자 하나로 "
                         "줄이세요.")
+        elif isinstance(out, torch.Tensor) and rows == 1 and tuple(out.shape) == (N_CLASSES,):
+            hint = ("이미지 한 장짜리 배치에서 배치 차원까지 사라졌습니다. squeeze() 는 크기가 1 인 차원을 모두 "
+                    "지우므로 배치 크기 1 도 지웁니다. 배치 크기는 그대로 두고 나머지만 펴세요.")
         elif isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == rows \
                 and out.shape[1] % N_CLASSES == 0:
             hint = ("풀링 뒤에 남은 칸이 1×1 이 아닙니다. 마지막 특성 맵 전체의 평균을 내야 채널마다 "
@@ -172,7 +175,7 @@ def check_cnn_class(model_class: Callable, batch: int = 5, image_input: bool = F
 
 
 def check_model_and_optimizer(model: object, opt: object) -> None:
-    """Exercise 2: a fresh ``MnistCNN`` and its SGD optimizer with momentum."""
+    """Exercise 2: a fresh ``MnistCNN``, He initialised, and its SGD optimizer with momentum."""
     check_is_module("model", model)
     check_conv_layers("model", model)
     check_parameter_count("model", model)
@@ -181,6 +184,7 @@ def check_model_and_optimizer(model: object, opt: object) -> None:
         fail("model 은 아직 학습되지 않은 새 모델이어야 합니다",
              f"검증 이미지 1000장의 손실 {loss:.4f}", f"약 2.30 (> {UNTRAINED_LOSS})",
              "model = MnistCNN() 으로 새로 만드세요.")
+    check_he_init("model", model)
     check_optimizer(model, opt)
 
 

@@ -17,6 +17,7 @@ lesson 09's, shared through nncourse.graders.convnet.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import warnings
 from collections.abc import Callable, Iterator
@@ -35,14 +36,16 @@ from .common import (VALID_ACCURACY, VALID_LOSS, call_learner, concept_check, ch
 from .convnet import ACCELERATOR_HINT, guard, is_accelerator_error, same_device, size_of
 
 LESSON = "10_device"
-EPOCHS = 1
+EPOCHS = 3
 SETTINGS = f"bs={convnet.BATCH_SIZE}, lr={convnet.LR}, momentum={convnet.MOMENTUM}, epochs={EPOCHS}"
 META = torch.device("meta")
 #: The reference band comes from CPU runs (several seeds, thread counts and vector ISAs). An
 #: accelerator sums in yet another order (and may use TF32), so for a model trained on one the
 #: band is at least this wide. NOT YET MEASURED on a GPU: no accelerator was available where the
-#: references were recorded; the values keep the band no narrower than the CPU's.
-ACCELERATOR_TOLERANCE = {"val_loss": 0.05, "val_accuracy": 0.015}
+#: references were recorded. An accelerator is one more summation order, like the CPU settings the
+#: band already spans (the seeds spread the runs far more than the settings do), so these are the
+#: widest bands the course allows a trained metric (tests/test_reference.py: NARROW).
+ACCELERATOR_TOLERANCE = {"val_loss": 0.04, "val_accuracy": 0.015}
 OLD_MODEL_HINT = ("이미 학습된 cpu_model 을 이어서 학습했습니다. 그러면 두 번째 학습은 학습된 가중치에서 "
                   "출발하므로 손실·정확도·시간을 CPU 학습과 비교할 수 없습니다. model, opt = get_model() "
                   "로 새 모델과 새 옵티마이저를 만들어 학습하세요.")
@@ -136,6 +139,49 @@ def check_device(device: object, probe: bool = False) -> None:
         if not torch.equal(back, torch.tensor([0.0, 2.0, 4.0])):
             fail("device 에서 계산한 값이 맞아야 합니다", str(back.tolist()), "[0.0, 2.0, 4.0]")
         check.passed("device 로 텐서를 옮겨 계산하고 .cpu() 로 되돌릴 수 있습니다")
+
+
+def _names_only_the_cpu(expression: ast.expr) -> bool:
+    """``expression`` can only ever be the CPU: ``"cpu"``, ``torch.device("cpu")`` (and its keyword
+    or indexed forms); nothing in it could look for an accelerator."""
+    for node in ast.walk(expression):
+        if isinstance(node, ast.Constant):
+            if node.value != "cpu" and type(node.value) is not int:
+                return False
+        elif isinstance(node, ast.Name):
+            if node.id != "torch":
+                return False
+        elif isinstance(node, ast.Attribute):
+            if node.attr != "device":
+                return False
+        elif not isinstance(node, (ast.Call, ast.keyword, ast.Load)):
+            return False
+    return True
+
+
+def check_device_choice(device: object, history: object) -> None:
+    """A device hard-coded to the CPU: right on a machine without an accelerator (this grader's,
+    often), wrong on every learner's machine that has one. ``history`` is IPython's ``In`` (the
+    code of the cells the kernel ran, read as text and never run): the last assignment to
+    ``device`` must not be an expression that can only name the CPU. A helper function or any
+    expression that asks torch about accelerators passes."""
+    if _as_device("device", device).type != "cpu" or not isinstance(history, (list, tuple)):
+        return
+    for source in reversed([text for text in history if isinstance(text, str)]):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        assigned = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                    and any(isinstance(target, ast.Name) and target.id == "device" for target in node.targets)]
+        if assigned:
+            if _names_only_the_cpu(assigned[-1]):
+                fail("device 가 가속기가 있는 컴퓨터에서도 CPU 여야 하는 식입니다",
+                     ast.unparse(assigned[-1])[:80], "가속기가 있으면 그 가속기, 없으면 cpu",
+                     "이 컴퓨터에는 가속기가 없어 지금은 맞는 값이지만, GPU 가 있는 컴퓨터에서도 CPU 만 씁니다. "
+                     "장치를 못 박지 말고 torch.accelerator.is_available() 로 가속기가 있는지 물어 고르세요.")
+            break
+    check.passed("device 는 가속기가 있는지 물어서 고른 값입니다")
 
 
 # --------------------------------------------------------------------------------------------

@@ -236,9 +236,11 @@ def _fit_error_hint(error: Exception, probe: nn.Module | None = None,
     return hint
 
 
-def check_fit(fit: object, start: int = 0) -> None:
-    """Run the learner's no-argument fit() on a stand-in model and a few images, with the
-    notebook's globals swapped for the probe's, and compare with a correct update."""
+def check_fit(fit: object, start: int = 0, images: int = PROBE_IMAGES) -> None:
+    """Run the learner's no-argument fit() on a stand-in model and ``images`` images, with the
+    notebook's globals swapped for the probe's, and compare with a correct update. With
+    ``images`` a multiple of bs, a batch count of n // bs + 1 (right for the lesson's n = 50000)
+    makes an empty last batch."""
     if not callable(fit) or not (hasattr(fit, "__globals__") or hasattr(fit, "call_with_globals")):
         check.fail(f"fit 은 def 로 정의한 함수여야 합니다 (지금은 {type(fit).__name__}).")
     required = [p.name for p in inspect.signature(fit).parameters.values()
@@ -250,7 +252,7 @@ def check_fit(fit: object, start: int = 0) -> None:
     check.passed("fit 은 인자 없이 부를 수 있는 함수입니다")
 
     data = check.reference_data()
-    x, y = data.x_train[start:start + PROBE_IMAGES], data.y_train[start:start + PROBE_IMAGES]
+    x, y = data.x_train[start:start + images], data.y_train[start:start + images]
     probe = ProbeLogistic()
     initial = ProbeLogistic()
     after = _run_fit(fit, probe, x, y)
@@ -261,7 +263,11 @@ def check_fit(fit: object, start: int = 0) -> None:
         hint = ("fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
                 f"(p -= p.grad * lr, lr={LR}) → model.zero_grad() (zero_grad 는 미니배치 맨 앞에 두어도 됩니다). "
                 "에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
-        if any(not torch.isfinite(p).all() for p in probe.parameters()):
+        if any(not torch.isfinite(p).all() for p in probe.parameters()) and len(x) % BATCH_SIZE == 0:
+            hint = (f"매개변수에 NaN 이 생겼습니다. 이번 시험용 데이터는 {len(x)}장, 배치 {BATCH_SIZE}장의 배수라서 "
+                    "미니배치 수를 n // bs + 1 로 세면 마지막 미니배치가 0장이 되고, 빈 배치의 평균 손실은 NaN 입니다. "
+                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요.")
+        elif any(not torch.isfinite(p).all() for p in probe.parameters()):
             hint = ("매개변수에 NaN 이 생겼습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
                     "계산했는지((n - 1) // bs + 1) 보세요. " + hint)
         elif _same(probe, initial):
@@ -279,21 +285,26 @@ def check_fit(fit: object, start: int = 0) -> None:
             hint = f"학습률 lr 이 {lr} 입니다. 이 강의의 학습률은 lr = {LR} 입니다."
         elif _same(probe, _simulate(x, y, batches=len(x) // BATCH_SIZE)):
             hint = "마지막 작은 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
-        check.fail(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다",
+        check.fail(f"fit() 이 시험용 모델(이미지 {len(x)}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다",
                    hint=hint)
-    expected_count = PROBE_EPOCHS * ((PROBE_IMAGES - 1) // BATCH_SIZE + 1)
+    expected_count = PROBE_EPOCHS * ((len(x) - 1) // BATCH_SIZE + 1)
     count = len(losses) if isinstance(losses, list) else type(losses).__name__
     if count != expected_count or not all(isinstance(v, float) for v in losses):
         hint = ("루프 안에서 losses.append(loss.item()) 을 하세요. fit 안에서 losses = [] 로 새 리스트를 "
                 "만들면 전역 losses 는 비어 있습니다.")
-        if isinstance(count, int) and count > expected_count:
+        if isinstance(count, int) and len(x) % BATCH_SIZE == 0 \
+                and count == PROBE_EPOCHS * (len(x) // BATCH_SIZE + 1):
+            hint = (f"에포크마다 미니배치가 하나 더 있습니다. 이번 시험용 데이터는 {len(x)}장으로 배치 {BATCH_SIZE}장의 "
+                    "배수라서, 미니배치 수를 n // bs + 1 로 세면 마지막 미니배치가 0장(빈 배치, 손실 NaN)이 됩니다. "
+                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요.")
+        elif isinstance(count, int) and count > expected_count:
             hint = ("미니배치가 너무 많습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
                     "계산하세요: (n - 1) // bs + 1.")
         elif isinstance(count, int) and count == expected_count:
             hint = "losses 에는 파이썬 숫자를 넣으세요: losses.append(loss.item())."
         check.fail("fit() 이 미니배치마다 손실을 전역 리스트 losses 에 넣어야 합니다", got=f"{count}개",
                    expected=f"{expected_count}개 (파이썬 float)", hint=hint)
-    check.passed(f"fit() 이 시험용 모델(이미지 {PROBE_IMAGES}장, 에포크 {PROBE_EPOCHS})을 기대한 대로 학습시키고, "
+    check.passed(f"fit() 이 시험용 모델(이미지 {len(x)}장, 에포크 {PROBE_EPOCHS})을 기대한 대로 학습시키고, "
                  f"손실 {expected_count}개를 losses 에 넣었습니다")
 
 

@@ -34,10 +34,17 @@ from .common import call_learner, concept_check, check_trained
 from .loaders import check_loader_settings, check_tensor_dataset
 
 LESSON = "08_validation"
-SETTINGS = "bs=64, lr=0.5, epochs=2"
+#: The lesson's learning rate: 0.1, not the 0.5 of lessons 02-07 and of the upstream tutorial. On
+#: shuffled batches 0.5 made the trained model depend on the last few batches of the epoch: over
+#: ten seeds its validation accuracy spread over 0.859-0.924, against 0.912-0.917 at 0.1.
+LR = 0.1
+SETTINGS = f"bs=64, lr={LR}, epochs=2"
 BATCH_SIZE = 64
 EPOCHS = 2
 SEED = 0
+#: A fresh model's mean training loss over its first epoch was 0.504-0.508 (six seeds, lr 0.1);
+#: continuing a model already trained for two epochs gave 0.325.
+FRESH_FIRST_EPOCH_LOSS = 0.42
 
 WEIGHTING = ("배치마다의 평균 손실을 그냥 평균 냈습니다. 검증 데이터의 마지막 배치는 작아서(10,000 = 78 × 128 + 16) "
              "16장짜리 배치가 128장짜리 배치와 같은 무게로 세어집니다. 배치 손실에 배치 크기를 곱해 더한 뒤 "
@@ -106,7 +113,7 @@ def seed_diagnosis(loss: float, accuracy: float, ref: dict) -> str | None:
     if not math.isfinite(loss) or accuracy < 0.85 or loss > 0.5:
         return None  # a real training mistake: the common diagnosis names it
     return ("허용 오차는 시드와 컴퓨터에 따른 차이를 이미 담고 있으니, 시드 탓은 아닙니다. 셀 안에서 "
-            "get_model() 로 새 모델을 한 번만 만들어 학습시켰는지, 설정(bs=64, lr=0.5, epochs=2)을 "
+            f"get_model(lr) 로 새 모델을 한 번만 만들어 학습시켰는지, 설정({SETTINGS})을 "
             "지켰는지, 에포크마다 train_dl 을 한 번씩 돌았는지 보세요.")
 
 
@@ -175,14 +182,33 @@ def _check_matches_model(name: str, value: float, model: Callable, hint_other: s
                got=f"{value:.4f}", expected=f"{full:.4f} (배치 평균들의 단순 평균이라면 {plain:.4f})", hint=hint)
 
 
-def check_training_loop(model: Callable, valid_losses: object) -> None:
+def check_learning_rate(opt: object) -> None:
+    """``opt`` is the optimizer ``get_model(lr)`` returned: SGD at the lesson's rate (0.1), not
+    the 0.5 ``get_model()`` falls back to (lessons 02-07)."""
+    groups = getattr(opt, "param_groups", None)
+    if not isinstance(groups, list) or not groups or not isinstance(groups[0], dict):
+        check.fail("opt 는 get_model(lr) 가 돌려준 옵티마이저여야 합니다.", got=type(opt).__name__,
+                   expected="optim.SGD", hint="model, opt = get_model(lr) 로 모델과 옵티마이저를 함께 받으세요.")
+    rate = groups[0].get("lr")
+    if not (isinstance(rate, (int, float)) and math.isclose(rate, LR)):
+        hint = f"model, opt = get_model(lr) 처럼 준비 셀의 학습률 lr (= {LR}) 을 넘기세요."
+        if isinstance(rate, (int, float)) and math.isclose(rate, 0.5):
+            hint = ("get_model() 을 인자 없이 불러 06 강의의 학습률 0.5 로 학습했습니다. 섞은 데이터에서는 0.5 가 "
+                    "너무 커서 결과가 시드에 크게 좌우됩니다(준비 셀 위의 설명). " + hint)
+        check.fail(f"opt 의 학습률이 {LR} 이어야 합니다.", got=repr(rate), expected=repr(LR), hint=hint)
+    check.passed(f"opt 의 학습률 {LR}")
+
+
+def check_training_loop(model: Callable, valid_losses: object, opt: object = None) -> None:
     """Exercise 2: one validation loss per epoch, weighted by batch size, and a model trained
-    like the reference (seeded, shuffled)."""
+    like the reference (seeded, shuffled, at the lesson's learning rate)."""
     _check_number_list("valid_losses", valid_losses, EPOCHS, "검증 손실")
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model, opt = get_model() 로 받은 모델을 학습시키세요.")
+                   hint="model, opt = get_model(lr) 로 받은 모델을 학습시키세요.")
+    if opt is not None:
+        check_learning_rate(opt)
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), trained,
@@ -513,9 +539,10 @@ def fit_diagnosis(loss: float, accuracy: float, ref: dict) -> str | None:
             "get_data 의 훈련 로더가 섞는지, 위의 fit 과 get_data 확인 셀이 통과하는지 보세요.")
 
 
-def check_training(fit: Callable, get_data: Callable, model: Callable, history: object) -> None:
-    """The final run: the learner's history matches the learner's model, and a fresh model
-    trained from seed 0 through the learner's ``get_data`` and ``fit`` scores
+def check_training(fit: Callable, get_data: Callable, model: Callable, history: object,
+                   opt: object = None) -> None:
+    """The final run: a fresh model at the lesson's learning rate whose history matches it, and
+    a fresh model trained from seed 0 through the learner's ``get_data`` and ``fit`` scores
     like the reference."""
     if isinstance(history, dict) and isinstance(history.get("train_loss"), list):
         count = len(history["train_loss"])
@@ -525,6 +552,16 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
                        hint="fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 첫 인자로 epochs"
                             f"(= {EPOCHS})를 넘기고, 셀 안에서 새 모델로 한 번만 학습시키세요.")
     history = _check_history(history, EPOCHS)
+    if opt is not None:
+        check_learning_rate(opt)
+    first = history["train_loss"][0]
+    if not first > FRESH_FIRST_EPOCH_LOSS:
+        check.fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다.",
+                   got=f'첫 에포크의 평균 훈련 손실 history["train_loss"][0] = {first:.4f}',
+                   expected=f"> {FRESH_FIRST_EPOCH_LOSS} (새 모델은 약 0.50)",
+                   hint="앞 연습에서 학습한 model 을 이어서 학습했습니다. 이 셀 안에서 get_model(lr) 로 새 모델과 "
+                        "새 옵티마이저를 만든 다음 fit 을 부르세요.")
+    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
     _check_matches_model('history["valid_loss"][-1] (마지막 에포크의 검증 손실)',
                          float(history["valid_loss"][-1]), model,
                          "fit 에 넘긴 모델과 확인하는 model 이 같은지, get_data(train_ds, valid_ds, bs) 의 인자 "
@@ -534,7 +571,7 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
     loaders = call_learner("get_data", get_data, train_ds, valid_ds, BATCH_SIZE, hint=ERROR_HINTS)
     with contextlib.redirect_stdout(io.StringIO()):  # test_get_data reports these lines
         check_loaders(*loaders, names=("get_data 의 훈련 로더", "get_data 의 검증 로더"), in_function=True)
-    fresh, opt = built.get_model()
+    fresh, opt = built.get_model(LR)
     with contextlib.redirect_stdout(io.StringIO()):  # a fit that prints would clutter the check
         fresh_history = call_learner("fit", fit, EPOCHS, fresh, F.cross_entropy, opt, *loaders, hint=ERROR_HINTS)
     check.passed("새 모델을 시드 0 에서 여러분의 get_data 와 fit 으로 다시 학습시켰습니다")

@@ -36,7 +36,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..reference import (DEFAULT_SEEDS, REFERENCE_FILE, RECORD_ENV, RULE, SEED_ENV, SETTING_ENV, SETTINGS,
-                         metric_kind, tolerance_for)
+                         tolerance_for)
 
 def kernel_env(setting: str, seed: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment with ``setting`` and the seed shift applied (for a kernel)."""
@@ -90,6 +90,12 @@ def settings_here() -> list[str]:
     return chosen
 
 
+def setting_threads(setting: str) -> int:
+    """How many torch threads one kernel of ``setting`` runs (torch's default: one per core)."""
+    threads = int(SETTINGS[setting].get("NNCOURSE_THREADS") or 1)
+    return threads if threads > 0 else os.cpu_count() or 1
+
+
 def measure(lessons: list[str], seeds: list[int], settings: list[str], solutions: Path,
             workers: int = 1) -> dict:
     """Run the solutions; return lesson → check → metric → setting → {seed: value}."""
@@ -99,12 +105,19 @@ def measure(lessons: list[str], seeds: list[int], settings: list[str], solutions
     with tempfile.TemporaryDirectory() as scratch:
         record_file = Path(scratch) / "metrics.jsonl"
         runs = [(lesson, setting, seed) for lesson in lessons for setting in settings for seed in seeds]
-        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [pool.submit(_record_run, solutions / lesson / f"{lesson}.ipynb", setting, seed,
-                                   record_file) for lesson, setting, seed in runs]
-            for future in tqdm(as_completed(futures), total=len(futures),
-                               desc="솔루션 실행 / running solutions", unit="run"):
-                future.result()
+        cores = os.cpu_count() or 1
+        with tqdm(total=len(runs), desc="솔루션 실행 / running solutions", unit="run") as bar:
+            # Runs of one thread count at a time, never more threads than cores: torch's threads
+            # spin while they wait, and two 2-thread kernels on 2 cores took 4 minutes each for
+            # lesson 09 instead of about 20 seconds one after the other.
+            for threads in sorted({setting_threads(setting) for _, setting, _ in runs}):
+                group = [run for run in runs if setting_threads(run[1]) == threads]
+                with ProcessPoolExecutor(max_workers=max(1, min(workers, cores // threads))) as pool:
+                    futures = [pool.submit(_record_run, solutions / lesson / f"{lesson}.ipynb", setting, seed,
+                                           record_file) for lesson, setting, seed in group]
+                    for future in as_completed(futures):
+                        future.result()
+                        bar.update()
         for line in record_file.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             checks = measured.setdefault(entry["lesson"], {}).setdefault(entry["check"], {})
