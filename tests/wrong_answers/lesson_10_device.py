@@ -120,16 +120,15 @@ RIGHT = [
              "WrappedDataLoader(valid_dl, preprocess)")),
     }, why="moved before reshaped, reshape instead of view, both loaders wrapped in one line, "
            "an extra torch.manual_seed(1234)"),
-    RightAnswer("non-blocking-moves", {
-        "loaders": edit(LOADERS, ("x.view(-1, 1, 28, 28).to(device), y.to(device)",
-                                  "x.view(-1, 1, 28, 28).to(device, non_blocking=True), y.to(device, non_blocking=True)")),
-    }, why="non_blocking=True on both moves (asynchronous copies on a GPU, the same values)"),
     # Its own body (the module moved in place, four lines), so written out.
-    RightAnswer("get-model-module-to-torch-optim", {
+    RightAnswer("get-model-in-place-non-blocking", {
         "get_model": "def get_model():\n"
                      "    net = mnist_cnn()\n"
                      "    net.to(device)\n"
                      "    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)\n"
                      "    return net, optimizer\n",
-    }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names"),
+        "loaders": edit(LOADERS, ("x.view(-1, 1, 28, 28).to(device), y.to(device)",
+                                  "x.view(-1, 1, 28, 28).to(device, non_blocking=True), y.to(device, non_blocking=True)")),
+    }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names; "
+           "non_blocking=True on both moves of preprocess (asynchronous copies on a GPU, the same values)"),
 ]
