@@ -32,7 +32,7 @@ WRONG = [
     # PyTorch's default initialisation kept: the result then depends much more on the seed.
     WrongAnswer("init-missing", "optimizer",
                 edit(OPTIMIZER, ("model.apply(init_weights)\n", "")),
-                "test_optimizer", "model.apply(init_weights)"),
+                "test_optimizer", "init_weights 를 model.apply 로"),
     # squeeze() flattens (N, 10, 1, 1) for N > 1, and a batch of one to (10,)
     WrongAnswer("cnn-squeeze", "cnn_class",
                 edit(CNN_CLASS, ("return xb.view(-1, xb.size(1))", "return xb.squeeze()")),

@@ -306,6 +306,17 @@ def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
                 ref["val_accuracy"]["tolerance"], hint)
 
 
+def check_fresh_start(history: dict, threshold: float, fresh: str, hint: str) -> None:
+    """The first epoch's mean training loss (``history["train_loss"][0]``) shows where training
+    started: above ``threshold`` for a fresh model (``fresh``: what one gives), below it for a model
+    that had already been trained."""
+    first = history["train_loss"][0]
+    if not first > threshold:
+        check.fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다.",
+                   got=f"첫 에포크의 평균 훈련 손실 {first:.4f}", expected=f"> {threshold} ({fresh})", hint=hint)
+    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
+
+
 def check_losses(losses: object, hint_missing: str | None = None, hint_append: str | None = None) -> None:
     """One plain float per mini-batch: 2 epochs × 782 batches, with a hint for each usual miscount.
 

@@ -43,8 +43,8 @@ FRESH_FIRST_EPOCH_LOSS = 0.5
 #: default gives sqrt(1 / (3 fan_in)), 0.41 of that. The band takes a sample's spread (conv1 has
 #: 144 weights: about 6 % per standard deviation) and kaiming_uniform_ (the same std) in.
 HE_STD_RATIO = (0.7, 1.3)
-HE_HINT = ("model = MnistCNN() 다음 줄에서 model.apply(init_weights) 로 합성곱 층을 He 초기화하세요. 기본 초기화는 "
-           "ReLU 뒤에 쓰기에는 작아서, 학습 결과가 시드에 크게 좌우됩니다.")
+HE_HINT = ("새 모델을 만든 바로 다음에, 위에서 정의한 init_weights 를 model.apply 로 모델의 모든 층에 적용해 합성곱 층을 "
+           "He 초기화하세요. 기본 초기화는 ReLU 뒤에 쓰기에는 작아서, 학습 결과가 시드에 크게 좌우됩니다.")
 #: An untrained CNN scores about 2.30 (−log 0.1) on any batch.
 UNTRAINED_LOSS = 1.8
 ACCELERATOR_HINT = ("이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
@@ -253,14 +253,9 @@ def check_history(history: object, epochs: int) -> None:
 
 
 def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
-    """The first epoch's mean training loss shows where training started."""
-    first = history["train_loss"][0]
-    if not first > FRESH_FIRST_EPOCH_LOSS:
-        fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다",
-             f"첫 에포크의 평균 훈련 손실 {first:.4f}",
-             f"> {FRESH_FIRST_EPOCH_LOSS} (새 모델은 손실 약 2.3 에서 출발해 첫 에포크 평균이 0.9 안팎)",
-             hint)
-    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
+    """The CNN's training started from a fresh model (common.check_fresh_start)."""
+    common.check_fresh_start(history, FRESH_FIRST_EPOCH_LOSS,
+                             "새 모델은 손실 약 2.3 에서 출발해 첫 에포크 평균이 0.7 안팎", hint)
 
 
 #: How far fit's last validation loss may be from the same model's loss evaluated again in the

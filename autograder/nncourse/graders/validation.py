@@ -188,10 +188,10 @@ def check_learning_rate(opt: object) -> None:
     groups = getattr(opt, "param_groups", None)
     if not isinstance(groups, list) or not groups or not isinstance(groups[0], dict):
         check.fail("opt 는 get_model(lr) 가 돌려준 옵티마이저여야 합니다.", got=type(opt).__name__,
-                   expected="optim.SGD", hint="model, opt = get_model(lr) 로 모델과 옵티마이저를 함께 받으세요.")
+                   expected="optim.SGD", hint="get_model(lr) 가 돌려주는 두 값을 모델과 옵티마이저로 함께 받으세요.")
     rate = groups[0].get("lr")
     if not (isinstance(rate, (int, float)) and math.isclose(rate, LR)):
-        hint = f"model, opt = get_model(lr) 처럼 준비 셀의 학습률 lr (= {LR}) 을 넘기세요."
+        hint = f"get_model 에 준비 셀의 학습률 lr (= {LR}) 을 넘기세요."
         if isinstance(rate, (int, float)) and math.isclose(rate, 0.5):
             hint = ("get_model() 을 인자 없이 불러 06 강의의 학습률 0.5 로 학습했습니다. 섞은 데이터에서는 0.5 가 "
                     "너무 커서 결과가 시드에 크게 좌우됩니다(준비 셀 위의 설명). " + hint)
@@ -206,7 +206,7 @@ def check_training_loop(model: Callable, valid_losses: object, opt: object = Non
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model, opt = get_model(lr) 로 받은 모델을 학습시키세요.")
+                   hint="get_model(lr) 가 돌려준 모델을 학습시키세요.")
     if opt is not None:
         check_learning_rate(opt)
     # Scored from its parameters: the learner's forward must compute what they give.
@@ -554,14 +554,9 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
     history = _check_history(history, EPOCHS)
     if opt is not None:
         check_learning_rate(opt)
-    first = history["train_loss"][0]
-    if not first > FRESH_FIRST_EPOCH_LOSS:
-        check.fail("학습은 학습되지 않은 새 모델에서 시작해야 합니다.",
-                   got=f'첫 에포크의 평균 훈련 손실 history["train_loss"][0] = {first:.4f}',
-                   expected=f"> {FRESH_FIRST_EPOCH_LOSS} (새 모델은 약 0.50)",
-                   hint="앞 연습에서 학습한 model 을 이어서 학습했습니다. 이 셀 안에서 get_model(lr) 로 새 모델과 "
-                        "새 옵티마이저를 만든 다음 fit 을 부르세요.")
-    check.passed(f"첫 에포크의 평균 훈련 손실 {first:.4f}: 새 모델에서 학습을 시작했습니다")
+    common.check_fresh_start(history, FRESH_FIRST_EPOCH_LOSS, "새 모델은 약 0.50",
+                             "앞 연습에서 학습한 model 을 이어서 학습했습니다. 이 셀 안에서 get_model 에 lr 을 넘겨 새 모델과 "
+                             "새 옵티마이저를 만든 다음 fit 을 부르세요.")
     _check_matches_model('history["valid_loss"][-1] (마지막 에포크의 검증 손실)',
                          float(history["valid_loss"][-1]), model,
                          "fit 에 넘긴 모델과 확인하는 model 이 같은지, get_data(train_ds, valid_ds, bs) 의 인자 "
