@@ -13,7 +13,7 @@ LESSON ?=
 INSTALLED := $(VENV)/.nncourse-installed
 LESSONS := $(if $(LESSON),$(LESSON),$(notdir $(wildcard solutions/[0-9]*)))
 
-.PHONY: setup system-deps test test-quick lab bench execute reference generate autograde feedback export clean-grading learner-bundle
+.PHONY: setup system-deps test test-quick lab bench execute reference generate autograde report feedback export clean-grading learner-bundle
 
 setup:  ## create .venv and install the course (safe to rerun)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,11 +73,15 @@ WORKERS ?=
 autograde: $(INSTALLED)  ## grade submitted/ in parallel, only what changed; then feedback HTML and grades.csv
 	$(BIN)/python -m nncourse.grading.grade_class $(foreach id,$(LESSON),--lesson $(id)) $(if $(WORKERS),--workers $(WORKERS))
 
+report: $(INSTALLED)  ## after grading: what the class got wrong, reports/<lesson>/checks.csv and mistakes.csv, reports/index.html (instructor)
+	$(BIN)/python -m nncourse.grading.report $(foreach id,$(LESSON),--lesson $(id))
+
 feedback: $(INSTALLED)  ## feedback HTML in feedback/ (instructor)
 	for id in $(LESSONS); do $(BIN)/nbgrader generate_feedback $$id || exit 1; done
 
-export: $(INSTALLED)  ## grades.csv from the gradebook (instructor)
+export: $(INSTALLED)  ## grades.csv (a row per learner and lesson) and grades_per_check.csv (a column per check, for an LMS) from the gradebook (instructor)
 	$(BIN)/nbgrader export
+	$(BIN)/nbgrader export --exporter nncourse.grading.export.PerCheckExport --to grades_per_check.csv
 
 clean-grading:  ## remove the gradebook and all student folders (asks nothing; instructor only)
 	rm -rf gradebook.db submitted autograded feedback grades.csv grading_logs downloaded

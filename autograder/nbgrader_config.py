@@ -93,9 +93,15 @@ c.Autograde.sanitize_preprocessors = [
 # own check) runs every cell in the learner's kernel as before.
 from nbgrader.preprocessors import Execute  # noqa: E402
 
-from nncourse.grading.judged_execute import JudgedExecute  # noqa: E402
+from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 
+from nncourse.grading.judged_execute import JudgedExecute  # noqa: E402
+from nncourse.grading.results import SaveResults  # noqa: E402
+
+# After nbgrader saved the scores, SaveResults keeps each test cell's cause and the course version
+# that graded it in the gradebook, for `make report` and `grade_class --regrade-changed`.
 c.Autograde.autograde_preprocessors = [
-    JudgedExecute if step is Execute else step
+    new_step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
+    for new_step in ({Execute: [JudgedExecute], SaveAutoGrades: [SaveAutoGrades, SaveResults]}.get(step, [step]))
 ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 from nbgrader.validator import Validator
-from nncourse.verdict import CALLED_LEARNER
+from nncourse.verdict import CALLED_LEARNER, NOT_ATTEMPTED, UNDIAGNOSED
 
 from nbgrader_course import (
     GRADED_CLASSES,
@@ -172,6 +172,16 @@ def test_untouched_notebook_gets_nothing(graded, lesson):
     score = result["blank"]
     assert score.total == 0, f"{lesson}: untouched notebook scored {score.cells}"
     assert set(score.cells) == set(graded_cells(learner_notebook(lesson)))
+    # ... and the instructor's report counts every cell of it as not attempted
+    causes = recorded_causes(autograded_notebook(course, "blank", lesson))
+    assert set(causes) == set(score.cells)
+    assert set(causes.values()) == {NOT_ATTEMPTED}, f"{lesson}: {causes}"
+
+
+def recorded_causes(notebook) -> dict[str, str]:
+    """grade_id → the cause the grader recorded for each failed test cell (nncourse.grading.causes)."""
+    return {grade_id(cell): cell.metadata.get("nncourse", {}).get("cause") for cell in notebook.cells
+            if grade_id(cell) and cell.metadata.get("nncourse", {}).get("passed") is False}
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -227,6 +237,9 @@ def test_wrong_answer_loses_that_cells_points_and_shows_its_hint(graded, lesson,
     # ... and as `nbgrader validate` prints it (no colours, lines cut at its width).
     printed = validate_printed(notebook, wrong.test_cell)
     assert flat(wrong.hint) in flat(printed), f"{wrong.name}: validate would print:\n{printed}"
+    # The mistake is counted under a stable id in the instructor's report, never read from the text.
+    cause = recorded_causes(notebook).get(wrong.test_cell)
+    assert cause and cause not in (UNDIAGNOSED, NOT_ATTEMPTED), f"{wrong.name}: recorded cause {cause!r}"
 
 
 def validate_printed(notebook, gid) -> str:
@@ -287,3 +300,55 @@ def test_correct_variant_gets_full_marks(graded, lesson, right):
               if FAIL_MARK in (text := cell_outputs_text(notebook, cell))}
     assert not failed, (f"{right.name} ({right.why}): {FAIL_MARK} printed in {sorted(failed)}:\n"
                         + "\n".join(f"--- {cell}\n{text}" for cell, text in failed.items()))
+
+
+# ---------------------------------------------------------------- the instructor's class report
+
+REPORT_LESSON = "01_mnist_data"
+
+
+def test_class_report_counts_every_lost_point_under_one_cause(graded):
+    """`python -m nncourse.grading.report` (make report) on the graded class of lesson 01: the
+    CSVs have exactly the issue's columns; every learner who lost points on a check is counted
+    once under that check; each wrong answer under its own diagnosed cause, the untouched notebook
+    under "not attempted"; the page links an example learner's feedback."""
+    import csv
+
+    course, result = graded(REPORT_LESSON)
+    example = WRONG_ANSWERS[REPORT_LESSON][0]
+    run_nbgrader(course, "generate_feedback", REPORT_LESSON, "--student", example.name)
+    report = subprocess.run([sys.executable, "-m", "nncourse.grading.report", "--root", str(course),
+                             "--lesson", REPORT_LESSON], cwd=course, env=nbgrader_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    folder = course / "reports" / REPORT_LESSON
+    with open(folder / "checks.csv", encoding="utf-8") as handle:
+        checks = list(csv.DictReader(handle))
+        assert list(checks[0]) == ["grade_id", "max_points", "students", "mean_points", "full_marks_rate",
+                                   "discrimination"]
+    with open(folder / "mistakes.csv", encoding="utf-8") as handle:
+        mistakes = list(csv.DictReader(handle))
+        assert list(mistakes[0]) == ["grade_id", "cause", "students", "example"]
+    max_points = graded_cells(learner_notebook(REPORT_LESSON))
+    assert [row["grade_id"] for row in checks] == list(max_points)  # every check, in notebook order
+    for row in checks:
+        assert int(row["students"]) == len(result)
+        points = [score.cells[row["grade_id"]] for score in result.values()]
+        assert float(row["mean_points"]) == pytest.approx(sum(points) / len(points), abs=1e-3)
+        assert float(row["full_marks_rate"]) == pytest.approx(
+            sum(p >= max_points[row["grade_id"]] for p in points) / len(points), abs=1e-3)
+        assert row["discrimination"] == "" or -1 <= float(row["discrimination"]) <= 1
+    assert any(row["discrimination"] for row in checks)
+    lost = {gid: sum(score.cells[gid] < max_points[gid] for score in result.values()) for gid in max_points}
+    counted = {gid: sum(int(row["students"]) for row in mistakes if row["grade_id"] == gid) for gid in max_points}
+    assert counted == lost
+    causes = {(row["grade_id"], row["cause"]) for row in mistakes}
+    for gid in max_points:
+        assert (gid, NOT_ATTEMPTED) in causes  # the untouched notebook
+    for wrong in WRONG_ANSWERS[REPORT_LESSON]:
+        recorded = recorded_causes(autograded_notebook(course, wrong.name, REPORT_LESSON))[wrong.test_cell]
+        assert (wrong.test_cell, recorded) in causes
+    page = (course / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "가장 흔한 실수" in page and page.count("data:image/png;base64,") == 2
+    assert f'href="../feedback/{example.name}/{REPORT_LESSON}/{REPORT_LESSON}.html"' in page
+    assert f"{len(result)}명 (지금 버전)" in page and "예전 버전" not in page  # one version graded them all

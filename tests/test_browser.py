@@ -526,3 +526,49 @@ def test_sanitizing_changes_nothing_in_the_honest_lessons():
         images += sum(tag == "img" and dict(attrs)["src"].startswith("data:image/png") for tag, attrs in elements)
         headings += sum(tag == "h2" for tag, _ in elements)
     assert images >= 10 and headings >= 40  # the pages compared are the real lessons
+
+
+def test_class_report_opens_in_the_browser(lab, hostile_submission, browser):
+    """`make report` on the graded lesson 01 of this course (the hostile learner, one with a wrong
+    answer and an untouched notebook, graded by plain `nbgrader autograde`): its page shows the
+    two pictures, the checks and the mistakes with their causes, and links the example learner's
+    feedback (#26). Screenshot: build/browser/class-report.png."""
+    import subprocess
+    import sys
+
+    from nbgrader_course import learner_notebook
+    from wrong_answers import WRONG_ANSWERS
+
+    _, _, root = lab
+    wrong = WRONG_ANSWERS[LESSON][0]
+    submit(root, "report-wrong", LESSON, filled_notebook(LESSON, {wrong.answer_cell: wrong.code}))
+    submit(root, "report-blank", LESSON, learner_notebook(LESSON))
+    for student in ("report-wrong", "report-blank"):
+        run_nbgrader(root, "autograde", LESSON, "--student", student, "--force")
+    run_nbgrader(root, "generate_feedback", LESSON, "--student", "report-wrong", "--force")
+    made = subprocess.run([sys.executable, "-m", "nncourse.grading.report", "--root", str(root), "--lesson", LESSON],
+                          cwd=root, env=nbgrader_env(), capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    page = Page(browser, "class-report")
+    page.page.goto((root / "reports" / "index.html").as_uri())
+    p = page.page
+    if p.title() != "반 보고서":
+        page.fail(f"the report's title is {p.title()!r}")
+    images = p.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => i.src.startsWith('data:image/png')).map(i => [i.naturalWidth, i.naturalHeight])")
+    if len(images) != 2 or any(w < 300 or h < 200 for w, h in images):
+        page.fail(f"the report's pictures are missing or tiny: {images}")
+    causes = p.eval_on_selector_all("td code", "codes => codes.map(c => c.textContent)")
+    if "not attempted" not in causes or not any(cause not in ("not attempted", "undiagnosed") for cause in causes):
+        page.fail(f"the report's mistakes lack their causes: {causes}")
+    link = p.locator(f"a[href$='report-wrong/{LESSON}/{LESSON}.html']").first
+    if not link.count():
+        page.fail("the report links no example learner's feedback")
+    link.click()
+    p.wait_for_selector(f"text={FAIL_MARK}", timeout=30_000)
+    if wrong.hint not in p.content():
+        page.fail("the linked feedback does not show the wrong answer's hint")
+    p.go_back()
+    page.screenshot(full_page=True)
+    if page.console_errors:
+        page.fail("the report page logged errors")

@@ -82,6 +82,21 @@ def test_summary_table_feedback_and_export(graded_once):
     assert "다음 단계" in output and "workers 2" in output
 
 
+def test_points_per_check_export_for_an_lms(graded_once):
+    course, _, _ = graded_once
+    result = scores(course, LESSON)
+    out = course / "per_check.csv"
+    run_nbgrader(course, "export", "--exporter", "nncourse.grading.export.PerCheckExport", "--to", str(out))
+    rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    checks = [cell.metadata["nbgrader"]["grade_id"] for cell in solution_notebook(LESSON).cells
+              if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert list(rows["ada"]) == ["student_id", *(f"{LESSON}/{check}" for check in checks), f"{LESSON}/total"]
+    for student in ("ada", "blank", "hidden-fail"):
+        assert float(rows[student][f"{LESSON}/total"]) == result[student].total
+        assert {check: float(rows[student][f"{LESSON}/{check}"]) for check in checks} == result[student].cells
+    assert rows["hidden-fail"][f"{LESSON}/test_label_counts"] == "0"
+
+
 def test_feedback_keeps_hidden_tests_hidden(graded_once):
     course, _, _ = graded_once
     result = scores(course, LESSON)
@@ -112,6 +127,36 @@ def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
     after = scores(course, LESSON)
     assert after["ada"].total == before["ada"].total
     assert after["blank"].total == after["blank"].max_total
+
+
+def test_regrade_changed_regrades_what_an_older_version_graded(graded_once):
+    """Each graded submission records the version of its lesson that graded it
+    (nncourse.grading.results); after a test cell changes, --regrade-changed regrades exactly the
+    submissions an older version graded, and then nothing."""
+    from nncourse.grading.results import current_version, stored_versions
+
+    course, _, _ = graded_once
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    graded = sorted(student for (lesson, student) in stored_versions(url) if lesson == LESSON)
+    assert graded == ["ada", "blank", "hidden-fail"]
+    code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
+    assert code == 0 and "0 of 3 submissions to grade" in output and "0 graded by an older version" in output, output
+    before = current_version(url, LESSON)
+
+    source = course / "solutions" / LESSON / f"{LESSON}.ipynb"
+    notebook = nbformat.read(source, as_version=4)
+    test_cell = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_sizes")
+    test_cell.source += "\n# 검사를 고쳤습니다"
+    nbformat.write(notebook, source)
+    run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    assert current_version(url, LESSON) != before
+    code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
+    assert code == 0 and "3 graded by an older version" in output, output
+    versions = stored_versions(url)
+    assert all(versions[(LESSON, student)] == {current_version(url, LESSON)} for student in graded)
+    assert scores(course, LESSON)["ada"].total == scores(course, LESSON)["ada"].max_total
+    code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
+    assert code == 0 and "0 graded by an older version" in output, output
 
 
 def test_shards_split_the_class_without_overlap():

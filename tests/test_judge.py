@@ -113,20 +113,20 @@ def test_learner_names_of_a_test_cell():
 
 
 def test_a_right_answer_passes_and_prints_the_checks_lines():
-    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
+    passed, outputs, _ = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
                                        kernel({"n_train": 50000, "n_pixels": 784}))
     assert passed and "✅" in outputs[0]["text"]
 
 
 def test_a_wrong_answer_fails_with_its_hint():
-    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
+    passed, outputs, _ = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
                                        kernel({"n_train": 784, "n_pixels": 50000}))
     assert not passed and outputs[-1]["output_type"] == "error" and outputs[-1]["ename"] == "CheckFailed"
     assert "바뀌지 않았는지" in outputs[-1]["evalue"]
 
 
 def test_a_missing_name_fails_as_in_the_kernel():
-    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
+    passed, outputs, _ = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data",
                                        kernel({"n_train": 50000}))
     assert not passed and outputs[-1]["ename"] == "NameError"
 
@@ -135,7 +135,7 @@ def test_a_kernel_that_gives_no_answer_fails_the_cell():
     def ask(request):
         raise judge.JudgeError("no reply")
 
-    passed, outputs = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data", ask)
+    passed, outputs, _ = judge.grade_cell("grader.check_sizes(n_train, n_pixels)", "01_mnist_data", ask)
     assert not passed and judge.NOT_READ in outputs[-1]["evalue"]
 
 
@@ -143,7 +143,7 @@ def test_an_error_in_the_learners_function_is_reported_by_its_name():
     def log_softmax(x):
         return x - totl  # noqa: F821
 
-    passed, outputs = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
+    passed, outputs, _ = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
                                        kernel({"log_softmax": log_softmax}))
     assert not passed and "NameError: name 'totl' is not defined" in outputs[-1]["evalue"]
 
@@ -156,7 +156,7 @@ def test_probes_are_drawn_anew_for_every_cell_and_the_kernel_keeps_its_own():
         return torch.log_softmax(x, dim=-1)
 
     for _ in range(2):
-        passed, _ = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
+        passed, _, _ = judge.grade_cell("grader.check_log_softmax(log_softmax)", "02_from_scratch",
                                      kernel({"log_softmax": log_softmax}))
         assert passed
     assert not torch.equal(seen[0], seen[1])
@@ -362,7 +362,7 @@ def test_a_learners_tensor_a_check_changed_is_what_their_function_sees():
     the judge's values of it for the call, and the kernel's tensor is put back afterwards."""
     bias = torch.zeros(3)
     namespace = {"bias": bias, "model": lambda xb: xb + bias}
-    passed, outputs = judge.grade_cell(
+    passed, outputs, _ = judge.grade_cell(
         "assert torch.equal(model(torch.zeros(1, 3)), torch.zeros(1, 3))\n"
         "bias.copy_(torch.tensor([1.0, 2.0, 3.0]))\n"
         "assert torch.equal(model(torch.zeros(1, 3)), torch.tensor([[1.0, 2.0, 3.0]]))\n",

@@ -142,3 +142,16 @@ def test_two_shards_grade_into_one_postgres_gradebook(postgres_url, tmp_path):
         assert float(rows[student]["score"]) == float(rows[student]["max_score"]) > 0
     assert float(rows["untouched"]["score"]) == 0
     assert not (course / "gradebook.db").exists()  # everything went to PostgreSQL
+    # The instructor's report reads both shards' results from the one gradebook (make report)
+    report = subprocess.run([sys.executable, "-m", "nncourse.grading.report", "--root", str(course),
+                             "--db-url-file", str(url_file)], cwd=course, env=nbgrader_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stdout + report.stderr
+    mistakes = list(csv.DictReader(io.StringIO(
+        (course / "reports" / LESSON / "mistakes.csv").read_text(encoding="utf-8"))))
+    assert mistakes and {row["cause"] for row in mistakes} == {"not attempted"}
+    assert all(row["students"] == "1" and row["example"] == "untouched" for row in mistakes)
+    checks = list(csv.DictReader(io.StringIO(
+        (course / "reports" / LESSON / "checks.csv").read_text(encoding="utf-8"))))
+    assert {row["students"] for row in checks} == {str(len(solved) + 1)}
+    assert f"{len(solved) + 1}명 (지금 버전)" in (course / "reports" / "index.html").read_text(encoding="utf-8")

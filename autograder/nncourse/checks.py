@@ -18,22 +18,38 @@ from typing import NoReturn
 import torch
 
 from .data import MnistSplit, load_mnist
-from .verdict import FAIL_MARK, PASS_MARK, message, render  # noqa: F401 (FAIL_MARK: check.FAIL_MARK)
+from .verdict import ERROR_PREFIX, FAIL_MARK, NOT_ATTEMPTED, PASS_MARK, UNDIAGNOSED, message, render  # noqa: F401 (FAIL_MARK: check.FAIL_MARK)
 
+
+
+class Hint(str):
+    """A hint with a stable ``id``: the diagnosed mistake it names, for the instructor's report
+    (nncourse.grading.report) and the help it leads to. It is the hint's text everywhere else."""
+
+    id: str
+
+    def __new__(cls, id: str, text: str) -> "Hint":
+        hint = super().__new__(cls, text)
+        hint.id = id
+        return hint
 
 
 class CheckFailed(AssertionError):
     """A graded check did not pass. Its parts, written for the learner in Korean: ``what`` was
     checked, the learner's value ``got``, the ``expected`` one and a ``hint`` that names the
     likely mistake (each but ``what`` may be None). Its message is them in the course's format,
-    made in one place (:func:`nncourse.verdict.message`).
+    made in one place (:func:`nncourse.verdict.message`). ``cause`` is the stable id of what went
+    wrong (:func:`diagnosis`), never read from the Korean text: the instructor's report counts
+    learners by it.
 
     IPython shows it as the verdict alone (and the learner's own frames when the check called
     their code and it raised), not as a traceback through the course: see nncourse.verdict.
     """
 
-    def __init__(self, what: str, got: object = None, expected: object = None, hint: str | None = None):
+    def __init__(self, what: str, got: object = None, expected: object = None, hint: str | None = None,
+                 cause: str | None = None):
         self.what, self.got, self.expected, self.hint = what, got, expected, hint
+        self.cause = cause or UNDIAGNOSED
         super().__init__(message(what, got, expected, hint))
 
     def _render_traceback_(self) -> list[str]:
@@ -47,9 +63,68 @@ def fail(what: str, got: object = None, expected: object = None, hint: str | Non
     ``cause``: the learner's exception behind the failure; its frames are shown under the
     verdict (nncourse.verdict). Inside an ``except`` block Python links it by itself.
     """
+    failure = CheckFailed(what, got, expected, hint, diagnosis(hint, cause))
     if cause is None:
-        raise CheckFailed(what, got, expected, hint)
-    raise CheckFailed(what, got, expected, hint) from cause
+        raise failure
+    raise failure from cause
+
+
+def diagnosis(hint: str | None, error: BaseException | None = None) -> str:
+    """The stable id of a failed check's cause.
+
+    - a :class:`Hint`: its id;
+    - a hint that is a constant of a grader module (``WEIGHTING``, or a value of a dict of hints
+      such as ``ERROR_HINTS``): ``<module>.<NAME>`` (``validation.WEIGHTING``), found by identity;
+    - another hint: the check that gave it, ``<module>.<check function>`` (``optim.check_training``);
+    - no hint, when the learner's code raised: ``not attempted`` for the stub's
+      NotImplementedError, else ``error: <exception type>``; otherwise ``undiagnosed``.
+    """
+    if hint is not None:
+        if isinstance(hint, Hint):
+            return hint.id
+        return _grader_constants().get(id(hint)) or _calling_check() or UNDIAGNOSED
+    if error is not None:
+        name = type(error).__name__  # the learner's own type name, also when the judge rebuilt it
+        return NOT_ATTEMPTED if name == "NotImplementedError" else ERROR_PREFIX + name
+    return UNDIAGNOSED
+
+
+GRADERS = "nncourse.graders."
+
+
+def _grader_constants() -> dict[int, str]:
+    """id() of every hint constant of the loaded grader modules -> ``<module>.<NAME>``."""
+    import sys
+
+    found = {}
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(GRADERS) or module is None:
+            continue
+        short = module_name[len(GRADERS):]
+        for name, value in vars(module).items():
+            if not name.isupper():
+                continue
+            if isinstance(value, str):
+                found[id(value)] = f"{short}.{name}"
+            elif isinstance(value, dict):
+                for index, item in enumerate(value.values()):
+                    if isinstance(item, str):
+                        found[id(item)] = f"{short}.{name}[{index}]"
+    return found
+
+
+def _calling_check() -> str | None:
+    """``<module>.<function>`` of the outermost grader function on the stack: the check a test
+    cell called."""
+    import sys
+
+    frame, found = sys._getframe(1), None
+    while frame is not None:
+        module_name = frame.f_globals.get("__name__", "")
+        if module_name.startswith(GRADERS) and frame.f_code.co_name != "<module>":
+            found = f"{module_name[len(GRADERS):]}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return found
 
 
 def passed(what: str) -> None:

@@ -29,6 +29,12 @@ import traceback
 import types
 import unicodedata
 
+#: Causes of a failed check that are not a diagnosed mistake (nncourse.checks.diagnosis; the
+#: instructor's report counts learners by cause, nncourse.grading.causes).
+UNDIAGNOSED = "undiagnosed"
+NOT_ATTEMPTED = "not attempted"
+ERROR_PREFIX = "error: "
+
 #: What a check prints when it passes and when it fails (nncourse.checks).
 PASS_MARK = "✅"
 FAIL_MARK = "❌"

@@ -43,8 +43,11 @@ def call_learner(name: str, function: object, *args, hint: ErrorHint = None, kee
     except check.CheckFailed:
         raise
     except Exception as error:  # the learner's code, any mistake
+        text = _error_hint(hint, error)
+        if isinstance(text, str) and isinstance(hint, str) and not isinstance(hint, check.Hint):  # one hint for any error: the error is the cause
+            text = check.Hint(check.diagnosis(None, error), text)
         check.fail(f"{name} 을(를) 실행하다 오류가 났습니다.", got=f"{type(error).__name__}: {str(error)[:300]}",
-                   hint=_error_hint(hint, error), cause=error)  # the learner's frames under the verdict
+                   hint=text, cause=error)  # the learner's frames under the verdict
 
 
 #: Error messages of the usual mistakes in the hand-written functions of lessons 02-03 (their
@@ -364,10 +367,11 @@ def check_choice(name: str, answer: object, right: str, why: dict[str, str]) -> 
     if not isinstance(answer, str) or answer.strip().upper() not in why:
         check.fail(f"{name} 에는 보기 하나의 글자를 문자열로 넣으세요.", got=repr(answer),
                    expected=f"{letters} 중 하나",
-                   hint=f'예를 들어 {name} = "A" 처럼 따옴표 안에 글자 하나를 씁니다.')
+                   hint=check.Hint(f"{name}=?", f'예를 들어 {name} = "A" 처럼 따옴표 안에 글자 하나를 씁니다.'))
     chosen = answer.strip().upper()
     if chosen != right:
-        check.fail(f"{name}: 보기 {chosen} 는 맞지 않습니다.", hint=f"{why[chosen]} 다른 보기를 다시 읽어 보세요.")
+        check.fail(f"{name}: 보기 {chosen} 는 맞지 않습니다.",
+                   hint=check.Hint(f"{name}={chosen}", f"{why[chosen]} 다른 보기를 다시 읽어 보세요."))
     check.passed(f"{name}: {right}. {why[right]}")
 
 

@@ -192,6 +192,17 @@ def needs_grading(root: Path, job: Job) -> bool:
     return _newest_mtime(root / "submitted" / job.student / job.lesson) > autograded.stat().st_mtime
 
 
+def graded_by_older_version(root: Path, db_url: str | None, jobs: list[Job]) -> list[Job]:
+    """The jobs whose stored results came from another version of their lesson than the course's
+    current one (or from none: graded before versions were kept)."""
+    from .results import current_version, stored_versions
+
+    url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    stored = stored_versions(url)
+    current = {lesson: current_version(url, lesson) for lesson in {job.lesson for job in jobs}}
+    return [job for job in jobs if stored.get((job.lesson, job.student)) != {current[job.lesson]}]
+
+
 def discover(root: Path, lessons: list[str] | None, students: list[str] | None,
              shard: tuple[int, int] | None) -> list[Job]:
     jobs = []
@@ -597,6 +608,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--shard", type=parse_shard, help="K/N: grade share K of N of the students")
     parser.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
+    parser.add_argument("--regrade-changed", action="store_true",
+                        help="also regrade the submissions graded by an older version of their lesson (its "
+                             "checks, reference metrics or test cells changed since; nncourse.grading.results)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for one whole submission (default %(default)s)")
     parser.add_argument("--memory-limit-gb", type=float, default=None,
@@ -648,6 +662,11 @@ def main(argv: list[str] | None = None) -> int:
         memory_limit = 0 if gpu_present() else DEFAULT_MEMORY_LIMIT_GB
     jobs = discover(root, args.lesson, args.student, args.shard)
     todo = [job for job in jobs if args.force or needs_grading(root, job)]
+    if args.regrade_changed and not args.force:
+        older = graded_by_older_version(root, db_url, [job for job in jobs if job not in todo])
+        print(f"예전 버전으로 채점된 제출물 {len(older)}개를 다시 채점합니다 / {len(older)} graded by an "
+              "older version of their lesson: regrading them")
+        todo += older
     print(f"제출물 {len(jobs)}개 중 채점할 것 {len(todo)}개 / {len(todo)} of {len(jobs)} submissions "
           f"to grade (the rest are unchanged){' — shard %d/%d' % args.shard if args.shard else ''}")
     log_dir = root / "grading_logs"

@@ -937,8 +937,24 @@ def failure(error: BaseException, printed: str) -> list:
     return outputs
 
 
-def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list]:
-    """Run one test cell's trusted ``source`` here on the learner's values: (passed, outputs).
+def cause_of(error: BaseException) -> str:
+    """The stable id of why a test cell failed (see nncourse.checks.diagnosis): a failed check's
+    own; ``timeout`` when the kernel did not answer in time; else the exception's type."""
+    from ..checks import ERROR_PREFIX, UNDIAGNOSED, CheckFailed
+    from .causes import TIMEOUT
+
+    if isinstance(error, CheckFailed):
+        return error.cause
+    if isinstance(error, JudgeError):
+        return TIMEOUT if "Timeout" in str(error) else ERROR_PREFIX + "unreadable value"
+    if type(error) is AssertionError:  # a hidden test's bare assert
+        return UNDIAGNOSED
+    return ERROR_PREFIX + type(error).__name__
+
+
+def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list, BaseException | None]:
+    """Run one test cell's trusted ``source`` here on the learner's values: (passed, outputs,
+    the exception that failed it or None); :func:`cause_of` names its cause.
 
     ``ask(request)`` sends one request to the learner's kernel and returns the agent's answer
     (see :mod:`judge_agent`; it may raise :class:`JudgeError`).
@@ -966,9 +982,9 @@ def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list]:
     except JudgeError as error:
         from ..checks import CheckFailed
 
-        return False, failure(CheckFailed(f"{NOT_READ}: {error}"), printed.getvalue())
+        return False, failure(CheckFailed(f"{NOT_READ}: {error}"), printed.getvalue()), error
     except Exception as error:  # a failed check, an assert of a hidden test, a NameError...
-        return False, failure(error, printed.getvalue())
+        return False, failure(error, printed.getvalue()), error
     finally:
         checks.PROBE_SHIFT = 0
-    return True, [stream(printed.getvalue())] if printed.getvalue() else []
+    return True, [stream(printed.getvalue())] if printed.getvalue() else [], None

@@ -20,6 +20,7 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool
 
+from .causes import METADATA_KEY, judged_cause
 from .kernels import current_pool
 from .notebook_limits import LimitedExecute
 from .sandbox import SandboxedKernelManager
@@ -57,8 +58,8 @@ class SandboxedExecute(LimitedExecute):
         return self.km
 
 
-#: Where the judge's verdict is recorded in a judged cell's metadata.
-METADATA_KEY = "nncourse"
+#: Most characters of a failed check's hint kept in the cell's metadata (and the report).
+HINT_LIMIT = 600
 #: Most characters of what a learner's code prints during a judged cell that the cell shows.
 LEARNER_PRINTED_LIMIT = 20_000
 
@@ -140,7 +141,7 @@ class JudgedExecute(SandboxedExecute):
         self._learner_printed = ""
         self._asked = []
         started = time.perf_counter()
-        passed, outputs = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index))
+        passed, outputs, error = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index))
         seconds = time.perf_counter() - started
         printed = self._learner_printed
         if printed:
@@ -150,6 +151,11 @@ class JudgedExecute(SandboxedExecute):
         cell.outputs = outputs
         cell.execution_count = None
         cell.metadata[METADATA_KEY] = {"judged": True, "passed": passed}
+        if not passed:  # why, as a stable id (nncourse.grading.causes): the instructor's report counts it
+            cell.metadata[METADATA_KEY]["cause"] = judged_cause(judge.cause_of(error), self.nb.cells, index)
+            hint = getattr(error, "hint", None)
+            if hint:  # what the learner was told, shown beside the cause in the report
+                cell.metadata[METADATA_KEY]["hint"] = str(hint)[:HINT_LIMIT]
         # The time in the kernel (requests) apart from the judge's own: where a slow cell's time goes.
         self.log.info("judge: %s %s in %.2f s (%d requests to the kernel, %.2f s)", _nbgrader(cell).get("grade_id"),
                       "passed" if passed else "failed", seconds, len(self._asked), sum(self._asked))
