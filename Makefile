@@ -25,12 +25,12 @@ setup:  ## create .venv and install the course (safe to rerun)
 $(INSTALLED): pyproject.toml
 	$(MAKE) setup
 
-system-deps:  ## Debian packages: bubblewrap + libseccomp2 (the grading sandbox), chromium + Hangul and colour-emoji fonts (browser test), PostgreSQL (needs root)
-	@if command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q libseccomp.so.2 && command -v chromium >/dev/null && fc-list | grep -qi nanum && fc-list | grep -qi "color emoji" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "bubblewrap, libseccomp2, chromium, fonts-nanum, fonts-noto-color-emoji and postgresql already installed"; \
+system-deps:  ## Debian packages: bubblewrap + libseccomp2 (the grading sandbox), chromium + Hangul and colour-emoji fonts (browser test), PostgreSQL, Slurm + munge (needs root)
+	@if command -v bwrap >/dev/null && /sbin/ldconfig -p | grep -q libseccomp.so.2 && command -v chromium >/dev/null && fc-list | grep -qi nanum && fc-list | grep -qi "color emoji" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ls /usr/sbin/slurmctld /usr/sbin/slurmd /usr/bin/sbatch /usr/sbin/munged >/dev/null 2>&1; then \
+	  echo "bubblewrap, libseccomp2, chromium, fonts-nanum, fonts-noto-color-emoji, postgresql, slurm-wlm and munge already installed"; \
 	else \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap libseccomp2 chromium fonts-nanum fonts-noto-color-emoji postgresql; \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq bubblewrap libseccomp2 chromium fonts-nanum fonts-noto-color-emoji postgresql slurm-wlm munge; \
 	fi
 
 test: system-deps $(INSTALLED)  ## the whole suite: unit tests, nbval on the solutions, sync and autograde checks (CI runs this)

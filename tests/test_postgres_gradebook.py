@@ -1,9 +1,9 @@
 """Two machines' worth of graders sharing one PostgreSQL gradebook.
 
-A real PostgreSQL server starts on loopback in a scratch folder; two `nncourse.grading.grade_class`
-processes grade shard 1/2 and shard 2/2 of a class at the same time into it; the export must
-then hold every student with the right score. PostgreSQL comes from Debian (installed by
-.ci/run); without it the test skips locally and fails under CI.
+A real PostgreSQL server starts on loopback in a scratch folder (tests/postgres_server.py); two
+`nncourse.grading.grade_class` processes grade shard 1/2 and shard 2/2 of a class at the same
+time into it; the export must then hold every student with the right score. PostgreSQL comes
+from Debian (installed by .ci/run); without it the test skips locally and fails under CI.
 """
 
 from __future__ import annotations
@@ -11,57 +11,16 @@ from __future__ import annotations
 import csv
 import glob
 import io
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
-import pytest
-
 from nbgrader_course import filled_notebook, learner_notebook, make_course, nbgrader_env, run_nbgrader, submit
+from postgres_server import postgres_url, require_postgres  # noqa: F401 (postgres_url: a pytest fixture)
 
+require_postgres()
 LESSON = "01_mnist_data"
-PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-if not PG_BIN:
-    if os.environ.get("CI"):
-        raise RuntimeError("CI must install Debian's postgresql (see .ci/run)")
-    pytest.skip("PostgreSQL is not installed: apt-get install postgresql", allow_module_level=True)
-PG_BIN = PG_BIN[-1]
-
-
-def _as_postgres(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    # PostgreSQL refuses to run as root; Debian's package creates the `postgres` user.
-    if os.geteuid() == 0:
-        # runuser lives in /usr/sbin, which a non-login PATH may lack.
-        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
-        command = [runuser or "runuser", "-u", "postgres", "--", *command]
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
-    data = Path(tempfile.mkdtemp(prefix="nncourse-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(data, "postgres", "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _as_postgres([f"{PG_BIN}/initdb", "-D", str(data), "-A", "trust", "-U", "grader"])
-    _as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w",
-                  "-o", f"-h 127.0.0.1 -p {port} -k {data}", "start"])
-    try:
-        _as_postgres([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "grader", "gradebook"])
-        yield f"postgresql+psycopg://grader@127.0.0.1:{port}/gradebook"
-    finally:
-        _as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"])
-        shutil.rmtree(data, ignore_errors=True)
-
 
 #: In the gradebook URL the shards get: it must never show on a command line.
 PASSWORD = "pw-" + "x7Qz9"
