@@ -561,6 +561,9 @@ def test_class_report_opens_in_the_browser(lab, hostile_submission, browser):
     causes = p.eval_on_selector_all("td code", "codes => codes.map(c => c.textContent)")
     if "not attempted" not in causes or not any(cause not in ("not attempted", "undiagnosed") for cause in causes):
         page.fail(f"the report's mistakes lack their causes: {causes}")
+    page.screenshot(full_page=True)
+    if page.console_errors:
+        page.fail("the report page logged errors")
     link = p.locator(f"a[href$='report-wrong/{LESSON}/{LESSON}.html']").first
     if not link.count():
         page.fail("the report links no example learner's feedback")
@@ -568,7 +571,3 @@ def test_class_report_opens_in_the_browser(lab, hostile_submission, browser):
     p.wait_for_selector(f"text={FAIL_MARK}", timeout=30_000)
     if wrong.hint not in p.content():
         page.fail("the linked feedback does not show the wrong answer's hint")
-    p.go_back()
-    page.screenshot(full_page=True)
-    if page.console_errors:
-        page.fail("the report page logged errors")

@@ -469,7 +469,7 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
           pool: int = DEFAULT_POOL, feedback: bool = False, fork: bool = True,
           submission_memory_gb: float | None = None) -> list[Outcome]:
     """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
-    per lesson); with ``feedback``, each worker also writes the feedback HTML of what it graded;
+    per lesson), the longest lessons first; with ``feedback``, each worker also writes the feedback HTML of what it graded;
     ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.zygote);
     ``submission_memory_gb``: memory of each submission's kernel tree (None: the sandbox's
     default, 0: none)."""
@@ -477,7 +477,12 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
 
     from tqdm import tqdm
 
-    todo = collections.deque(sorted(jobs, key=lambda j: (j.lesson, j.student)))
+    from .notebook_limits import reference_seconds
+
+    # Lesson by lesson, the longest lessons first: a lesson of 15 s graded last would leave the
+    # other workers idle while it ends the class (on 2 workers and one learner × 10 lessons that
+    # tail was a quarter of the wall time).
+    todo = collections.deque(sorted(jobs, key=lambda j: (-(reference_seconds(j.lesson) or 0.0), j.lesson, j.student)))
 
     def next_job() -> tuple[Job | None, str | None]:
         """The next job, and the lesson this worker will most likely grade after it: the job

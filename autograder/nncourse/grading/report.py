@@ -226,14 +226,15 @@ def _plots(scores: LessonScores, checks: list[dict]) -> tuple[str, str]:
     histogram = _figure_png(figure)
 
     figure, axes = plt.subplots(figsize=(5.5, 4))
+    points = defaultdict(list)  # checks at the same spot share one label
     for row in checks:
         if row["full_marks_rate"] == "":
             continue
-        difficulty = float(row["full_marks_rate"])
-        value = float(row["discrimination"]) if row["discrimination"] else 0.0
-        axes.scatter(difficulty, value, color="#dd8452" if row["discrimination"] else "#999999")
-        axes.annotate(row["grade_id"].removeprefix("test_"), (difficulty, value), fontsize=7,
-                      xytext=(3, 3), textcoords="offset points")
+        spot = (float(row["full_marks_rate"]), float(row["discrimination"]) if row["discrimination"] else 0.0)
+        points[(spot, bool(row["discrimination"]))].append(row["grade_id"].removeprefix("test_"))
+    for ((difficulty, value), defined), names in points.items():
+        axes.scatter(difficulty, value, color="#dd8452" if defined else "#999999")
+        axes.annotate(", ".join(names), (difficulty, value), fontsize=7, xytext=(3, 3), textcoords="offset points")
     axes.axhline(0.2, color="#bbbbbb", linestyle="--", linewidth=1)
     axes.set_xlim(-0.05, 1.05)
     axes.set_ylim(-1.05, 1.05)
