@@ -54,8 +54,9 @@ LAB_ARGS ?=
 lab: $(INSTALLED)  ## JupyterLab on the learner notebooks, opening the start page (installs the course first if needed)
 	$(BIN)/python -m nncourse.lab notebooks $(LAB_ARGS)
 
-learner-bundle: $(INSTALLED)  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions
-	$(BIN)/python -m nncourse.grading.learner_bundle
+# SELF_STUDY=1: a bundle for learners studying alone, whose solution(N) shows the worked answers
+learner-bundle: $(INSTALLED)  ## build/torch-nn-ko-learner.zip: learner notebooks, course package, MNIST; no solutions (SELF_STUDY=1: torch-nn-ko-self-study.zip, with them)
+	$(BIN)/python -m nncourse.grading.learner_bundle $(if $(SELF_STUDY),--self-study)
 
 execute: $(INSTALLED)  ## re-run the solution notebooks (one kernel per core), store their outputs (nbval compares them) and their times (lesson_seconds.json: the grader's time budget per notebook)
 	$(BIN)/python -m nncourse.grading.execute $(foreach id,$(LESSON),--lesson $(id))

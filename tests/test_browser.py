@@ -571,3 +571,30 @@ def test_class_report_opens_in_the_browser(lab, hostile_submission, browser):
     p.wait_for_selector(f"text={FAIL_MARK}", timeout=30_000)
     if wrong.hint not in p.content():
         page.fail("the linked feedback does not show the wrong answer's hint")
+
+
+def test_a_learner_asks_for_a_hint_in_jupyterlab(lab, browser):
+    """hint(1) twice, then solution(1) and progress(), in lesson 01's learner notebook in JupyterLab
+    (#25): the nudge, then the pointed hint, rendered as Markdown; no answer in a graded release;
+    the progress table. Screenshot: build/browser/lab-01-hint.png."""
+    from nbgrader_course import learner_notebook
+    from nncourse import help as course_help
+
+    base, token, root = lab
+    notebook = learner_notebook(LESSON)
+    setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    asked = [nbformat.v4.new_code_cell(source) for source in ("hint(1)", "hint(1)", "solution(1)", "progress()")]
+    notebook.cells = [setup, *asked]
+    folder = root / "asked" / LESSON
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{LESSON}.ipynb")
+    page = Page(browser, "lab-01-hint")
+    text = run_all_cells(page, f"{base}/lab/tree/asked/{LESSON}/{LESSON}.ipynb?reset&token={token}")
+    hints = course_help.lesson_hints(LESSON)[1]
+    shown = page.page.locator(f"{PANEL} .jp-RenderedMarkdown", has_text="힌트 1/2")
+    if not shown.count() or hints["nudge"].replace("`", "").strip()[:20] not in text:
+        page.fail(f"hint(1) did not show the nudge; outputs:\n{text[:2000]}")
+    if "힌트 2/2" not in text or "보여 주지 않습니다" not in text or "진도" not in text:
+        page.fail(f"the second hint, the solution's refusal or the progress table is missing:\n{text[:3000]}")
+    shown.first.scroll_into_view_if_needed()
+    page.screenshot()

@@ -42,6 +42,16 @@ def test_bundle_holds_what_a_learner_needs_and_no_answers(unpacked):
             assert not any(marker in text for marker in learner_bundle.FORBIDDEN), path
     assert "pip install ." in (unpacked / "README.md").read_text(encoding="utf-8")
     assert "nbgrader" not in (unpacked / "pyproject.toml").read_text(encoding="utf-8")
+    # help on request: every lesson's hints, and no worked answers in a graded release
+    assert {f"nncourse/help/{lesson}.toml" for lesson in lessons} | {"nncourse/help/__init__.py"} <= names
+    assert "nncourse/help/solutions.json" not in names
+
+
+def test_a_self_study_bundle_carries_the_worked_answers(tmp_path):
+    out = learner_bundle.build(tmp_path / "self-study.zip", self_study=True)
+    with zipfile.ZipFile(out) as archive:
+        answers = json.loads(archive.read(f"{learner_bundle.ROOT_NAME}/nncourse/help/solutions.json"))
+    assert "torch.bincount" in answers["01_mnist_data"]["4"]
 
 
 def test_the_builder_refuses_a_solution():
@@ -87,7 +97,12 @@ def test_lab_settings_skip_the_news_question(bundle_venv, unpacked):
 
 
 def test_lesson_01_runs_to_its_first_check(bundle_venv, unpacked):
-    lesson = unpacked / "notebooks" / "01_mnist_data" / "01_mnist_data.ipynb"
+    original = unpacked / "notebooks" / "01_mnist_data" / "01_mnist_data.ipynb"
+    lesson = original.with_name("asked.ipynb")  # the learner's notebook, where they ask for help
+    notebook = nbformat.read(original, as_version=4)
+    at = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code") + 1
+    notebook.cells[at:at] = [nbformat.v4.new_code_cell("hint(1)"), nbformat.v4.new_code_cell("solution(1)")]
+    nbformat.write(notebook, lesson)
     executed = lesson.with_name("executed.ipynb")
     with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.ipc_kernels
         subprocess.run([str(bundle_venv), "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
@@ -99,6 +114,9 @@ def test_lesson_01_runs_to_its_first_check(bundle_venv, unpacked):
     setup = code[0]
     assert not any(o.output_type == "error" for o in setup.outputs), setup.outputs
     assert "준비 완료" in "".join(o.get("text", "") for o in setup.outputs)
+    # hint(1) and solution(1), from the installed bundle's package: a hint, and no answer
+    asked = [json.dumps(cell.outputs, ensure_ascii=False) for cell in code[1:3]]
+    assert "힌트 1/2" in asked[0] and "보여 주지 않습니다" in asked[1], asked
     first_test = next(c for c in code if c.metadata.get("nbgrader", {}).get("grade"))
     shown = json.dumps(first_test.outputs, ensure_ascii=False)
     # The untouched answer is missing, so the first check fails, and says so in Korean.

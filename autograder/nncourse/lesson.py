@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from . import guard
+from . import help as course_help
 from .data import MnistSplit, load_mnist
 from .plots import use_korean_font
 
@@ -67,6 +68,8 @@ def setup_lesson(seed: int = DEFAULT_SEED, load_data: bool = True) -> MnistSplit
     # Under nbgrader only: time limits that stick, learner stderr kept out of the score,
     # grading tools restored before every cell (see nncourse.guard).
     guard.install()
+    # hint(N) and solution(N) for this lesson's exercises, shown only when asked (nncourse.help)
+    course_help.install_in_notebook()
     print(
         f"준비 완료: torch {torch.__version__.split('+')[0]}, "
         f"스레드 {torch.get_num_threads()}개, 시드 {seed}, 글꼴 {font}"

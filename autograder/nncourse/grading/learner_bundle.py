@@ -11,7 +11,11 @@ The bundle holds only what a learner needs:
 - ``data/``: the MNIST files with their checksums and licence;
 - ``README.md``: the two commands to set up and start, in Korean.
 
-The builder refuses to write a bundle that contains solution or hidden-test markers.
+The builder refuses to write a bundle that contains solution or hidden-test markers. With
+``--self-study`` (``make learner-bundle SELF_STUDY=1``, for learners who study alone, not for a
+graded class) it also carries each exercise's worked answer in ``nncourse/help/solutions.json``,
+which the notebooks' ``solution(N)`` shows (nncourse.help); without it ``solution(N)`` says the
+course does not show answers.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT_NAME = "torch-nn-ko-learner"
 DEFAULT_OUT = REPO / "build" / f"{ROOT_NAME}.zip"
+SELF_STUDY_OUT = REPO / "build" / "torch-nn-ko-self-study.zip"
 #: What learners' kernels and JupyterLab need; grading tools (nbgrader, psycopg...) stay out.
 LEARNER_PACKAGES = ("torch", "numpy", "jupyterlab", "matplotlib", "koreanize-matplotlib", "tqdm")
 #: nbgrader's markers, spelled so that this file does not contain them itself.
@@ -68,10 +73,11 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["nncourse", "nncourse.graders"]
+packages = ["nncourse", "nncourse.graders", "nncourse.help"]
 
 [tool.setuptools.package-data]
 nncourse = ["*.json"]
+"nncourse.help" = ["*.toml", "*.json"]
 '''
 
 
@@ -87,13 +93,52 @@ def bundle_files() -> dict[str, Path | str]:
         if source.is_file() and ".ipynb_checkpoints" not in source.parts:
             files[f"notebooks/{source.relative_to(REPO / 'notebooks').as_posix()}"] = source
     for source in sorted(PACKAGE.rglob("*")):
-        if source.is_file() and source.suffix in (".py", ".json") and "__pycache__" not in source.parts \
+        if source.is_file() and source.suffix in (".py", ".json", ".toml") and "__pycache__" not in source.parts \
                 and in_learner_kernel(source.relative_to(PACKAGE)):
             files[f"nncourse/{source.relative_to(PACKAGE).as_posix()}"] = source
     for source in sorted((REPO / "data").rglob("*")):
         if source.is_file():
             files[f"data/{source.relative_to(REPO / 'data').as_posix()}"] = source
     return files
+
+
+EXERCISE = re.compile(r"^## 연습 (\d+)\.")
+#: Headings that end an exercise's answer cells: the next section, or a concept question.
+SECTION_END = re.compile(r"^(## |### 개념 확인)")
+
+
+def exercise_answers(notebook) -> dict[str, str]:
+    """Exercise number → the code of its answer cells (the solution cells after the heading
+    ``## 연습 N.``, up to the next section or concept question), without nbgrader's markers."""
+    answers: dict[str, list[str]] = {}
+    current = None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            fenced = False
+            for line in cell.source.splitlines():
+                if line.startswith("```"):
+                    fenced = not fenced
+                elif not fenced and EXERCISE.match(line):
+                    current = EXERCISE.match(line).group(1)
+                elif not fenced and SECTION_END.match(line):
+                    current = None
+        elif current and cell.metadata.get("nbgrader", {}).get("solution"):
+            code = "\n".join(line for line in cell.source.splitlines()
+                             if line.strip() not in ("### BEGIN " + "SOLUTION", "### END " + "SOLUTION"))
+            answers.setdefault(current, []).append(code.strip())
+    return {number: "\n\n".join(parts) for number, parts in answers.items()}
+
+
+def worked_solutions() -> str:
+    """``nncourse/help/solutions.json`` of a self-study bundle: lesson → exercise → code."""
+    import json
+
+    import nbformat
+
+    table = {}
+    for path in sorted((REPO / "solutions").glob("[0-9]*/*.ipynb")):
+        table[path.stem] = exercise_answers(nbformat.read(path, as_version=4))
+    return json.dumps(table, ensure_ascii=False, indent=1) + "\n"
 
 
 def check_no_answers(files: dict[str, Path | str]) -> None:
@@ -109,9 +154,11 @@ def check_no_answers(files: dict[str, Path | str]) -> None:
         raise SystemExit("solutions/ 는 묶지 않습니다 / solutions/ must not be bundled")
 
 
-def build(out: Path = DEFAULT_OUT) -> Path:
+def build(out: Path = DEFAULT_OUT, self_study: bool = False) -> Path:
     files = bundle_files()
     check_no_answers(files)
+    if self_study:  # the worked answers, marker-free: the one thing a graded release never holds
+        files["nncourse/help/solutions.json"] = worked_solutions()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, source in files.items():
@@ -125,9 +172,11 @@ def build(out: Path = DEFAULT_OUT) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--self-study", action="store_true",
+                        help="also the worked answers, which solution(N) shows (not for a graded class)")
     args = parser.parse_args(argv)
-    out = build(args.out)
+    out = build(args.out or (SELF_STUDY_OUT if args.self_study else DEFAULT_OUT), args.self_study)
     with zipfile.ZipFile(out) as archive:
         count = len(archive.namelist())
     print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, 파일 {count}개) — 학습자에게 이 파일을 나눠 주세요 "
