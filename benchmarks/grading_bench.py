@@ -1,6 +1,6 @@
 """How fast a class is graded: the figures of the grading-engine issue, as one printed table.
 
-    python benchmarks/grading_bench.py [--repeat 3] [--students 1] [--part notebooks|grading|sandbox]
+    python benchmarks/grading_bench.py [--repeat 3] [--students 1] [--part notebooks|grading|ordinary|sandbox]
 
 1. All solution notebooks executed as notebooks (one fresh kernel each, as nbval and nbgrader
    run them) by the course's own command, `python -m nncourse.grading.execute` (`make execute`:
@@ -13,7 +13,10 @@
    (goal ≥ 3.5× on 2 cores), the peak memory of one worker (the worker, its running kernel and
    its warm one), and the projected time for 200 and 2,000 learners × all lessons on this machine
    and on 4 such machines sharing a PostgreSQL gradebook (`--shard K/4`).
-3. What the grading sandbox (nncourse.grading.sandbox) adds per submission: a kernel started,
+3. The same grading as an ordinary user (not root; made by tests/ordinary_user.py when the bench
+   runs as root): plain sequential `nbgrader autograde` against `grade_class` with kernels forked
+   into bwrap's user-namespace sandbox, and with exec'd kernels (--no-fork). Goal ≥ 3.5× as well.
+4. What the grading sandbox (nncourse.grading.sandbox) adds per submission: a kernel started,
    made to import what every lesson imports, and shut down, by nbgrader's kernel manager and by
    the sandboxed one, taking turns (plus the safe copy of a submission). Goal: ≤ 0.3 s.
 
@@ -265,21 +268,68 @@ def grading_rows(lessons: list[str], repeat: int, students: int, workers: int) -
     return rows
 
 
+def ordinary_rows(lessons: list[str], repeat: int, students: int, workers: int) -> list[tuple[str, str, str]]:
+    """The same class graded by an ordinary user (not root; tests/ordinary_user.py makes one when
+    the bench runs as root): plain sequential `nbgrader autograde` against grade_class with
+    kernels forked into bwrap's user-namespace sandbox, and with exec'd kernels (--no-fork, the
+    ordinary grader's only engine before #28)."""
+    from ordinary_user import prepare
+
+    with tempfile.TemporaryDirectory(prefix="nncourse-bench-user-") as scratch:
+        user = prepare(Path(scratch) / "user")
+        if isinstance(user, str):
+            return [("ordinary user", "—", f"not measured: {user}")]
+        sequential, walls = [], {True: [], False: []}
+        for index in range(repeat):
+            root = Path(scratch) / f"course{index}"
+            names = prepare_class(root, lessons, students)
+            user.own(root)
+            started = time.perf_counter()
+            for student in names:
+                for lesson in lessons:
+                    user.run(["nbgrader", "autograde", lesson, "--student", student, "--force"], cwd=root,
+                             check=True, capture_output=True)
+            sequential.append(time.perf_counter() - started)
+            for fork in (True, False):
+                started = time.perf_counter()
+                user.run([user.python, "-m", "nncourse.grading.grade_class", "--root", str(root), "--force",
+                          "--workers", str(workers), "--no-feedback", "--no-export", *([] if fork else ["--no-fork"])],
+                         cwd=root, check=True, capture_output=True)
+                walls[fork].append(time.perf_counter() - started)
+    submissions = students * len(lessons)
+    per_sequential = median(sequential) / submissions
+    per = {fork: median(times) / submissions for fork, times in walls.items()}
+    speedup = per_sequential / per[True]
+    return [
+        ("ordinary user: plain `nbgrader autograde`, one after another: s/submission", f"{per_sequential:.2f}",
+         f"as {user.name}"),
+        (f"ordinary user: grade_class, {workers} workers, kernels forked into the user-namespace sandbox: "
+         "s/submission", f"{per[True]:.2f}", f"speed-up {speedup:.2f}×"),
+        (f"ordinary user: grade_class, {workers} workers, --no-fork (exec'd kernels): s/submission",
+         f"{per[False]:.2f}", f"speed-up {per_sequential / per[False]:.2f}×"),
+        (f"ordinary user: speed-up, {workers} workers, over plain sequential", f"{speedup:.2f}×",
+         "ok (≥ 3.5×)" if speedup >= 3.5 else "UNDER 3.5×"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=1, help="simulated learners per lesson (K)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--part", choices=("notebooks", "grading", "sandbox"), action="append",
-                        help="only these parts (default: all)")
+    parser.add_argument("--part", choices=("notebooks", "grading", "ordinary", "sandbox"), action="append",
+                        help="only these parts (default: all; ordinary: grading as an ordinary user, made "
+                             "when the bench runs as root)")
     args = parser.parse_args()
-    parts = args.part or ["notebooks", "grading", "sandbox"]
+    parts = args.part or ["notebooks", "grading", "ordinary", "sandbox"]
     lessons = lesson_ids()
     rows = []
     if "notebooks" in parts:
         rows += notebook_rows(lessons, args.repeat, args.workers)
     if "grading" in parts:
         rows += grading_rows(lessons, args.repeat, args.students, args.workers)
+    if "ordinary" in parts:
+        rows += ordinary_rows(lessons, args.repeat, args.students, args.workers)
     if "sandbox" in parts:
         rows += sandbox_rows(args.repeat, args.students, args.workers)
     print_rows(rows, args.repeat)

@@ -124,16 +124,25 @@ def _filled_rows(module_name: str, results: str, filled: str) -> dict[str, dict]
 
 
 def _probe_table(terminalreporter):
+    import sys
+
     rows = _filled_rows("test_sandbox", "PROBE_RESULTS", "sandbox")
-    if not rows:
+    ordinary = getattr(sys.modules.get("test_ordinary_grader"), "ORDINARY_RESULTS", {})
+    if not rows and not ordinary:
         return
+    if not rows:  # only the ordinary grader's run
+        from test_sandbox import PROBES
+
+        rows = {probe.name: {"what": probe.what, "sandbox": "—"} for probe in PROBES}
     write = terminalreporter.write_line
-    terminalreporter.section("probe table: an abuse class graded by grade_class, sandbox on vs --no-sandbox")
-    write(f"| {'probe':16} | {'what the learner tried':68} | {'sandbox':10} | {'--no-sandbox':34} | score |")
-    write(f"|{'-' * 18}|{'-' * 70}|{'-' * 12}|{'-' * 36}|-------|")
+    terminalreporter.section("probe table: an abuse class graded by grade_class, sandbox on (root; an ordinary "
+                             "user) vs --no-sandbox")
+    write(f"| {'probe':16} | {'what the learner tried':68} | {'sandbox':10} | {'ordinary user':44} | "
+          f"{'--no-sandbox':34} | score |")
+    write(f"|{'-' * 18}|{'-' * 70}|{'-' * 12}|{'-' * 46}|{'-' * 36}|-------|")
     for name, row in rows.items():
-        write(f"| {name:16} | {row['what']:68} | {row['sandbox']:10} | {row.get('no_sandbox', '—'):34} | "
-              f"{row.get('score', '—'):5} |")
+        write(f"| {name:16} | {row['what']:68} | {row['sandbox']:10} | {ordinary.get(name, '—'):44} | "
+              f"{row.get('no_sandbox', '—'):34} | {row.get('score', '—'):5} |")
 
 
 def _forgery_table(terminalreporter):

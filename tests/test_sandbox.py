@@ -337,7 +337,9 @@ class Listener:
                     self.received.append(b"")
 
 
-def _make_class(root: Path, sandbox: bool, port: int) -> dict:
+def _make_class(root: Path, sandbox: bool, port: int, user=None) -> dict:
+    """Grade the probe class (as ``user``, an ordinary_user.OrdinaryUser, when given; else as
+    whoever runs the tests)."""
     course = make_course(root / "course", [LESSON])
     home = root / "instructor-home"
     home.mkdir()
@@ -363,15 +365,18 @@ def _make_class(root: Path, sandbox: bool, port: int) -> dict:
             with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "w") as latin1:
                 latin1.write("x")
             subprocess.run(["truncate", "-s", "2G", str(folder / "big.bin")], check=True)
-    env = nbgrader_env()
-    env.update({"HOME": str(home), "PGPASSWORD": SECRET,
-                "GRADEBOOK_URL": f"postgresql+psycopg://grader:{SECRET}@db.example/gradebook"})
+    secrets = {"HOME": str(home), "PGPASSWORD": SECRET,
+               "GRADEBOOK_URL": f"postgresql+psycopg://grader:{SECRET}@db.example/gradebook"}
+    command = [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
+               "--workers", "2", "--no-export", "--submission-memory-gb", str(PROBE_MEMORY_MB / 1024),
+               *([] if sandbox else ["--no-sandbox", "--no-feedback"])]
+    env = {**nbgrader_env(), **secrets}
+    if user is not None:  # the course is the instructor's own; their environment, and nothing of root's
+        user.own(course, home)
+        command = user.command([user.python, *command[1:]], user.env(secrets))
+        env = None
     started = time.time()
-    grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
-         "--workers", "2", "--no-export", "--submission-memory-gb", str(PROBE_MEMORY_MB / 1024),
-         *([] if sandbox else ["--no-sandbox", "--no-feedback"])],
-        cwd=course, env=env, capture_output=True, text=True, timeout=1800)
+    grading = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     ended = time.time()
     survivors = [p for p in psutil.process_iter(["cmdline"])
                  if any(f"probe-survivor-{TOKEN}" in part for part in (p.info["cmdline"] or []))]

@@ -102,8 +102,9 @@ class KernelPool:
         self._warm: dict[str, list[SandboxedKernelManager]] = {}
         #: the lesson to warm a replacement for when a kernel is taken (None: nothing more to come)
         self.expected: str | None = None
-        #: fork kernels from a zygote (nncourse.grading.zygote): a root grader only
-        self.fork = fork and os.geteuid() == 0
+        #: fork kernels from a zygote (nncourse.grading.zygote) into their sandboxes: a root grader's
+        #: (one uid per kernel) or an ordinary grader's (bwrap's user namespace)
+        self.fork = fork
         self._zygote: Zygote | None = None
 
     def _kernel_env(self) -> dict[str, str]:

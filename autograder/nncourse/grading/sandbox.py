@@ -34,9 +34,10 @@ capabilities, an empty bounding set and no_new_privs. Inside a user namespace ma
 learner's code would own every root-owned file and be exempt from RLIMIT_NPROC; a uid per
 kernel also keeps one fork bomb from using up another kernel's processes.
 
-A root grader's pool kernels are not exec'd in there but forked in: bwrap runs a waiter, and the
-worker's zygote (nncourse.grading.zygote) forks a process that joins the namespaces bwrap made,
-drops to the same uid, capabilities and limits, and runs ipykernel.
+Pool kernels are not exec'd in there but forked in: bwrap runs a waiter, and the worker's zygote
+(nncourse.grading.zygote) forks a process that joins the namespaces bwrap made (for an ordinary
+grader, the user namespace that owns them first), drops to the same uid, capabilities and
+limits, and runs ipykernel.
 
 It plugs into nbgrader through its own extension points: ``SandboxedExecute``
 (nncourse.grading.judged_execute; its subclass ``JudgedExecute`` replaces nbgrader's ``Execute``
@@ -175,6 +176,13 @@ def _ro_binds() -> list[str]:
             seen.append(path)
     if not any(venv_bin == s or venv_bin.startswith(s + os.sep) for s in seen):
         args += ["--ro-bind", venv_bin, venv_bin]  # a venv reached through a symlink
+    import site
+
+    for packages in site.getsitepackages():  # a venv whose site-packages is a link to another one's
+        real = os.path.realpath(packages)
+        if os.path.isdir(real) and not any(real == s or real.startswith(s + os.sep) for s in seen):
+            args += ["--ro-bind", real, real]
+            seen.append(real)
     for name in sorted(os.listdir("/dev")):
         if name.startswith("nvidia"):  # CUDA devices, when the grader has a GPU
             args += ["--dev-bind-try", f"/dev/{name}", f"/dev/{name}"]
@@ -463,7 +471,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                                       "(a pool kernel's private folder)")
 
     #: the worker's zygote (nncourse.grading.zygote): the kernel is forked from it into the sandbox
-    #: instead of exec'd there (a pool kernel of a root grader); None: exec'd
+    #: instead of exec'd there (a pool kernel); None: exec'd
     zygote = None
 
     _runtime_dir: Path | None = None
@@ -551,7 +559,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         self._kernel_argv = None
-        if self.zygote is not None and self._uid is not None and "ipykernel_launcher" in cmd:
+        if self.zygote is not None and "ipykernel_launcher" in cmd:
             # bwrap runs the waiter; the kernel is forked in by the zygote (_async_launch_kernel)
             from .zygote import WAITER_ARGS
 
@@ -605,7 +613,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             try:
                 self._waiter_pid = find_waiter(self.provisioner.process.pid)
                 self._kernel_pid = self.zygote.spawn({
-                    "waiter": self._waiter_pid, "uid": self._uid, "gid": self._uid,
+                    # an ordinary grader's kernel keeps its uid, mapped in bwrap's user namespace
+                    "waiter": self._waiter_pid, "uid": self._uid if self._uid is not None else os.getuid(),
+                    "gid": self._uid if self._uid is not None else os.getgid(),
                     "limits": self._limits(), "env": kw["env"], "cwd": self._inside(),
                     "argv": self._kernel_argv, "modules": list(self.preload)})
                 self._place(self._kernel_pid)

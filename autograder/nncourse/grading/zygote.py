@@ -32,10 +32,18 @@ go on unless every privilege is gone and the filter is in place, then starts a n
 reseeds the random generators it inherited, and runs ipykernel as ``python -m ipykernel_launcher``
 would.
 
-Only for a root grader (one uid per kernel, nncourse.grading.sandbox.sandbox_uid): an ordinary
-grader's sandbox lives in a user namespace, a path this module does not take; its kernels are
-exec'd with nncourse.grading.warm_kernel as before. The zygote never runs a learner's code
-itself, and no submission's data passes through it: it reads requests from the worker only.
+A root grader's sandbox has no user namespace and one uid per kernel
+(nncourse.grading.sandbox.sandbox_uid). An ordinary grader's (#28) lives in the user namespace
+bwrap makes, owned by the grader's uid (with the waiter in a second one nested inside it,
+``--disable-userns``): the child joins the owning user namespace first (as its creator's uid one
+level up, it holds every capability there, which setns into the others needs), then the other
+namespaces, then the nested one; it keeps the grader's uid, as bwrap maps it inside, and drops
+every capability, the bounding set included, as above. Its supplementary groups cannot be
+dropped there (setgroups is denied in such a namespace, for bwrap's own kernels too); they are
+the grader's own, never root's. Without root there is no memory cgroup and no tmpfs folder: an
+ordinary grader's kernels keep the per-process limits (see the README). The zygote never runs a
+learner's code itself, and no submission's data passes through it: it reads requests from the
+worker only.
 
 A *plain* zygote (``--plain``; nncourse.grading.fork_provisioner) forks kernels with no sandbox at
 all, for what runs unsandboxed anyway (the maintainer's tools, the tests' ``nbgrader validate``):
@@ -47,6 +55,7 @@ one that does not, so a learner's kernel in the grader can never be forked unsan
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import select
@@ -81,6 +90,12 @@ LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 #: loads the sandbox's seccomp filter into a forked child (a sandbox's zygote sets it up once)
 _load_filter = None
+#: whether the forked child joined a user namespace (an ordinary grader's sandbox), and the
+#: waiter's uid and gid maps, read before joining it
+_in_user_namespace = False
+_maps: dict[str, str] = {}
+#: ioctl(2) on a namespace file: the user namespace that owns it (linux/nsfs.h)
+NS_GET_USERNS = 0xB701
 
 
 class ZygoteError(RuntimeError):
@@ -211,8 +226,16 @@ def _enter(request: dict) -> None:
         raise ZygoteError(f"pid {waiter} is not the waiter of a sandbox for uid {request['uid']}")
     with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
         last_cap = int(last.read())
-    if os.stat(f"/proc/{waiter}/ns/user").st_ino != os.stat("/proc/self/ns/user").st_ino:
-        raise ZygoteError("the sandbox has a user namespace: only a root grader forks kernels")
+    global _in_user_namespace, _maps
+    _in_user_namespace = os.stat(f"/proc/{waiter}/ns/user").st_ino != os.stat("/proc/self/ns/user").st_ino
+    if _in_user_namespace:  # read from outside, before joining: how the grader's ids look inside
+        _maps = {kind: open(f"/proc/{waiter}/{kind}_map", encoding="ascii").read() for kind in ("uid", "gid")}
+    uid, gid = int(request["uid"]), int(request["gid"])
+    if uid == 0 or gid == 0:
+        raise ZygoteError("a kernel never runs as root")
+    if _in_user_namespace and (os.geteuid() == 0 or uid != os.getuid()):
+        # bwrap makes a user namespace only for an ordinary grader, and keeps its uid there
+        raise ZygoteError("a user namespace sandbox is an ordinary grader's, for its own uid")
     joined = []
     for name in NAMESPACES:
         theirs = f"/proc/{waiter}/ns/{name}"
@@ -221,6 +244,17 @@ def _enter(request: dict) -> None:
     missing = {"pid", "mnt", "net", "ipc", "uts"} - {name for name, _ in joined}
     if missing:
         raise ZygoteError(f"the sandbox shares these namespaces with the grader: {sorted(missing)}")
+    if _in_user_namespace:
+        # An ordinary grader: bwrap made a user namespace that owns the others (this process, its
+        # creator's uid one level up, holds every capability there) and may have nested a second
+        # one inside it, where the waiter lives. Join the owner first, so that setns into the
+        # others is allowed, and the waiter's own last.
+        owner = fcntl.ioctl(joined[-1][1], NS_GET_USERNS)
+        waiters = os.open(f"/proc/{waiter}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        nested = os.fstat(waiters).st_ino != os.fstat(owner).st_ino
+        joined = [("user", owner), *joined, *([("user (nested)", waiters)] if nested else [])]
+        if not nested:
+            os.close(waiters)
     root = os.open(f"/proc/{waiter}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     for name, fd in joined:
         _check(_libc.setns(fd, 0), f"setns {name}")
@@ -230,10 +264,11 @@ def _enter(request: dict) -> None:
     os.close(root)
     os.chdir(request["cwd"])
 
-    uid, gid = int(request["uid"]), int(request["gid"])
-    if uid == 0 or gid == 0:
-        raise ZygoteError("a kernel never runs as root")
-    os.setgroups([])
+    if _in_user_namespace:
+        # the ids inside: bwrap maps the grader's own uid and gid to other numbers there
+        uid, gid = _inside_ids(request)
+    else:  # in a user namespace of an ordinary user, setgroups is denied (as for bwrap's kernels)
+        os.setgroups([])
     for cap in range(last_cap + 1):
         _prctl(PR_CAPBSET_DROP, cap, "drop bounding capability")
     os.setresgid(gid, gid, gid)
@@ -253,15 +288,40 @@ def _enter(request: dict) -> None:
     _load_filter()
 
 
+def _inside_ids(request: dict) -> tuple[int, int]:
+    """The grader's uid and gid as the waiter's user namespace maps them (bwrap's --uid/--gid):
+    each line of a map is ``<first inside> <first outside> <count>``."""
+    found = []
+    for kind in ("uid", "gid"):
+        outside, inside = int(request[kind]), None
+        for line in _maps[kind].splitlines():
+            first_inside, first_outside, count = (int(part) for part in line.split())
+            if first_outside <= outside < first_outside + count:
+                inside = first_inside + outside - first_outside
+        if inside is None:
+            raise ZygoteError(f"the sandbox does not map the grader's {kind} {outside}")
+        found.append(inside)
+    if 0 in found:
+        raise ZygoteError("a kernel never runs as root, in its namespace either")
+    return found[0], found[1]
+
+
 def _verify(request: dict) -> None:
     """In the kernel process (inside the pid namespace, where /proc/self is its own): refuse to
     go on unless every privilege is gone."""
-    uid, gid = int(request["uid"]), int(request["gid"])
+    uid, gid = _inside_ids(request) if _in_user_namespace else (int(request["uid"]), int(request["gid"]))
     status = _status()
     wanted = {"Uid": f"{uid}\t{uid}\t{uid}\t{uid}", "Gid": f"{gid}\t{gid}\t{gid}\t{gid}",
               "Groups": "", "NoNewPrivs": "1", "CapInh": "0" * 16, "CapPrm": "0" * 16,
               "CapEff": "0" * 16, "CapBnd": "0" * 16, "CapAmb": "0" * 16,
               "Seccomp": "2"}  # 2: a filter (the zygote itself has none, so it is ours)
+    if _in_user_namespace:
+        # An ordinary grader's groups cannot be dropped in its user namespace (setgroups is denied
+        # there, for bwrap's exec'd kernels too); they are the grader's own, never root's.
+        groups = status.get("Groups", "").split()
+        if "0" in groups:
+            raise ZygoteError("a kernel never keeps the root group")
+        del wanted["Groups"]
     wrong = {key: status.get(key, "").strip() for key, value in wanted.items()
              if status.get(key, "").strip() != value}
     if wrong:
