@@ -579,6 +579,23 @@ FILTER_CHECK = (f"CALLS = {[call for _, calls in SYSCALL_PROBES.values() for cal
                 + "open('answers.txt', 'w').write('\\n'.join(lines))\n")
 
 
+def _exec_d_kernel(bwrap_pid: int, timeout: float = 60.0):
+    """The Python process bwrap finally executes for a pool kernel (not bwrap, setpriv or prlimit)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in psutil.Process(bwrap_pid).children(recursive=True):
+            try:
+                command = process.cmdline()
+            except psutil.Error:
+                continue
+            if command and Path(command[0]).name.startswith("python") and "nncourse.grading.warm_kernel" in command:
+                return process
+        time.sleep(0.05)
+    raise AssertionError(f"no kernel process under bwrap {bwrap_pid} after {timeout:.0f} s")
+
+
 def _seccomp_mode(pid: int) -> str:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         return next(line.split()[1] for line in status if line.startswith("Seccomp:"))
@@ -616,12 +633,10 @@ def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
         pool.warm(LESSON)
         km = pool._warm[LESSON][0]
         assert (km._kernel_pid is not None) == fork
-        # bwrap's own processes carry the kernel's command line as arguments too, and the filter
-        # is applied only to what bwrap finally executes: take the Python process, not bwrap.
-        kernel = (psutil.Process(km._kernel_pid) if fork else
-                  next(p for p in psutil.Process(km.provisioner.process.pid).children(recursive=True)
-                       if "nncourse.grading.warm_kernel" in p.cmdline()
-                       and not Path(p.cmdline()[0]).name.startswith("bwrap")))
+        # bwrap's own processes (and setpriv, prlimit on the way) carry the kernel's command line as
+        # arguments too, and the filter is applied only to what bwrap finally executes: take the
+        # Python process, once it runs (on a loaded machine the chain may still be exec'ing).
+        kernel = psutil.Process(km._kernel_pid) if fork else _exec_d_kernel(km.provisioner.process.pid)
         assert _seccomp_mode(kernel.pid) == "2"
         client = km.client()
         client.start_channels()
