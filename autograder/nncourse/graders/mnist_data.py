@@ -44,7 +44,7 @@ def check_value_range(pixel_min: object, pixel_max: object, pixel_dtype: object,
     check.equal("pixel_max (가장 큰 픽셀 값)", pixel_max, 1.0,
                 hint or "전체 훈련 이미지 x_train 에서 가장 큰 값을 .max() 로 구하고, .item() 으로 파이썬 float 로 꺼내세요.")
     check.equal("pixel_dtype (이미지 자료형)", pixel_dtype, torch.float32,
-                "이미지 텐서의 자료형은 텐서의 .dtype 속성에 있습니다. 이미지 텐서에서 읽어 그대로 저장하세요.")
+                "텐서의 자료형은 .dtype 속성에 있습니다. 이미지 텐서에서 읽어 그대로 저장하세요.")
     check.equal("label_dtype (레이블 자료형)", label_dtype, torch.int64,
                 "레이블의 자료형은 이미지 텐서가 아니라 레이블 텐서의 .dtype 속성에서 읽어야 합니다.")
 
