@@ -43,11 +43,11 @@ WRONG = [
                 "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
     # Concept check: each wrong choice gets its own explanation as the hint.
     WrongAnswer("concept-valid-set-spare-images", "why_valid_set", 'why_valid_set = "A"',
-                "test_why_valid_set", "남는 것을 모아 둔 것이 아니라"),
-    WrongAnswer("concept-valid-set-no-labels", "why_valid_set", 'why_valid_set = "B"',
-                "test_why_valid_set", "검증 데이터에도 레이블이 있습니다"),
-    WrongAnswer("concept-valid-set-is-test-set", "why_valid_set", 'why_valid_set = "C"',
-                "test_why_valid_set", "시험 데이터(x_test)는 따로 있는"),
+                "test_why_valid_set", "남아서 버리지 않고 모아 두는 것과는"),
+    WrongAnswer("concept-valid-set-saves-time", "why_valid_set", 'why_valid_set = "B"',
+                "test_why_valid_set", "시간을 아끼려는 것이 아닙니다"),
+    WrongAnswer("concept-valid-set-harder-images", "why_valid_set", 'why_valid_set = "C"',
+                "test_why_valid_set", "어렵거나 흐린 글씨를 골라 둔 것이 아닙니다"),
     # Concept check (what_reshape_does): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-what-reshape-does-b", "what_reshape_does", 'what_reshape_does = "B"',
                 "test_what_reshape_does", "784 = 28 × 28"),

@@ -68,7 +68,7 @@ WRONG = [
                 "test_why_no_grad", "RuntimeError"),
     # Concept check (why_grad_after_division): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-why-grad-after-division-d", "why_grad_after_division", 'why_grad_after_division = "D"',
-                "test_why_grad_after_division", "weights.grad 가 None"),
+                "test_why_grad_after_division", "순서를 바꾸면 학습이 실제로 달라집니다"),
 ]
 
 RIGHT = [

@@ -63,7 +63,7 @@ WRONG = [
                 "test_what_linear_computes", "한 수로 줄여"),
     # Concept check (layer_in_forward): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-layer-in-forward-b", "layer_in_forward", 'layer_in_forward = "B"',
-                "test_layer_in_forward", "옵티마이저나 갱신 코드는 그 가중치를 볼 수 없습니다"),
+                "test_layer_in_forward", "느려지기만 하는 것이 아닙니다"),
 ]
 
 RIGHT = [

@@ -71,11 +71,11 @@ WRONG = [
                 "test_what_step_does", "기울기를 계산하지 않고"),
     WrongAnswer("concept-step-clears", "what_step_does", 'what_step_does = "B"',
                 "test_what_step_does", "기울기를 지우는 것은 opt.zero_grad()"),
-    WrongAnswer("concept-step-lr", "what_step_does", 'what_step_does = "D"',
-                "test_what_step_does", "torch.optim.lr_scheduler"),
+    WrongAnswer("concept-step-forward", "what_step_does", 'what_step_does = "D"',
+                "test_what_step_does", "옵티마이저는 모델을 부르지 않습니다"),
     # Concept check (zero_grad_between): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-zero-grad-between-d", "zero_grad_between", 'zero_grad_between = "D"',
-                "test_zero_grad_between", "조용히 건너뛰어"),
+                "test_zero_grad_between", "오류 메시지로는 알 수 없습니다"),
 ]
 
 RIGHT = [

@@ -25,7 +25,7 @@ WRONG = [
                 "test_loader", "한 장씩(batch_size=1)"),
     WrongAnswer("loader-valid-batch-size", "loader",
                 edit(LOADER, ("batch_size=bs", "batch_size=bs * 2")),
-                "test_loader", "DataLoader(train_ds, batch_size=bs)"),
+                "test_loader", "batch_size 인자로 준비 셀의 bs(64)"),
     WrongAnswer("loader-shuffled", "loader",
                 edit(LOADER, ("batch_size=bs", "batch_size=bs, shuffle=True")),
                 "test_loader", "섞기는 08 강의에서"),

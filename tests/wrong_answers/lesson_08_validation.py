@@ -110,7 +110,7 @@ WRONG = [
                 "test_fit", "전역 변수 len(valid_ds)"),
     WrongAnswer("fit-average-positional-weights", "fit",
                 edit(FIT, ("np.average(losses, weights=nums)", "np.average(losses, nums)")),
-                "test_fit", "weights= 로 넘기세요"),
+                "test_fit", "weights= 로 이름을 붙여"),
     WrongAnswer("fit-no-eval", "fit", edit(FIT, ("        model.eval()\n", "")),
                 "test_fit", "검증 루프 앞에서 model.eval()"),
     WrongAnswer("fit-no-train", "fit", edit(FIT, ("        model.train()\n", "")),
@@ -129,7 +129,7 @@ WRONG = [
                 edit(FIT, ("loss_batch(model, loss_func, xb, yb) for", "loss_batch(model, loss_func, xb, yb, opt) for")),
                 "test_fit", "loss_batch 에 opt 를 넘기지 말고"),
     WrongAnswer("fit-no-return", "fit", edit(FIT, ("\n    return history", "")),
-                "test_fit", "return history"),
+                "test_fit", "함수 끝의 return 을 빠뜨리지"),
     # torch.no_grad() called as a statement, not as a context manager: it changes nothing.
     WrongAnswer("fit-no-grad-without-with", "fit",
                 edit(FIT, ("""\

@@ -25,7 +25,7 @@ WRONG = [
                 "test_cnn_class", "2번째 합성곱 뒤의 ReLU 가 빠졌습니다"),
     WrongAnswer("cnn-no-reshape", "cnn_class",
                 edit(CNN_CLASS, ("        xb = xb.view(-1, 1, 28, 28)\n", "")),
-                "test_cnn_class", "xb.view(-1, 1, 28, 28) 로 바꾸세요"),
+                "test_cnn_class", "(배치, 채널 1, 높이 28, 너비 28) 모양으로 바꾸세요"),
     WrongAnswer("optimizer-no-momentum", "optimizer",
                 edit(OPTIMIZER, (", momentum=0.9", "")),
                 "test_optimizer", "momentum 을 빠뜨렸습니다"),
@@ -107,7 +107,7 @@ history = {key: history[key] + last[key] for key in history}""")),
                 "test_conv_weight_shape", "배치 크기와 상관없습니다"),
     # Concept check (conv_output_shape): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-conv-output-shape-c", "conv_output_shape", 'conv_output_shape = "C"',
-                "test_conv_output_shape", "패딩을 빠뜨렸습니다"),
+                "test_conv_output_shape", "패딩을 빠뜨린 계산입니다"),
 ]
 
 # Each variant trains the CNN once more (about a minute), so each one changes several cells.

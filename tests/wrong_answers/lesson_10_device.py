@@ -59,7 +59,7 @@ WRONG = [
                 "test_get_model", OLD_MODEL_HINT),
     WrongAnswer("get-model-not-moved", "get_model",
                 edit(GET_MODEL, ("mnist_cnn().to(device)", "mnist_cnn()")),
-                "test_get_model", "mnist_cnn().to(device) 처럼 모델을 device 로 옮기세요"),
+                "test_get_model", "만든 모델을 .to(device) 로 device 에 옮기세요"),
     WrongAnswer("get-model-no-momentum", "get_model",
                 edit(GET_MODEL, (", momentum=0.9", "")),
                 "test_get_model", "momentum 을 빠뜨렸습니다"),
@@ -90,7 +90,7 @@ WRONG = [
                 "test_why_move_labels", "y = y.to(device) 로 따로"),
     # Concept check (tensor_to_returns): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-tensor-to-returns-a", "tensor_to_returns", 'tensor_to_returns = "A"',
-                "test_tensor_to_returns", "제자리에서 옮기지 않고"),
+                "test_tensor_to_returns", "xb.device 를 출력해 봅니다"),
 ]
 
 RIGHT = [

@@ -253,16 +253,16 @@ def check_lambda(lambda_class: Callable) -> None:
         out = common.call_learner("Lambda(함수)(x)", layer, x.clone(), hint=error_hint)
     expected = probe(x)
     if not isinstance(out, torch.Tensor):
-        hint = "forward 는 self.func(x) 의 결과를 return 해야 합니다."
+        hint = "forward 는 생성자에서 저장해 둔 함수에 입력 x 를 넣은 결과(텐서)를 돌려줘야 합니다."
         if out is None:
-            hint = "forward 에서 return 을 빠뜨렸습니다: return self.func(x)."
+            hint = "forward 에서 return 을 빠뜨렸습니다. 저장해 둔 함수를 x 에 적용한 결과를 돌려주세요."
         elif callable(out):
-            hint = "함수를 호출하지 않고 함수 자체를 돌려줬습니다: return self.func(x) 처럼 x 를 넘기세요."
+            hint = "함수를 호출하지 않고 함수 자체를 돌려줬습니다. 저장해 둔 함수를 x 로 호출한 결과를 돌려주세요."
         fail("Lambda(f)(x) 는 f(x) 를 돌려줘야 합니다", type(out).__name__, "텐서 f(x)", hint)
     if not (out.shape == expected.shape and torch.allclose(out, expected)):
-        hint = "forward 는 생성자에 받은 함수를 입력에 적용한 결과 self.func(x) 를 돌려줘야 합니다."
+        hint = "forward 는 생성자에 받은 함수(self 에 저장해 둔 것)를 입력에 적용한 결과를 돌려줘야 합니다."
         if out.shape == x.shape and torch.equal(out, x):
-            hint = "입력을 그대로 돌려줬습니다. forward 에서 self.func(x) 를 돌려주세요."
+            hint = "입력을 그대로 돌려줬습니다. forward 에서 저장해 둔 함수를 입력에 적용하세요."
         fail("Lambda(f)(x) 는 f(x) 와 같아야 합니다", f"{out.flatten().tolist()}",
              f"{expected.flatten().tolist()}", hint)
     check.passed("Lambda(f)(x) 는 f(x) 를 돌려줍니다")
@@ -285,7 +285,7 @@ def check_sequential(model: object) -> None:
     Lambda flatten); it takes flat (N, 784) batches."""
     if not isinstance(model, nn.Sequential):
         fail("seq_model 은 nn.Sequential 이어야 합니다", type(model).__name__, "nn.Sequential",
-             "seq_model = nn.Sequential(층1, 층2, ...) 처럼 층을 순서대로 넘기세요.")
+             "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요.")
     check_conv_layers("seq_model", model)
     check_relu_after_convs("seq_model", model)
     if not any(isinstance(layer, (nn.AvgPool2d, nn.AdaptiveAvgPool2d)) for layer in model):
@@ -309,31 +309,31 @@ def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
         wrapped = common.call_learner("WrappedDataLoader(dl, func)", wrapper_class, base, marked,
                                       hint="__init__(self, dl, func) 에서 dl 과 func 를 저장하세요.")
         batches = common.call_learner("list(WrappedDataLoader(dl, func))", list, wrapped,
-                                      hint="__iter__ 에서 for b in self.dl: yield self.func(*b) 처럼 배치마다 "
-                                           "함수를 적용해 내보내세요.")
+                                      hint="__iter__ 에서 감싼 로더를 돌며, 배치마다 함수를 적용한 결과를 yield 로 "
+                                           "내보내세요.")
         again = common.call_learner("두 번째 list(WrappedDataLoader(dl, func))", list, wrapped)
         length = common.call_learner("len(WrappedDataLoader(dl, func))", len, wrapped,
-                                     hint="__len__ 에서 return len(self.dl) 을 하세요.")
+                                     hint="__len__ 은 감싼 로더의 배치 수를 돌려줘야 합니다.")
     expected = [marked(xb, yb) for xb, yb in base]
     if length != len(base):
         fail("len(감싼 로더) 는 감싼 로더의 배치 수와 같아야 합니다", str(length), str(len(base)),
-             "__len__ 에서 return len(self.dl) 을 하세요.")
+             "__len__ 은 감싼 로더(self 에 저장해 둔 dl)의 길이를 그대로 돌려주면 됩니다.")
     for name, got in (("첫 번째 반복", batches), ("두 번째 반복", again)):
         if len(got) != len(expected):
             fail(f"감싼 로더의 {name}에서 배치가 {len(expected)}개 나와야 합니다", f"{len(got)}개",
                  f"{len(expected)}개",
-                 "__iter__ 는 부를 때마다 self.dl 을 처음부터 돌아야 합니다: for b in self.dl: ...")
+                 "__iter__ 는 부를 때마다 감싼 로더를 처음부터 돌아야 합니다. 배치를 미리 꺼내 두지 말고 __iter__ 안에서 반복하세요.")
         for batch, (ex, ey) in zip(got, expected):
             gx, gy = batch if isinstance(batch, (tuple, list)) and len(batch) == 2 else (batch, None)
             if not (isinstance(gx, torch.Tensor) and isinstance(gy, torch.Tensor)
                     and gx.shape == ex.shape and torch.equal(gx, ex) and torch.equal(gy, ey)):
-                hint = "__iter__ 에서 yield self.func(*b) 처럼, 저장해 둔 함수를 배치마다 적용하세요."
+                hint = "__iter__ 에서 저장해 둔 함수를 배치마다 적용하세요. 배치 b 는 (xb, yb) 이니 두 값으로 풀어 넘깁니다."
                 if isinstance(gx, torch.Tensor) and gx.ndim == 2:
-                    hint = ("배치를 그대로 내보냈습니다. 받은 함수 self.func 를 적용하세요: "
-                            "yield self.func(*b).")
+                    hint = ("배치를 그대로 내보냈습니다. 내보내기 전에, 생성자에 받은 함수를 배치마다 "
+                            "적용하세요.")
                 elif isinstance(gx, torch.Tensor) and gx.shape == ex.shape and torch.equal(gx, ex / 2):
                     hint = ("받은 함수 대신 preprocess 를 직접 불렀습니다. 어떤 함수로 감쌀지는 생성자에 "
-                            "넘긴 func 가 정합니다: yield self.func(*b).")
+                            "넘긴 func 가 정합니다. 저장해 둔 그 함수를 배치마다 적용하세요.")
                 fail("감싼 로더는 배치마다 생성자에 넘긴 함수를 적용한 결과를 내보내야 합니다",
                      f"배치 {size_of(gx)}", f"func(xb, yb) = 이미지 {tuple(ex.shape)}와 레이블", hint)
     check.passed(f"WrappedDataLoader: 배치 {len(expected)}개마다 func 를 적용하고, len 과 반복이 맞습니다")
@@ -352,7 +352,7 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
     takes (N, 1, H, W) images of any size."""
     if not isinstance(model, nn.Sequential):
         fail("adaptive_model 은 nn.Sequential 이어야 합니다", type(model).__name__, "nn.Sequential",
-             "adaptive_model = nn.Sequential(층1, 층2, ...) 처럼 만드세요.")
+             "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요.")
     check_conv_layers("adaptive_model", model)
     check_relu_after_convs("adaptive_model", model)
     pools = [layer for layer in model if isinstance(layer, nn.AdaptiveAvgPool2d)]
@@ -416,7 +416,8 @@ CONV_OUTPUT_SHAPE = {
     "A": "스트라이드가 2 라 가로세로가 줄어듭니다. 패딩 1 은 창이 가장자리에서도 들어가게 해 줄 뿐, 크기를 지켜 "
          "주지는 않습니다.",
     "B": "둘째 자리는 출력 채널 수, 곧 필터의 수입니다. 이 층의 필터는 10개입니다.",
-    "C": "패딩을 빠뜨렸습니다. 식은 ⌊(7 + 2·1 − 3) / 2⌋ + 1 입니다.",
+    "C": "패딩을 빠뜨린 계산입니다. 위의 식에서 패딩이 양쪽에 더해지는 자리(2·padding)를 넣어 다시 "
+         "계산해 보세요.",
     "D": "⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4 이고, 채널은 필터 수 10 입니다. 그래서 28 → 14 → "
          "7 → 4 로 줄어든 뒤 AvgPool2d(4) 가 4×4 를 한 칸으로 평균 냅니다.",
 }

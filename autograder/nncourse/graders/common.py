@@ -344,10 +344,10 @@ def check_losses(losses: object, hint_missing: str | None = None, hint_append: s
             hint = ("같은 모델을 여러 번 학습시켰습니다. 새 모델을 만드는 셀부터 다시 실행해 "
                     f"에포크 {EPOCHS}번만 학습시키세요.")
         elif isinstance(losses, list) and len(losses) == BATCHES_PER_EPOCH:
-            hint = (f"한 에포크만 학습했습니다. 에포크 수는 epochs = {EPOCHS} 입니다. "
-                    "for epoch in range(epochs): 안에서 훈련 데이터를 에포크마다 한 번씩 도세요.")
+            hint = (f"한 에포크만 학습했습니다. 에포크 수는 epochs = {EPOCHS} 입니다. 미니배치를 도는 반복을 "
+                    "에포크 수만큼 도는 바깥 반복으로 감싸, 훈련 데이터를 에포크마다 한 번씩 도세요.")
         elif isinstance(losses, list) and len(losses) % BATCHES_PER_EPOCH == 0:
-            hint = f"에포크 수는 epochs = {EPOCHS} 입니다. for epoch in range(epochs): 로 도세요."
+            hint = f"에포크 수는 epochs = {EPOCHS} 입니다. 바깥 반복을 숫자를 적지 말고 epochs 번 도세요."
         check.fail("losses 에 미니배치마다 손실이 하나씩 있어야 합니다.", got=count,
                    expected=f"{expected}개 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})", hint=hint)
     if not all(isinstance(value, float) for value in losses):

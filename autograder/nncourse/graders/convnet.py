@@ -111,8 +111,8 @@ def error_hint(error: Exception) -> str:
         return ACCELERATOR_HINT
     if "Expected 3D" in text or "Expected 4D" in text or "expected 3D" in text \
             or "to have 1 channels" in text:
-        return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 는 "
-                "xb.view(-1, 1, 28, 28) 로 바꾸세요.")
+        return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 를 첫 층에 "
+                "넣기 전에 view 로 (배치, 채널 1, 높이 28, 너비 28) 모양으로 바꾸세요.")
     if "Output size is too small" in text:
         return "풀링 창이 특성 맵보다 큽니다. stride 와 padding 을 확인하세요."
     if "_backward_hooks" in text or "_forward_hooks" in text or "_parameters" in text:
@@ -199,7 +199,7 @@ def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: flo
     """SGD over exactly the model's parameters with the lesson's lr and momentum."""
     if not (isinstance(opt, optim.SGD) or common.is_exactly(opt, optim.SGD)):
         fail(f"{name} 은(는) optim.SGD 여야 합니다", type(opt).__name__, "SGD",
-             f"{name} = optim.SGD(model.parameters(), lr=lr, momentum=0.9) 로 만드세요.")
+             f"{name} 은(는) optim.SGD 로 만드세요. 모델의 매개변수와 준비 셀의 학습률, 그리고 모멘텀 값을 인자로 넘깁니다.")
     group = opt.param_groups[0]
     if len(opt.param_groups) != 1:
         fail(f"{name} 에는 매개변수 그룹이 하나여야 합니다", str(len(opt.param_groups)), "1",
@@ -244,8 +244,7 @@ def check_history(history: object, epochs: int) -> None:
     if not isinstance(history, dict) or any(not isinstance(history.get(key), list) for key in keys):
         fail("history 는 fit 이 돌려준 기록이어야 합니다", type(history).__name__,
              "{'train_loss': [...], 'valid_loss': [...]}",
-             "history = fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 fit 의 반환값을 "
-             "history 에 담으세요.")
+             "fit 은 에포크별 손실 기록을 돌려줍니다. 학습을 돌리는 그 fit 호출의 반환값을 history 에 담으세요.")
     if any(len(history[key]) != epochs for key in keys):
         fail(f"history 에 에포크 {epochs}번의 기록이 있어야 합니다", f"{len(history['valid_loss'])}번",
              f"{epochs}번", f"fit 의 첫 인자로 epochs (= {epochs}) 를 넘기세요.")
@@ -263,8 +262,8 @@ def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
 #: TF32 on a GPU stays well below this).
 HISTORY_MATCH = 1e-3
 SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
-                "'검증 손실'은 훈련 데이터로 쟀습니다. fit(epochs, model, loss_func, opt, train_dl, valid_dl) "
-                "순서로 넘기세요.")
+                "'검증 손실'은 훈련 데이터로 쟀습니다. fit 의 인자 순서는 훈련 로더가 먼저, 검증 로더가 "
+                "마지막입니다.")
 
 
 def check_history_matches_model(history: dict, model: nn.Module,
@@ -305,12 +304,12 @@ def check_preprocess(preprocess: Callable) -> None:
     x, y = data.x_valid[:6].clone(), data.y_valid[:6].clone()
     with guard():
         result = common.call_learner("preprocess(x, y)", preprocess, x, y,
-                                     hint="preprocess 는 x 와 y 두 인자를 받아야 합니다: def preprocess(x, y).")
+                                     hint="preprocess 는 이미지 x 와 레이블 y, 두 인자를 받는 함수여야 합니다.")
     if not isinstance(result, tuple) or len(result) != 2:
-        hint = "return x.view(-1, 1, 28, 28), y 처럼 이미지와 레이블 두 개를 돌려주세요."
+        hint = "preprocess 는 모양을 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다."
         if isinstance(result, torch.Tensor):
             hint = ("이미지만 돌려주고 레이블을 빠뜨렸습니다. 훈련 루프는 배치마다 (xb, yb) 두 개가 "
-                    "필요합니다: return x.view(-1, 1, 28, 28), y.")
+                    "필요합니다. 레이블 y 도 그대로 함께 돌려주세요.")
         got = f"텐서 하나, 모양 {size_of(result)}" if isinstance(result, torch.Tensor) else size_of(result)
         fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", got,
              "(x 모양 (N, 1, 28, 28), y)", hint)
@@ -328,7 +327,7 @@ def check_preprocess(preprocess: Callable) -> None:
              "x.view(-1, 1, 28, 28) 만 하세요.")
     if not isinstance(yb, torch.Tensor) or not torch.equal(yb.cpu(), y):
         fail("preprocess 는 레이블 y 를 그대로 돌려줘야 합니다", size_of(yb), f"y (모양 {tuple(y.shape)})",
-             "return x.view(-1, 1, 28, 28), y")
+             "레이블은 모양도 값도 바꾸지 말고, 받은 y 를 그대로 돌려주세요.")
     check.passed("preprocess(x, y) → 이미지 (N, 1, 28, 28), 레이블 그대로")
 
 

@@ -44,7 +44,7 @@ def check_loader(train_dl: object) -> None:
     """Exercise 2: ``train_dl = DataLoader(train_ds, batch_size=bs)``: the same batches, in the
     same order, as the slicing loop."""
     loader = check_loader_settings("train_dl", train_dl, BATCH_SIZE, shuffled=False, hints={
-        "batch_size": "DataLoader(train_ds, batch_size=bs) 처럼 bs(64)를 넘기세요. 다음 강의의 "
+        "batch_size": "DataLoader 의 batch_size 인자로 준비 셀의 bs(64)를 넘기세요. 다음 강의의 "
                       "검증용 로더(bs * 2)와 헷갈리지 마세요.",
         "order": "이번 강의에서는 shuffle=True 를 쓰지 않습니다. 앞의 슬라이싱 루프와 똑같은 배치를 "
                  "같은 순서로 내야 두 루프가 같은 결과를 냅니다. 섞기는 08 강의에서 배웁니다.",

@@ -47,8 +47,8 @@ META = torch.device("meta")
 #: widest bands the course allows a trained metric (tests/test_reference.py: NARROW).
 ACCELERATOR_TOLERANCE = {"val_loss": 0.04, "val_accuracy": 0.015}
 OLD_MODEL_HINT = ("이미 학습된 cpu_model 을 이어서 학습했습니다. 그러면 두 번째 학습은 학습된 가중치에서 "
-                  "출발하므로 손실·정확도·시간을 CPU 학습과 비교할 수 없습니다. model, opt = get_model() "
-                  "로 새 모델과 새 옵티마이저를 만들어 학습하세요.")
+                  "출발하므로 손실·정확도·시간을 CPU 학습과 비교할 수 없습니다. cpu_model 은 그대로 두고, "
+                  "get_model() 을 다시 불러 새 모델과 새 옵티마이저를 받아 학습하세요.")
 IDIOM = ('torch.accelerator.current_accelerator() if torch.accelerator.is_available() '
          'else torch.device("cpu")')
 
@@ -195,15 +195,16 @@ def _check_preprocess_moves(preprocess: Callable) -> None:
         result = call_learner("preprocess(x, y)", preprocess, x, y, hint=_hint_for)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", size_of(result),
-             "(xb, yb)", "return x.view(-1, 1, 28, 28).to(device), y.to(device)")
-    for what, tensor, code in (("이미지", result[0], "x.view(-1, 1, 28, 28).to(device)"),
-                               ("레이블", result[1], "y.to(device)")):
+             "(xb, yb)", "preprocess 는 (N, 1, 28, 28) 모양으로 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다. "
+                        "둘 다 device 로 옮긴 것이어야 합니다.")
+    for what, tensor, code in (("이미지", result[0], "모양을 바꾼 이미지도 .to(device) 로 옮기세요"),
+                               ("레이블", result[1], "레이블도 이미지처럼 .to(device) 로 옮기세요")):
         object_particle, subject_particle = ("를", "가") if what == "이미지" else ("을", "이")
         if not isinstance(tensor, torch.Tensor):
             fail(f"preprocess 가 돌려준 {what}{subject_particle} 텐서여야 합니다", type(tensor).__name__,
                  "torch.Tensor")
         if tensor.device != META:
-            hint = f"preprocess 가 {what}{object_particle} device 로 옮기지 않았습니다: {code}."
+            hint = f"preprocess 가 {what}{object_particle} device 로 옮기지 않았습니다. {code}."
             if what == "레이블":
                 hint += " 모델의 출력과 레이블이 같은 장치에 있어야 손실을 계산할 수 있습니다."
             hint += " CPU 만 있는 컴퓨터에서는 빠뜨려도 돌아가지만 GPU 에서는 오류가 납니다."
@@ -232,7 +233,7 @@ def check_loaders(preprocess: Callable, train_dl: object, valid_dl: object, devi
 def _unpack_model_and_opt(result: object) -> tuple[nn.Module, object]:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("get_model() 은 (모델, 옵티마이저) 두 개를 돌려줘야 합니다", size_of(result),
-             "(model, opt)", "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)")
+             "(model, opt)", "get_model 은 모델과 그 모델의 옵티마이저, 두 값을 모델 먼저 돌려줘야 합니다.")
     model, opt = result
     convnet.check_is_module("get_model() 의 모델", model)
     return model, opt
@@ -265,7 +266,7 @@ def check_get_model(get_model: Callable, device: object, old_model: nn.Module | 
     where = model_device(model)
     if not same_device(where, chosen):
         fail("get_model() 의 모델이 device 에 있어야 합니다", str(where), str(chosen),
-             "mnist_cnn().to(device) 로 옮기세요.")
+             "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요.")
     loss = convnet.initial_loss(model, preprocess=_images)
     if not loss > convnet.UNTRAINED_LOSS:
         fail("get_model() 의 모델은 학습되지 않은 새 모델이어야 합니다", f"검증 이미지 1000장의 손실 {loss:.4f}",
@@ -280,7 +281,7 @@ def check_get_model(get_model: Callable, device: object, old_model: nn.Module | 
         fail("get_model() 은 모델을 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
              f"device 를 가짜 장치 meta 로 바꿔 부르자 매개변수 {len(stayed)}개가 CPU 에 남음",
              "모든 매개변수가 meta",
-             "model = mnist_cnn().to(device) 처럼 모델을 device 로 옮기세요. CPU 만 있는 컴퓨터에서는 "
+             "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요. CPU 만 있는 컴퓨터에서는 "
              "빠뜨려도 돌아가지만 GPU 에서는 '같은 장치에 있어야 한다'는 오류가 납니다.")
     check.passed("get_model() 은 모델을 device 로 옮깁니다 (가짜 장치 meta 로 바꿔 확인)")
 
@@ -324,7 +325,7 @@ def check_training(model: object, history: object, opt: object, device: object,
     where = model_device(model)
     if not same_device(where, chosen):
         fail("model 의 매개변수가 device 에 있어야 합니다", str(where), str(chosen),
-             "model, opt = get_model() 으로 device 위의 모델을 받으세요.")
+             "학습할 모델과 옵티마이저는 get_model() 이 돌려주는 것을 받아 쓰세요. 그 모델은 이미 device 에 있습니다.")
     check.passed("model 은 cpu_model 과 다른 모델이고 device 에 있습니다")
     convnet.check_history(history, EPOCHS)
     convnet.check_fresh_start(history, hint=OLD_MODEL_HINT)
@@ -359,8 +360,8 @@ check_why_move_labels = concept_check(
 
 #: A tensor's .to(dev) whose result is dropped; every choice explained.
 TENSOR_TO_RETURNS = {
-    "A": "텐서의 .to 는 제자리에서 옮기지 않고 새 텐서를 돌려줍니다. 제자리에서 옮기는 것은 모듈의 "
-         ".to(model.to(dev))입니다.",
+    "A": "제자리에서 옮기는 것은 모듈의 .to(model.to(dev))입니다. 텐서의 .to 도 그런지는 직접 확인해 "
+         "보세요: xb.to(dev) 만 부른 뒤 xb.device 를 출력해 봅니다.",
     "B": "xb.to(dev) 자체는 오류 없이 새 텐서를 만들어 줍니다. 오류는 나중에, CPU 의 xb 를 GPU 의 "
          "모델에 넣을 때 납니다.",
     "C": "텐서의 .to 는 옮긴 새 텐서를 돌려주고 원래 텐서는 그대로 둡니다. 그래서 xb = xb.to(dev) 처럼 "

@@ -52,7 +52,8 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) 
         logits[:, 0] = logits.min(dim=-1).values.clamp(max=-150)
     got = call_learner("log_softmax", log_softmax, logits.clone(), hint=ERROR_HINTS)
     expected = torch.log_softmax(logits, dim=-1)
-    hint = "x - x.exp().sum(-1).log().unsqueeze(-1) 처럼, 행마다 log(Σ exp) 를 빼세요."
+    hint = ("행마다(마지막 차원) exp 의 합을 구해 log 를 취하고, 그 값을 (N, 1) 모양으로 맞춰 x 에서 빼세요: "
+            "x_i - log Σ_j exp(x_j).")
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
         if wide and bool(torch.isinf(got).any()) and not bool(torch.isinf(expected).any()):
             hint = ("확률(소프트맥스)을 먼저 구한 뒤 로그를 취했습니다. 점수가 가장 큰 것보다 200 작은 클래스의 확률 "
@@ -82,7 +83,7 @@ def check_nll(nll: Callable) -> None:
     log_probs = torch.log_softmax(logits, dim=-1)
     got = call_learner("nll", nll, log_probs, targets, hint=ERROR_HINTS)
     expected = F.nll_loss(log_probs, targets)
-    hint = "정답 위치의 로그 확률을 골라 평균을 내고 부호를 바꾸세요: -input[range(n), target].mean()"
+    hint = "행마다 정답 자리의 로그 확률을 input[range(N), target] 으로 고른 뒤, 그 평균의 부호를 바꾸세요."
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), -expected.item(), abs_tol=1e-5):
             hint = "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다."
@@ -161,8 +162,8 @@ WHY_GRAD_AFTER_DIVISION = {
          ".grad 만 채우므로 이 순서여야 weights.grad 로 갱신할 수 있습니다.",
     "B": "값은 어느 순서든 같습니다. 달라지는 것은 값이 아니라 나눗셈이 계산 그래프에 기록되는지입니다.",
     "C": "requires_grad_() 는 값을 바꾸지 않고, 이 텐서에 대한 기울기를 계산하라고 표시만 합니다.",
-    "D": "순서가 중요합니다. requires_grad_() 를 먼저 부르면 나눗셈의 결과인 weights 는 잎 텐서가 "
-         "아니어서 backward() 뒤에도 weights.grad 가 None 입니다.",
+    "D": "순서를 바꾸면 학습이 실제로 달라집니다. 두 순서로 각각 weights 를 만들어 손실의 backward() 를 "
+         "불러 보고, 무엇이 다른지 직접 확인해 보세요.",
 }
 
 

@@ -37,12 +37,13 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
     got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone(),
                        hint=ERROR_HINTS)
     expected = F.cross_entropy(logits, targets)
-    hint = "F.nll_loss(F.log_softmax(logits, dim=-1), target) 처럼, 로그 소프트맥스를 먼저 적용한 뒤 음의 로그 우도를 구하세요."
+    hint = ("두 단계로 나눠 계산하세요: 먼저 로짓에 F.log_softmax 를 클래스 차원(dim=-1)으로 적용해 로그 확률을 "
+            "만들고, 그 로그 확률과 정답으로 F.nll_loss 를 구합니다.")
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = got.item()
         if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
             hint = ("F.nll_loss 에 로짓을 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
-                    "먼저 F.log_softmax(logits, dim=-1) 를 적용하세요.")
+                    "로짓에 먼저 F.log_softmax 를 클래스 차원으로 적용하세요.")
         elif math.isclose(value, F.nll_loss(F.log_softmax(logits, dim=0), targets).item(), abs_tol=1e-5):
             hint = "로그 소프트맥스를 열 방향(dim=0)으로 계산했습니다. 클래스는 마지막 차원이니 dim=-1 을 쓰세요."
         elif math.isclose(value, F.nll_loss(F.softmax(logits, dim=-1), targets).item(), abs_tol=1e-5):
@@ -61,16 +62,16 @@ def check_loss_func(loss_func: object) -> None:
     if loss_func is F.cross_entropy:
         check.passed("loss_func 는 F.cross_entropy 입니다")
         return
-    hint = "loss_func = F.cross_entropy 처럼 함수 자체를 넣으세요 (괄호를 붙여 호출하지 않습니다)."
+    hint = "loss_func 에는 F.cross_entropy 라는 함수 자체를 넣으세요. 괄호를 붙여 호출한 결과가 아닙니다."
     if loss_func is F.nll_loss:
         hint = ("F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 로짓을 "
                 "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다.")
     elif is_instance(loss_func, torch.nn.CrossEntropyLoss):
         hint = ("nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스(모듈)입니다. 이번 강의는 함수 모음 "
-                "torch.nn.functional 을 익히는 단계이니 loss_func = F.cross_entropy 를 쓰세요.")
+                "torch.nn.functional 을 익히는 단계이니 그 안의 함수 F.cross_entropy 를 쓰세요.")
     elif isinstance(loss_func, torch.Tensor):
-        hint = ("loss_func 에 손실 값(텐서)이 들어 있습니다. 함수를 호출한 결과가 아니라 함수 자체, "
-                "loss_func = F.cross_entropy 를 넣으세요.")
+        hint = ("loss_func 에 손실 값(텐서)이 들어 있습니다. 함수를 호출한 결과가 아니라, 괄호 없이 "
+                "함수 자체를 넣으세요. 손실은 학습 루프가 loss_func 를 부를 때 계산됩니다.")
     elif callable(loss_func):
         logits, targets = probe_inputs()
         try:  # only to name the mistake: an error here (the learner's, or a wrong shape) is no match
@@ -80,7 +81,7 @@ def check_loss_func(loss_func: object) -> None:
             same = False
         if same:
             hint = ("계산은 같지만 F.cross_entropy 를 감싼 다른 함수입니다. 감쌀 필요 없이 "
-                    "loss_func = F.cross_entropy 로 충분합니다.")
+                    "F.cross_entropy 함수 자체를 넣으면 됩니다.")
     name = getattr(loss_func, "__name__", type(loss_func).__name__)
     check.fail("loss_func 가 F.cross_entropy 여야 합니다", got=name, expected="F.cross_entropy", hint=hint)
 

@@ -53,7 +53,7 @@ def check_structure(model: object, name: str = "모델") -> nn.Linear:
 def softmax_hint(out: object, logits: torch.Tensor | None = None) -> str | None:
     """A hint when ``out`` looks like (log-)probabilities instead of raw scores (logits)."""
     after = ("F.cross_entropy 가 안에서 로그 소프트맥스를 계산하므로, forward 는 선형 층의 출력(로짓)을 "
-             "그대로 돌려줘야 합니다: return self.lin(xb)")
+             "그대로 돌려줘야 합니다. self.lin 의 출력에 아무것도 더 적용하지 마세요.")
     kind = output_kind(out)
     if kind == "softmax":
         return "forward 에서 소프트맥스를 적용했습니다. " + after

@@ -40,17 +40,18 @@ def check_value_range(pixel_min: object, pixel_max: object, pixel_dtype: object,
     if pixel_max == 255:
         hint = "이 과정의 픽셀 값은 0~255 가 아니라 0~1 로 바꿔 두었습니다. 외우지 말고 x_train 에서 계산하세요."
     check.equal("pixel_min (가장 작은 픽셀 값)", pixel_min, 0.0,
-                hint or "x_train.min().item() 으로 전체 훈련 데이터의 최솟값을 구하세요.")
+                hint or "전체 훈련 이미지 x_train 에서 가장 작은 값을 .min() 으로 구하고, .item() 으로 파이썬 float 로 꺼내세요.")
     check.equal("pixel_max (가장 큰 픽셀 값)", pixel_max, 1.0,
-                hint or "x_train.max().item() 으로 전체 훈련 데이터의 최댓값을 구하세요.")
+                hint or "전체 훈련 이미지 x_train 에서 가장 큰 값을 .max() 로 구하고, .item() 으로 파이썬 float 로 꺼내세요.")
     check.equal("pixel_dtype (이미지 자료형)", pixel_dtype, torch.float32,
-                "x_train.dtype 을 그대로 저장하세요.")
+                "텐서의 자료형은 .dtype 속성에 있습니다. 이미지 텐서에서 읽어 그대로 저장하세요.")
     check.equal("label_dtype (레이블 자료형)", label_dtype, torch.int64,
-                "y_train.dtype 을 그대로 저장하세요. 레이블 텐서에서 읽어야 합니다.")
+                "레이블의 자료형은 이미지 텐서가 아니라 레이블 텐서의 .dtype 속성에서 읽어야 합니다.")
 
 
 def check_label_counts(label_counts: object) -> None:
-    hint = "torch.bincount(y_train, minlength=10) 처럼 훈련 레이블 y_train 의 숫자별 개수를 세세요."
+    hint = ("훈련 레이블 y_train 에서 숫자(0~9)마다 몇 번 나오는지 세어 길이 10인 텐서를 만드세요. "
+            "torch.bincount 를 쓰고, 모든 숫자의 자리가 생기도록 minlength 인자를 찾아보세요.")
     if isinstance(label_counts, torch.Tensor) and label_counts.ndim == 1:
         if label_counts.shape[0] == N_CLASSES and int(label_counts.sum()) == 10_000:
             hint = "검증 레이블(y_valid)을 센 것 같습니다. 훈련 레이블 y_train 을 세세요."
@@ -60,17 +61,18 @@ def check_label_counts(label_counts: object) -> None:
 
 def check_first_batch(xb: object, yb: object) -> None:
     reference = check.reference_data()
-    hint_x = "이미지(행) 방향으로 잘라야 합니다: x_train[0:bs]."
+    hint_x = "이미지(행) 방향으로 잘라야 합니다. 첫 번째 차원(행)에서 처음 bs 개를 슬라이싱하세요."
     if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (N_TRAIN, BATCH_SIZE):
-        hint_x = "x_train[:, :bs] 는 픽셀(열)을 자릅니다. 행을 잘라야 하니 x_train[0:bs] 를 쓰세요."
+        hint_x = ("x_train[:, :bs] 는 픽셀(열)을 자릅니다. 미니배치는 이미지(행) 묶음이니, 첫 번째 차원에서 "
+                      "처음 bs 개의 행을 고르세요.")
     check.tensor_equal("xb", xb, reference.x_train[:BATCH_SIZE], hint_x)
     check.tensor_equal("yb", yb, reference.y_train[:BATCH_SIZE],
-                       "yb 는 xb 와 같은 위치의 레이블, y_train[0:bs] 입니다.")
+                       "yb 는 xb 의 이미지들과 같은 위치의 레이블입니다. y_train 도 xb 와 같은 범위로 자르세요.")
 
 
 def check_batch_count(n_batches: object, last_batch_size: object) -> None:
     full, rest = divmod(N_TRAIN, BATCH_SIZE)
-    hint = "남는 이미지도 작은 배치 하나가 됩니다. 올림 나눗셈 (n + bs - 1) // bs 를 쓰세요."
+    hint = "남는 이미지도 작은 배치 하나가 됩니다. 나눗셈의 몫을 올림하세요: 나머지가 있으면 배치가 하나 더 필요합니다."
     if n_batches == full:
         hint = f"{N_TRAIN} // {BATCH_SIZE} = {full} 은 마지막에 남는 {rest}장을 버립니다. " + hint
     check.equal("n_batches (한 에포크의 미니배치 수)", n_batches, full + 1, hint)
@@ -85,11 +87,12 @@ def check_batch_count(n_batches: object, last_batch_size: object) -> None:
 
 #: Why x_valid is kept out of training; every choice explained.
 WHY_VALID_SET = {
-    "A": "이미지 수의 문제가 아닙니다. 검증 데이터는 남는 것을 모아 둔 것이 아니라, 성능을 재려고 "
-         "일부러 학습에서 떼어 둔 것입니다.",
-    "B": "검증 데이터에도 레이블이 있습니다(y_valid). 레이블이 있어야 모델의 답이 맞았는지 셀 수 있습니다.",
-    "C": "검증 데이터는 훈련 파일의 뒤쪽 10,000장이고, 시험 데이터(x_test)는 따로 있는 시험 파일입니다. "
-         "시험 데이터는 맨 마지막 평가에 한 번만 씁니다.",
+    "A": "이미지 수의 문제가 아닙니다. 학습할 예는 많을수록 좋은데도 1만 장을 일부러 학습에서 떼어 "
+         "둡니다. 남아서 버리지 않고 모아 두는 것과는 다른 까닭이 있습니다.",
+    "B": "시간을 아끼려는 것이 아닙니다. 1만 장을 떼어 두면 에포크가 조금 짧아지지만 학습할 예가 줄어드는 "
+         "손해가 더 크고, 시간을 줄이고 싶다면 에포크 수를 줄이면 됩니다.",
+    "C": "검증 데이터는 같은 훈련 파일의 뒤쪽 1만 장일 뿐, 어렵거나 흐린 글씨를 골라 둔 것이 아닙니다. "
+         "앞쪽 5만 장과 같은 종류의 손글씨입니다.",
     "D": "학습에 쓴 이미지로 재면 모델이 외운 답까지 점수가 됩니다. 보지 않은 이미지로 재야 "
          "처음 보는 손글씨도 맞히는지(일반화) 알 수 있습니다.",
 }

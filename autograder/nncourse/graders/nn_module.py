@@ -78,7 +78,7 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
     if any(shape == (N_CLASSES, N_PIXELS) for shape in shapes.values()):
         hint = "가중치의 행과 열이 바뀌었습니다. (입력 784, 출력 10) 이어야 xb @ weights 가 (N, 10) 이 됩니다."
     elif len(weights) == 1 and not biases:
-        hint = "편향(bias)이 없습니다. self.bias = nn.Parameter(torch.zeros(10)) 도 만드세요."
+        hint = "편향(bias)이 없습니다. 출력마다 하나씩, 0 으로 시작하는 (10,) 모양의 편향도 nn.Parameter 로 만들어 self 에 두세요."
     if len(params) != 2 or len(weights) != 1 or len(biases) != 1:
         check.fail("매개변수가 (784, 10) 가중치 하나와 (10,) 편향 하나여야 합니다", got=str(shapes),
                    expected="{'weights': (784, 10), 'bias': (10,)}", hint=hint)
@@ -134,7 +134,7 @@ def check_parameter_count(n_params: object) -> None:
     """``n_params`` is the number of numbers the model learns: 784 × 10 + 10."""
     if isinstance(n_params, torch.Tensor) and n_params.numel() == 1:
         n_params = n_params.item()
-    hint = "sum(p.numel() for p in model.parameters()) 처럼 매개변수마다 원소 수를 더하세요."
+    hint = "model.parameters() 로 매개변수 텐서를 하나씩 꺼내, 텐서마다 원소 수(p.numel())를 구해 모두 더하세요."
     if n_params == 2:
         hint = ("매개변수 텐서의 개수(2)를 셌습니다. 구할 것은 그 안에 든 숫자의 개수입니다. "
                 "텐서 p 의 원소 수는 p.numel() 입니다.")

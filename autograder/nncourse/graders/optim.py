@@ -69,7 +69,7 @@ def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]
         hint="함수 안에서 모델을 만들고, 그 모델의 model.parameters() 로 optim.SGD 를 만드세요.")
     if not isinstance(result, tuple) or len(result) != 2:
         check.fail("get_model() 은 (모델, 옵티마이저) 두 값을 돌려줘야 합니다.", got=type(result).__name__,
-                   hint="return model, optim.SGD(model.parameters(), lr=lr)")
+                   hint="return 뒤에 모델과 옵티마이저 두 값을 쉼표로 이어, 모델을 먼저 돌려주세요.")
     model, opt = result
     if common.is_optimizer(model) and common.is_module(opt):
         check.fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.",
@@ -226,8 +226,8 @@ WHAT_STEP_DOES = {
     "B": "기울기를 지우는 것은 opt.zero_grad() 입니다. opt.step() 은 .grad 를 건드리지 않고 그대로 둡니다.",
     "C": "옵티마이저는 가리키고 있는 매개변수마다 기울기로 갱신 규칙을 적용합니다. SGD 라면 기울기를 "
          "기록하지 않은 채 p -= lr * p.grad 를 합니다.",
-    "D": "SGD 의 step 은 학습률을 바꾸지 않습니다. 학습하면서 학습률을 줄이려면 "
-         "torch.optim.lr_scheduler 를 따로 씁니다.",
+    "D": "옵티마이저는 모델을 부르지 않습니다. 옵티마이저가 아는 것은 가리키는 매개변수와 그 .grad 뿐이고, "
+         "손실은 루프가 model 과 loss_func 로 직접 계산합니다.",
 }
 
 
@@ -242,12 +242,12 @@ ZERO_GRAD_BETWEEN = {
     "A": "zero_grad() 는 기울기를 지웁니다(None 으로). SGD 의 step() 은 기울기가 없는 매개변수를 "
          "건너뛰므로, 손실은 줄지 않고 학습 전 수준에 머뭅니다. 지우는 때는 step() 이 기울기를 쓴 뒤, 다음 "
          "backward() 전입니다.",
-    "B": "순서가 중요합니다. zero_grad() 를 앞(backward 전)이나 뒤(step 뒤)에 두는 것은 맞지만, "
-         "둘 사이에 두면 step() 이 쓸 기울기가 사라집니다.",
+    "B": "순서가 중요합니다. 세 줄이 모두 있어도, zero_grad() 가 어디에 있느냐에 따라 step() 이 "
+         "보는 .grad 가 달라집니다. 각 줄이 끝난 뒤 .grad 에 무엇이 있는지 차례로 따라가 보세요.",
     "C": "zero_grad() 는 기울기를 쌓는 것이 아니라 지웁니다. 쌓이는 것은 zero_grad() 를 아예 부르지 "
          "않을 때입니다.",
-    "D": "오류는 나지 않습니다. step() 은 기울기가 없는(None) 매개변수를 조용히 건너뛰어, 더 알아채기 "
-         "어렵습니다.",
+    "D": "오류는 나지 않습니다. 세 줄 모두 어느 순서로 불러도 되는 호출이라, 순서가 틀려도 오류 "
+         "메시지로는 알 수 없습니다. 그래서 더 알아채기 어렵습니다.",
 }
 
 

@@ -59,7 +59,7 @@ ERROR_HINTS = {
     "argument": "함수의 인자 목록이 강의에서 정한 순서·개수와 같은지 보세요.",
     # np.average(losses, nums): the second positional parameter is axis, not the weights.
     "out of bounds for array of dimension": ("np.average 의 두 번째 위치 인자는 축(axis)입니다. 배치 크기는 "
-                                             "np.average(losses, weights=nums) 처럼 weights= 로 넘기세요."),
+                                             "weights= 로 이름을 붙여 넘기세요."),
 }
 
 
@@ -68,7 +68,7 @@ ERROR_HINTS = {
 def _loader_hints(bs: int, in_function: bool) -> tuple[dict, dict]:
     where = "get_data 안에서 인자로 받은 bs 를 쓰세요. " if in_function else ""
     train = {
-        "batch_size": where + "훈련 로더는 DataLoader(train_ds, batch_size=bs, shuffle=True) 입니다.",
+        "batch_size": where + "훈련 로더의 batch_size 는 bs 그대로입니다(검증 로더만 두 배).",
         "shuffle": "훈련 로더에는 shuffle=True 를 넘기세요. 에포크마다 순서를 섞어야 미니배치의 구성이 "
                    "매번 달라지고, 모델이 데이터의 순서까지 외우지 않습니다.",
     }
@@ -230,7 +230,7 @@ def _probe_model(seed: int = 7) -> nn.Linear:
 
 def _unpack(result: object, rows: int) -> tuple[object, object]:
     if isinstance(result, torch.Tensor) or not isinstance(result, (tuple, list)) or len(result) != 2:
-        hint = "return loss.item(), len(xb) 처럼 손실과 배치 크기를 함께 돌려주세요."
+        hint = "손실(파이썬 숫자)과 배치의 이미지 수, 두 값을 함께 돌려주세요."
         if isinstance(result, (torch.Tensor, float)):
             hint = ("손실만 돌려줬습니다. " + hint + " 배치 크기가 있어야 fit 이 마지막 작은 배치를 "
                     "옳은 무게로 평균 낼 수 있습니다.")
@@ -265,7 +265,7 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     loss, size = _unpack(call_learner("loss_batch", loss_batch, model, loss_func, xb, yb, hint=ERROR_HINTS), rows)
     if isinstance(loss, torch.Tensor):
         check.fail("loss_batch 가 돌려준 손실이 텐서입니다.",
-                   hint="return loss.item(), len(xb) 처럼 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
+                   hint="손실 텐서에서 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
                         "텐서를 돌려주면 fit 이 모으는 동안 계산 그래프가 메모리에 남고, np.average 로 평균을 낼 수 "
                         "없습니다.")
     with torch.no_grad():
@@ -388,13 +388,13 @@ def _weighted(pairs: list[tuple[float, int]]) -> float:
 def _check_history(history: object, epochs: int) -> dict:
     if history is None:
         check.fail("fit 이 아무것도 돌려주지 않았습니다 (None).",
-                   hint="함수 끝에서 return history 로 에포크별 손실 기록을 돌려주세요.")
+                   hint="fit 은 마지막에 에포크별 손실을 모은 딕셔너리를 돌려줘야 합니다. 함수 끝의 return 을 빠뜨리지 않았는지 보세요.")
     if not isinstance(history, dict) or set(history) != {"train_loss", "valid_loss"}:
         got = sorted(history) if isinstance(history, dict) else type(history).__name__
         check.fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 꼴의 딕셔너리를 돌려줘야 합니다.",
                    got=got, expected="['train_loss', 'valid_loss']",
-                   hint="history = {\"train_loss\": [], \"valid_loss\": []} 로 시작해 에포크마다 두 값을 "
-                        "넣고, 마지막에 return history 하세요.")
+                   hint="키가 train_loss 와 valid_loss 인 딕셔너리에 빈 리스트 두 개를 두고 시작해, 에포크마다 두 "
+                        "리스트에 값을 하나씩 넣은 뒤 그 딕셔너리를 돌려주세요.")
     for key, what in (("train_loss", "훈련 손실"), ("valid_loss", "검증 손실")):
         _check_number_list(f'history["{key}"]', history[key], epochs, what)
     check.passed(f"fit 이 에포크 {epochs}번의 훈련 손실과 검증 손실을 history 로 돌려줍니다")
