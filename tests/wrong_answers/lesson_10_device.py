@@ -82,8 +82,8 @@ WRONG = [
                 edit(TRAINING, ("fit(epochs,", "fit(1,")),
                 "test_training", "fit 의 첫 인자로 epochs (= 3)"),
     # Concept check: why the labels go to the device too.
-    WrongAnswer("concept-labels-accuracy", "why_move_labels", 'why_move_labels = "B"',
-                "test_why_move_labels", "정확도를 바꾸지 않습니다"),
+    WrongAnswer("concept-labels-cpu-ops", "why_move_labels", 'why_move_labels = "B"',
+                "test_why_move_labels", "못 하는 연산이 있어서 옮기는 것이"),
     WrongAnswer("concept-labels-automatic", "why_move_labels", 'why_move_labels = "C"',
                 "test_why_move_labels", "알아서 옮기지 않습니다"),
     WrongAnswer("concept-labels-with-images", "why_move_labels", 'why_move_labels = "D"',

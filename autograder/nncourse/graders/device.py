@@ -343,8 +343,8 @@ def check_training(model: object, history: object, opt: object, device: object,
 WHY_MOVE_LABELS = {
     "A": "손실 함수는 모델의 출력(device 위)과 레이블을 함께 계산합니다. 둘이 다른 장치에 있으면 "
          "\"Expected all tensors to be on the same device\" 같은 RuntimeError 가 납니다.",
-    "B": "레이블의 값은 어느 장치에 있든 같습니다. 장치는 계산이 일어나는 곳을 정할 뿐, 정확도를 "
-         "바꾸지 않습니다.",
+    "B": "CPU 의 텐서로도 argmax·비교·평균을 모두 할 수 있습니다. 못 하는 연산이 있어서 옮기는 것이 "
+         "아닙니다.",
     "C": "PyTorch 는 텐서를 다른 장치로 알아서 옮기지 않습니다. 장치가 다른 텐서끼리 계산하면 "
          "느려지는 것이 아니라 RuntimeError 가 납니다.",
     "D": "x.to(device) 는 x 하나를 옮긴 새 텐서를 돌려줄 뿐, 다른 텐서는 건드리지 않습니다. "
@@ -366,7 +366,8 @@ TENSOR_TO_RETURNS = {
          "모델에 넣을 때 납니다.",
     "C": "텐서의 .to 는 옮긴 새 텐서를 돌려주고 원래 텐서는 그대로 둡니다. 그래서 xb = xb.to(dev) 처럼 "
          "받아야 합니다. 모듈의 .to 는 제자리에서 옮기므로 model.to(dev) 만으로 됩니다.",
-    "D": "텐서는 통째로 한 장치에 있습니다. xb.device 로 어디에 있는지 언제든 확인할 수 있습니다.",
+    "D": "PyTorch 는 따로 정하지 않으면 텐서를 CPU 에 만들고, 데이터 로더가 내보내는 배치도 CPU 에 "
+         "있습니다. xb.device 로 어디에 있는지 언제든 확인할 수 있습니다.",
 }
 
 
