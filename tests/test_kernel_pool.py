@@ -10,7 +10,7 @@ from jupyter_core.utils import run_sync
 
 from nbgrader_course import SOLUTIONS
 from nncourse.grading.kernels import KernelPool
-from nncourse.grading.sandbox import AheadClient, sandbox_problem
+from nncourse.grading.sandbox import AheadClient, SandboxProvisioner, sandbox_problem
 
 LESSON = "01_mnist_data"
 
@@ -30,6 +30,7 @@ def pool(monkeypatch):
 def test_a_warm_kernel_answers_its_connected_client_at_once(pool):
     pool.warm(LESSON)
     km = pool._warm[LESSON][0]
+    assert isinstance(km.provisioner, SandboxProvisioner)  # chosen by jupyter_client from the kernel spec
     client = km.client()
     assert isinstance(client, AheadClient)
     client.start_channels()

@@ -64,3 +64,13 @@ def test_a_failure_gives_its_parts_not_a_message_with_labels_in_it(path):
             if any(f"\n   {label}" in node.value or node.value.lstrip().startswith(label) for label in LABELS):
                 embedded.append((node.lineno, node.value[:60]))
     assert not embedded, embedded
+
+
+def test_grading_uses_no_private_coroutine_of_jupyter_client():
+    """A sandboxed kernel is started, signalled and cleaned up through jupyter_client's kernel
+    provisioner API (nncourse.grading.sandbox.SandboxProvisioner), never by overriding or calling
+    its private ``_async_*`` methods, which may change in any release."""
+    found = [f"{path.name}:{node.lineno}" for path in sorted((PACKAGE / "grading").glob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if (getattr(node, "attr", None) or getattr(node, "name", None) or "").startswith("_async_")]
+    assert not found, found

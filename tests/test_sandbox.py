@@ -632,11 +632,11 @@ def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
     try:
         pool.warm(LESSON)
         km = pool._warm[LESSON][0]
-        assert (km._kernel_pid is not None) == fork
+        assert (km.provisioner.kernel_pid is not None) == fork
         # bwrap's own processes (and setpriv, prlimit on the way) carry the kernel's command line as
         # arguments too, and the filter is applied only to what bwrap finally executes: take the
         # Python process, once it runs (on a loaded machine the chain may still be exec'ing).
-        kernel = psutil.Process(km._kernel_pid) if fork else _exec_d_kernel(km.provisioner.process.pid)
+        kernel = psutil.Process(km.provisioner.kernel_pid) if fork else _exec_d_kernel(km.provisioner.process.pid)
         assert _seccomp_mode(kernel.pid) == "2"
         client = km.client()
         client.start_channels()
@@ -648,7 +648,7 @@ def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
                 if reply["parent_header"]["msg_id"] == request:
                     break
             assert reply["content"]["status"] == "ok", reply["content"]
-            _check_answers((km._workdir / "answers.txt").read_text())
+            _check_answers((km.provisioner.workdir / "answers.txt").read_text())
         finally:
             client.stop_channels()
     finally:
@@ -715,13 +715,13 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
         limit_file, limit, _ = group.hierarchy.limit_files(1500 * 2**20)[0]
         assert (group.path / limit_file).read_text().strip() == limit
         bwrap = psutil.Process(km.provisioner.process.pid)
-        members = [psutil.Process(km._kernel_pid)] if fork else [bwrap, *bwrap.children(recursive=True)]
+        members = [psutil.Process(km.provisioner.kernel_pid)] if fork else [bwrap, *bwrap.children(recursive=True)]
         inside = f"/{group.path.parent.name}/{group.path.name}"
         assert len(members) >= (1 if fork else 3), members
         assert all(_memory_cgroup_of(p.pid).endswith(inside) for p in members), \
             [(p.pid, p.name(), _memory_cgroup_of(p.pid)) for p in members]
         assert not _memory_cgroup_of(os.getpid()).endswith(inside)
-        workdir = km._workdir
+        workdir = km.provisioner.workdir
         assert _mount_of(workdir)[0] == "tmpfs", _mount_of(workdir)
         assert pool.take(submitted) is km
         room = os.statvfs(workdir)
@@ -740,8 +740,8 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
             assert reply["content"]["status"] == "ok", reply["content"]
         finally:
             client.stop_channels()
-        sleepers = [p for p in bwrap.children(recursive=True) + (psutil.Process(km._kernel_pid).children() if fork else [])
-                    if p.name() == "sleep"]
+        kernel_children = psutil.Process(km.provisioner.kernel_pid).children() if fork else []
+        sleepers = [p for p in bwrap.children(recursive=True) + kernel_children if p.name() == "sleep"]
         assert len(sleepers) == 1 and _memory_cgroup_of(sleepers[0].pid).endswith(inside)
         run_sync(km.shutdown_kernel)(now=True)
         assert _mount_of(workdir) is None and not workdir.exists()

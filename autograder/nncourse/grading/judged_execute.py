@@ -46,7 +46,7 @@ class SandboxedExecute(LimitedExecute):
             # A sandboxed kernel serves one notebook and its pid namespace ends with it: kill it
             # when the notebook is done instead of asking it to exit and polling until it has
             # (0.4 s per submission). Every output has arrived by then; nothing it wrote in its
-            # folder is kept (SandboxedKernelManager.keep_nothing_written).
+            # folder is kept (SandboxProvisioner.keep_nothing_written).
             self.shutdown_kernel = "immediate"
 
     def create_kernel_manager(self):

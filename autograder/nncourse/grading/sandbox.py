@@ -44,7 +44,10 @@ It plugs into nbgrader through its own extension points: ``SandboxedExecute``
 preprocessor in ``Autograde.autograde_preprocessors``, autograder/nbgrader_config.py), when
 ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
 :class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``, or, in a grading worker,
-takes one the worker started ahead of time (nncourse.grading.kernels). nbgrader is not patched.
+takes one the worker started ahead of time (nncourse.grading.kernels). The manager's kernel spec
+names jupyter_client's extension point for how a kernel starts, a kernel provisioner:
+:class:`SandboxProvisioner` (``nncourse-sandbox``, registered in pyproject.toml), which builds and
+cleans up each kernel's sandbox. Neither nbgrader nor jupyter_client is patched.
 """
 
 from __future__ import annotations
@@ -59,16 +62,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, List, Unicode, default
 
 from . import cgroups, seccomp_filter
 from .ipc_kernels import checked_prefix
 from .kernel_output import OutputDrain
+from .warm_kernel import INLINE_BACKEND
+from .zygote import WAITER_ARGS, find_waiter
 
 #: The kernel's environment is built from these names only (plus what the kernelspec sets).
 ENV_ALLOWED = (
@@ -425,7 +432,7 @@ class AheadClient(AsyncKernelClient):
             if reply is not None and await self._reply_to(request, "iopub", time.monotonic() + 1.0):
                 self._handle_kernel_info_reply(reply)
                 return
-            if not await self._async_is_alive():
+            if not await self.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
@@ -445,15 +452,23 @@ class AheadClient(AsyncKernelClient):
     wait_for_ready = _wait_until_ready
 
 
+#: The provisioner's name in the ``jupyter_client.kernel_provisioners`` entry points (pyproject.toml).
+PROVISIONER_NAME = "nncourse-sandbox"
+
+
 class SandboxedKernelManager(AsyncKernelManager):
-    """A jupyter_client kernel manager that starts the kernel inside bubblewrap over ZMQ ipc.
+    """A jupyter_client kernel manager whose kernels start inside bubblewrap, over ZMQ ipc.
 
     Started by nbgrader (through :class:`SandboxedExecute`) in the submission's own grading folder,
     or ahead of time by the worker's kernel pool (:mod:`nncourse.grading.kernels`) in a private
     empty folder, with ``preload`` naming what to import before the kernel answers. A pool kernel
     is handed one submission (:meth:`receive`): its files are copied in. When the kernel is shut
-    down, nothing it wrote reaches nbgrader's grading folder (:meth:`keep_nothing_written`), which
-    then holds what nbgrader put there and the graded notebook nbgrader writes.
+    down, nothing it wrote reaches nbgrader's grading folder
+    (:meth:`SandboxProvisioner.keep_nothing_written`), which then holds what nbgrader put there and
+    the graded notebook nbgrader writes.
+
+    The manager holds the settings; its kernel spec names :class:`SandboxProvisioner`, which
+    jupyter_client then starts, signals and cleans up each kernel with.
     """
 
     max_processes = Integer(DEFAULT_MAX_PROCESSES, help="RLIMIT_NPROC inside the sandbox").tag(config=True)
@@ -474,26 +489,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     #: instead of exec'd there (a pool kernel); None: exec'd
     zygote = None
 
-    _runtime_dir: Path | None = None
-    _workdir: Path | None = None
-    #: the seccomp filter for bwrap, from formatting the command line until bwrap is started
-    _seccomp_fd: int | None = None
-    _uid: int | None = None
-    #: a forked kernel's ipykernel arguments, and the host pids of the sandbox's waiter and kernel
-    _kernel_argv: list[str] | None = None
-    _waiter_pid: int | None = None
-    _kernel_pid: int | None = None
-    #: nbgrader's grading folder of the submission a pool kernel was handed
-    _grading_dir: Path | None = None
     #: a client whose channels a pool connected while the kernel waited (see connect_ahead)
     _client_ahead = None
-    #: the kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none
-    memory_cgroup: cgroups.KernelCgroup | None = None
-    #: whether the kernel's folder is a tmpfs this manager mounted
-    _work_mounted = False
-    #: whether this (pool) kernel was handed a submission, and the bytes of its files in the folder
-    _handed = False
-    _received_bytes = 0
 
     @default("memory_mb")
     def _memory_from_grade_class(self):
@@ -505,167 +502,28 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self):
         spec = super().kernel_spec
-        # A signal to bwrap would not reach the kernel in its own session and pid namespace;
-        # the interrupt goes as a message and ipykernel signals itself (nbgrader's timeout).
-        if spec is not None and spec.interrupt_mode != "message":
+        if spec is not None:
+            # A signal to bwrap would not reach the kernel in its own session and pid namespace;
+            # the interrupt goes as a message and ipykernel signals itself (nbgrader's timeout).
             spec.interrupt_mode = "message"
+            spec.metadata["kernel_provisioner"] = {"provisioner_name": PROVISIONER_NAME}
         return spec
 
-    async def _async_pre_start_kernel(self, **kw):
-        if self._runtime_dir is None:
-            self._runtime_dir = Path(tempfile.mkdtemp(prefix="nncourse-k-"))
-        self.transport = "ipc"
-        try:
-            self.ip = checked_prefix(str(self._runtime_dir / "zmq"))
-        except ValueError as error:
-            raise SandboxError(str(error)) from None
-        self.connection_file = str(self._runtime_dir / "kernel.json")
-        workdir = Path(kw.get("cwd") or os.getcwd())
-        if workdir.is_symlink() or not workdir.is_dir():
-            raise SandboxError(f"채점 폴더가 폴더가 아닙니다 / not a folder: {workdir}")
-        self._workdir = workdir.resolve()
-        # What nbgrader put there: nothing else the kernel leaves in this folder is kept.
-        self._received = folder_listing(self._workdir)
-        self._uid = sandbox_uid()  # before the command line is formatted: bwrap drops to it
-        if self.remove_workdir and self._uid is not None and self.work_mb > 0 and not self._work_mounted:
-            self._mount_work()
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
-        if self._uid is not None:  # the unprivileged sandbox user must own what it may write
-            _chown_tree(self._workdir, self._uid, self._uid)
-            _chown_tree(self._runtime_dir, self._uid, self._uid)
-        return kernel_cmd, kw
-
-    def _mount_work(self) -> None:
-        """A pool kernel's (empty, private) folder becomes a tmpfs: what the kernel writes there is
-        capped, and in its memory cgroup (:meth:`receive` sizes it to the submission)."""
-        global _tmpfs_problem_said
-        try:
-            mount_work_tmpfs(self._workdir, self.work_mb * 2**20)
-        except OSError as error:
-            if not _tmpfs_problem_said:
-                _tmpfs_problem_said = True
-                self.log.warning("디스크: 커널 폴더를 tmpfs 로 만들 수 없어 파일마다의 크기 한도만 적용합니다 / "
-                                 "disk: the kernel's folder cannot be a tmpfs (%s); only the per-file size "
-                                 "limit applies", error)
-            return
-        self._work_mounted = True
-
-    def _limits(self) -> dict[str, int]:
-        return {"processes": self.max_processes, "tmp_mb": self.tmp_mb, "file_mb": self.file_mb}
-
-    def _inside(self) -> str:
-        return f"{WORK_ROOT}/{self.work_name or self._workdir.name}"
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
-        self._kernel_argv = None
-        if self.zygote is not None and "ipykernel_launcher" in cmd:
-            # bwrap runs the waiter; the kernel is forked in by the zygote (_async_launch_kernel)
-            from .zygote import WAITER_ARGS
-
-            self._kernel_argv = cmd[cmd.index("ipykernel_launcher") + 1:]
-            cmd = [sys.executable, *WAITER_ARGS]
-        elif self.preload and "ipykernel_launcher" in cmd:
-            # the same kernel, imported ahead: see nncourse.grading.warm_kernel
-            at = cmd.index("ipykernel_launcher")
-            cmd = [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(self.preload)}",
-                   *cmd[at + 1:]]
-        self._close_seccomp_fd()
-        self._seccomp_fd = seccomp_filter.program_fd()
-        return [*bwrap_command(self._workdir, self.work_name or self._workdir.name, self._runtime_dir,
-                               self._limits(), self._seccomp_fd, _fontlists(), uid=self._uid), *cmd]
-
-    def _close_seccomp_fd(self) -> None:
-        fd, self._seccomp_fd = self._seccomp_fd, None
-        if fd is not None:
-            os.close(fd)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        extra = tuple(self.kernel_spec.env) if self.kernel_spec is not None else ()
-        kw["env"] = kernel_env(kw.get("env"), extra)
-        if self.preload:  # matplotlib is imported before ipykernel could choose (warm_kernel)
-            from .warm_kernel import INLINE_BACKEND
-
-            kw["env"]["MPLBACKEND"] = INLINE_BACKEND
-        kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
-        kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
-        # bwrap's and the kernel's own output: through a pipe into this process's stderr (the
-        # worker's log), never the log file itself (see kernel_output)
-        output = OutputDrain(f"kernel {self.work_name or ''}".strip())
-        kw["stdout"] = kw["stderr"] = output.write_fd
-        kw["pass_fds"] = (self._seccomp_fd,)  # bwrap reads the filter from it
-        self._new_memory_cgroup()
-        try:
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-        finally:
-            output.started()
-            self._close_seccomp_fd()
-        # Learner code runs only once the kernel is handed a submission (a pool kernel) or sent
-        # its first cell: the kernel is in the cgroup by then, and whatever it starts inherits it.
-        # An exec'd kernel is below bwrap: its whole tree goes in. A forked kernel is not, and
-        # only it goes in: bwrap and the waiter run no learner code, and each move into a v1
-        # cgroup costs the host an RCU grace period (5-10 ms).
-        if self._kernel_argv is None:
-            self._place(self.provisioner.process.pid)
-        else:
-            from .zygote import find_waiter
-
-            try:
-                self._waiter_pid = find_waiter(self.provisioner.process.pid)
-                self._kernel_pid = self.zygote.spawn({
-                    # an ordinary grader's kernel keeps its uid, mapped in bwrap's user namespace
-                    "waiter": self._waiter_pid, "uid": self._uid if self._uid is not None else os.getuid(),
-                    "gid": self._uid if self._uid is not None else os.getgid(),
-                    "limits": self._limits(), "env": kw["env"], "cwd": self._inside(),
-                    "argv": self._kernel_argv, "modules": list(self.preload)})
-                self._place(self._kernel_pid)
-            except BaseException:
-                await self.provisioner.kill()  # bwrap, and its waiter with it
-                raise
-
-    def _new_memory_cgroup(self) -> None:
-        self._release_memory_cgroup()
-        try:
-            self.memory_cgroup = cgroups.KernelCgroup.create(self.memory_mb)
-        except OSError as error:
-            self.log.warning("메모리: 이 커널의 cgroup 을 만들지 못했습니다 / memory: no cgroup for this kernel: %s",
-                             error)
-
-    def _place(self, pid: int) -> None:
-        if self.memory_cgroup is None:
-            return
-        try:
-            self.memory_cgroup.place(pid)
-        except OSError as error:
-            self.log.warning("메모리: 커널을 cgroup 에 넣지 못했습니다 / memory: cannot put the kernel in its "
-                             "cgroup: %s", error)
+    @property
+    def memory_cgroup(self) -> cgroups.KernelCgroup | None:
+        """The kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none."""
+        return getattr(self.provisioner, "memory_cgroup", None)
 
     def release_limits(self) -> None:
-        """The kernel has ended (or never started): its folder's tmpfs unmounted, its memory cgroup
-        removed; for a submission's kernel the log says how much of each it used (the margins)."""
-        if self._work_mounted:
-            self._work_mounted = False
-            if self._handed:
-                written = (_used_bytes(self._workdir) - self._received_bytes) / 2**20
-                self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
-                              "of its %d MiB in its folder", written, self.work_mb, written, self.work_mb)
-            try:
-                unmount(self._workdir)
-            except OSError as error:
-                self.log.warning("샌드박스: 커널 폴더의 tmpfs 를 내리지 못했습니다 / sandbox: cannot unmount "
-                                 "the kernel's folder: %s", error)
-        self._release_memory_cgroup()
+        """The kernel never started (or has ended): see :meth:`SandboxProvisioner.release_limits`."""
+        if self.provisioner is not None:
+            self.provisioner.release_limits()
 
-    def _release_memory_cgroup(self) -> None:
-        group, self.memory_cgroup = self.memory_cgroup, None
-        if group is None:
-            return
-        peak = group.peak()
-        if peak is not None and (self._handed or not self.remove_workdir):  # a submission's kernel
-            self.log.info("메모리: 커널 트리 최대 %.0f MiB / 한도 %.0f MiB / memory: the kernel tree's peak was "
-                          "%.0f MiB of its %.0f MiB", peak / 2**20, group.limit / 2**20, peak / 2**20,
-                          group.limit / 2**20)
-        group.remove()
+    def receive(self, grading_dir: Path) -> list[str]:
+        """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
+        kernel's own (nothing comes back from it: :meth:`SandboxProvisioner.keep_nothing_written`).
+        Returns what was not copied (links, special files)."""
+        return self.provisioner.receive(grading_dir)
 
     def connect_ahead(self) -> None:
         """Connect a client to this (pool) kernel now, while it waits for a submission; nbclient
@@ -696,23 +554,213 @@ class SandboxedKernelManager(AsyncKernelManager):
             client.stop_channels()
             client.context.destroy(linger=0)
 
-    def receive(self, grading_dir: Path) -> list[str]:
-        """Hand this (pool) kernel one submission: copy nbgrader's grading folder into the
-        kernel's own (nothing comes back from it: :meth:`keep_nothing_written`).
-        Returns what was not copied (links, special files)."""
-        skipped = copy_submission(grading_dir, self._workdir, dest_exists_ok=True)
-        self._received = folder_listing(self._workdir)
-        self._handed = True
-        if self._work_mounted:  # the kernel may write work_mb beyond the submission's own files
-            self._received_bytes = _used_bytes(self._workdir)
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
+        self._drop_client_ahead()
+        if self.provisioner is not None:
+            self.provisioner.report_leftovers()
+        await super().shutdown_kernel(now=now, restart=restart)
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, with the kernel inside bubblewrap: one kernel's sandbox,
+    from its folders before the launch to their cleanup after the kernel has ended.
+
+    The settings are its manager's (:class:`SandboxedKernelManager`, the provisioner's parent;
+    its kernel spec names this provisioner); what belongs to one kernel is here: its folders, its
+    uid, its memory cgroup, its processes. Signals and kills go to bwrap's process group, as
+    LocalProvisioner sends them: the kernel, in bwrap's pid namespace, ends with bwrap.
+    """
+
+    #: the kernel's private folder: its ZMQ sockets and connection file (bound inside)
+    runtime_dir: Path | None = None
+    #: the kernel's writable folder, /grading/<lesson> inside
+    workdir: Path | None = None
+    #: the unprivileged uid a root grader's kernel drops to (sandbox_uid); None otherwise
+    uid: int | None = None
+    #: a forked kernel's: the host pids of the sandbox's waiter and of the kernel (None: exec'd)
+    waiter_pid: int | None = None
+    kernel_pid: int | None = None
+    #: the kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none
+    memory_cgroup: cgroups.KernelCgroup | None = None
+    #: whether the kernel's folder is a tmpfs mounted here
+    work_mounted = False
+    #: what the folder held before the kernel could write (folder_listing; replaced, never changed)
+    received: dict[str, tuple[int, int]] = {}
+    #: whether this (pool) kernel was handed a submission, and the bytes of its files in the folder
+    handed = False
+    received_bytes = 0
+    #: nbgrader's grading folder of the submission a pool kernel was handed
+    grading_dir: Path | None = None
+
+    async def pre_launch(self, **kw):
+        km = self.parent
+        if self.runtime_dir is None:
+            self.runtime_dir = Path(tempfile.mkdtemp(prefix="nncourse-k-"))
+        # ZMQ over unix sockets in that folder (no network inside): set before LocalProvisioner
+        # has the manager write its connection file
+        km.transport = "ipc"
+        try:
+            km.ip = checked_prefix(str(self.runtime_dir / "zmq"))
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
+        km.connection_file = str(self.runtime_dir / "kernel.json")
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        if workdir.is_symlink() or not workdir.is_dir():
+            raise SandboxError(f"채점 폴더가 폴더가 아닙니다 / not a folder: {workdir}")
+        self.workdir = workdir.resolve()
+        # What nbgrader put there: nothing else the kernel leaves in this folder is kept.
+        self.received = folder_listing(self.workdir)
+        self.uid = sandbox_uid()
+        if km.remove_workdir and self.uid is not None and km.work_mb > 0 and not self.work_mounted:
+            self._mount_work()
+        kw = await super().pre_launch(**kw)
+        if self.uid is not None:  # the unprivileged sandbox user must own what it may write
+            _chown_tree(self.workdir, self.uid, self.uid)
+            _chown_tree(self.runtime_dir, self.uid, self.uid)
+        kw["env"] = kernel_env(kw["env"], tuple(self.kernel_spec.env))
+        if km.preload:  # matplotlib is imported before ipykernel could choose (warm_kernel)
+            kw["env"]["MPLBACKEND"] = INLINE_BACKEND
+        kw["cwd"] = "/"  # bwrap --chdir sets the kernel's
+        kw["independent"] = True  # no JPY_PARENT_PID from the launcher (see kernel_env)
+        return kw
+
+    def _mount_work(self) -> None:
+        """A pool kernel's (empty, private) folder becomes a tmpfs: what the kernel writes there is
+        capped, and in its memory cgroup (:meth:`receive` sizes it to the submission)."""
+        global _tmpfs_problem_said
+        try:
+            mount_work_tmpfs(self.workdir, self.parent.work_mb * 2**20)
+        except OSError as error:
+            if not _tmpfs_problem_said:
+                _tmpfs_problem_said = True
+                self.log.warning("디스크: 커널 폴더를 tmpfs 로 만들 수 없어 파일마다의 크기 한도만 적용합니다 / "
+                                 "disk: the kernel's folder cannot be a tmpfs (%s); only the per-file size "
+                                 "limit applies", error)
+            return
+        self.work_mounted = True
+
+    def _limits(self) -> dict[str, int]:
+        km = self.parent
+        return {"processes": km.max_processes, "tmp_mb": km.tmp_mb, "file_mb": km.file_mb}
+
+    def _work_name(self) -> str:
+        return self.parent.work_name or self.workdir.name
+
+    def _program(self, cmd: list[str]) -> tuple[list[str], list[str] | None]:
+        """What bwrap runs, and a forked kernel's ipykernel arguments (None: the kernel is exec'd)."""
+        km = self.parent
+        if "ipykernel_launcher" not in cmd:
+            return cmd, None
+        at = cmd.index("ipykernel_launcher")
+        if km.zygote is not None:
+            # bwrap runs the waiter; the zygote forks the kernel in (launch_kernel)
+            return [sys.executable, *WAITER_ARGS], cmd[at + 1:]
+        if km.preload:  # the same kernel, imported ahead: see nncourse.grading.warm_kernel
+            return [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(km.preload)}",
+                    *cmd[at + 1:]], None
+        return cmd, None
+
+    async def launch_kernel(self, cmd: list[str], **kw):
+        km = self.parent
+        cmd, kernel_argv = self._program(cmd)
+        seccomp_fd = seccomp_filter.program_fd()  # bwrap reads the filter from it
+        output = None
+        try:
+            cmd = [*bwrap_command(self.workdir, self._work_name(), self.runtime_dir, self._limits(),
+                                  seccomp_fd, _fontlists(), uid=self.uid), *cmd]
+            self._new_memory_cgroup()
+            # bwrap's and the kernel's own output: through a pipe into this process's stderr (the
+            # worker's log), never the log file itself (see kernel_output)
+            output = OutputDrain(f"kernel {km.work_name or ''}".strip())
+            kw.update(stdout=output.write_fd, stderr=output.write_fd, pass_fds=(seccomp_fd,))
+            info = await super().launch_kernel(cmd, **kw)
+        finally:
+            os.close(seccomp_fd)
+            if output is not None:
+                output.started()
+        # Learner code runs only once the kernel is handed a submission (a pool kernel) or sent
+        # its first cell: the kernel is in the cgroup by then, and whatever it starts inherits it.
+        # An exec'd kernel is below bwrap: its whole tree goes in. A forked kernel is not, and
+        # only it goes in: bwrap and the waiter run no learner code, and each move into a v1
+        # cgroup costs the host an RCU grace period (5-10 ms).
+        if kernel_argv is None:
+            self._place(self.process.pid)
+            return info
+        try:
+            self.waiter_pid = find_waiter(self.process.pid)
+            self.kernel_pid = km.zygote.spawn({
+                # an ordinary grader's kernel keeps its uid, mapped in bwrap's user namespace
+                "waiter": self.waiter_pid, "uid": self.uid if self.uid is not None else os.getuid(),
+                "gid": self.uid if self.uid is not None else os.getgid(), "limits": self._limits(),
+                "env": kw["env"], "cwd": f"{WORK_ROOT}/{self._work_name()}", "argv": kernel_argv,
+                "modules": list(km.preload)})
+            self._place(self.kernel_pid)
+        except BaseException:
+            await self.kill()  # bwrap, and its waiter with it
+            raise
+        return info
+
+    def _new_memory_cgroup(self) -> None:
+        self._release_memory_cgroup()
+        try:
+            self.memory_cgroup = cgroups.KernelCgroup.create(self.parent.memory_mb)
+        except OSError as error:
+            self.log.warning("메모리: 이 커널의 cgroup 을 만들지 못했습니다 / memory: no cgroup for this kernel: %s",
+                             error)
+
+    def _place(self, pid: int) -> None:
+        if self.memory_cgroup is None:
+            return
+        try:
+            self.memory_cgroup.place(pid)
+        except OSError as error:
+            self.log.warning("메모리: 커널을 cgroup 에 넣지 못했습니다 / memory: cannot put the kernel in its "
+                             "cgroup: %s", error)
+
+    def release_limits(self) -> None:
+        """The kernel has ended (or never started): its folder's tmpfs unmounted, its memory cgroup
+        removed; for a submission's kernel the log says how much of each it used (the margins)."""
+        if self.work_mounted:
+            self.work_mounted = False
+            if self.handed:
+                written = (_used_bytes(self.workdir) - self.received_bytes) / 2**20
+                work_mb = self.parent.work_mb
+                self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
+                              "of its %d MiB in its folder", written, work_mb, written, work_mb)
             try:
-                mount_work_tmpfs(self._workdir, self._received_bytes + self.work_mb * 2**20, remount=True)
+                unmount(self.workdir)
+            except OSError as error:
+                self.log.warning("샌드박스: 커널 폴더의 tmpfs 를 내리지 못했습니다 / sandbox: cannot unmount "
+                                 "the kernel's folder: %s", error)
+        self._release_memory_cgroup()
+
+    def _release_memory_cgroup(self) -> None:
+        group, self.memory_cgroup = self.memory_cgroup, None
+        if group is None:
+            return
+        peak = group.peak()
+        if peak is not None and (self.handed or not self.parent.remove_workdir):  # a submission's kernel
+            self.log.info("메모리: 커널 트리 최대 %.0f MiB / 한도 %.0f MiB / memory: the kernel tree's peak was "
+                          "%.0f MiB of its %.0f MiB", peak / 2**20, group.limit / 2**20, peak / 2**20,
+                          group.limit / 2**20)
+        group.remove()
+
+    def receive(self, grading_dir: Path) -> list[str]:
+        """See :meth:`SandboxedKernelManager.receive`."""
+        skipped = copy_submission(grading_dir, self.workdir, dest_exists_ok=True)
+        self.received = folder_listing(self.workdir)
+        self.handed = True
+        if self.work_mounted:  # the kernel may write work_mb beyond the submission's own files
+            self.received_bytes = _used_bytes(self.workdir)
+            try:
+                mount_work_tmpfs(self.workdir, self.received_bytes + self.parent.work_mb * 2**20, remount=True)
             except OSError as error:
                 self.log.warning("디스크: 커널 폴더의 크기를 바꾸지 못했습니다 / disk: cannot resize the kernel's "
                                  "folder: %s", error)
-        if self._uid is not None:
-            _chown_tree(self._workdir, self._uid, self._uid)
-        self._grading_dir = grading_dir
+        if self.uid is not None:
+            _chown_tree(self.workdir, self.uid, self.uid)
+        self.grading_dir = grading_dir
         return skipped
 
     def keep_nothing_written(self) -> None:
@@ -722,41 +770,33 @@ class SandboxedKernelManager(AsyncKernelManager):
         simply not copied back; a kernel that ran in nbgrader's grading folder has its new files
         removed. Either way the log names them (a planted ``torch/__init__.py`` or ``nncourse.py``
         would otherwise be imported by whoever opens that notebook later)."""
-        target, self._grading_dir = self._grading_dir, None
-        if self._workdir is None or not self._workdir.is_dir():
+        target, self.grading_dir = self.grading_dir, None
+        if self.workdir is None or not self.workdir.is_dir():
             return
-        received = getattr(self, "_received", {})
-        written = written_since(self._workdir, received)
+        written = written_since(self.workdir, self.received)
         if target is None:  # the kernel ran in the grading folder itself
             for name in written:
-                if name not in received:
-                    (self._workdir / name).unlink(missing_ok=True)
+                if name not in self.received:
+                    (self.workdir / name).unlink(missing_ok=True)
         if written:
             shown = ", ".join(written[:LISTED]) + (f" (+{len(written) - LISTED})" if len(written) > LISTED else "")
             self.log.warning("샌드박스: 커널이 쓴 파일은 채점 폴더에 두지 않습니다 / sandbox: files the kernel "
                              "wrote stay out of the grading folder: %s", shown)
 
-    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
-        self._drop_client_ahead()
-        self._report_leftovers()
-        await super().shutdown_kernel(now=now, restart=restart)
-
-    def _report_leftovers(self) -> None:
+    def report_leftovers(self) -> None:
         """Log the processes the submission left running: the pid namespace ends them now."""
         import psutil
 
-        process = getattr(self.provisioner, "process", None)
-        if process is None:
+        if self.process is None:
             return
         try:
-            outer = psutil.Process(process.pid)
+            outer = psutil.Process(self.process.pid)
             inits = outer.children()  # bwrap's init, pid 1 of the sandbox
-            if self._kernel_pid is not None:
+            if self.kernel_pid is not None:
                 # forked: the kernel's children, and the orphans bwrap's init adopted
-                left = psutil.Process(self._kernel_pid).children(recursive=True)
+                left = psutil.Process(self.kernel_pid).children(recursive=True)
                 left += [p for p in outer.children(recursive=True)
-                         if p not in inits and p.pid != self._waiter_pid]
+                         if p not in inits and p.pid != self.waiter_pid]
             else:  # exec'd: the kernel under bwrap's init, and what the kernel started
                 kernels = [child for init in inits for child in init.children()]
                 left = [p for p in outer.children(recursive=True) if p not in inits and p not in kernels[:1]]
@@ -768,36 +808,33 @@ class SandboxedKernelManager(AsyncKernelManager):
                              "is over, ending %d processes the submission left running: %s",
                              len(left), len(left), ", ".join(names))
 
-    async def cleanup_resources(self, restart: bool = False) -> None:
-        # AsyncKernelManager binds cleanup_resources to the base class's coroutine itself, and
-        # nbclient calls only that for a kernel that died (killed for its memory, say): without
-        # this its folder's tmpfs stayed mounted and its cgroup stayed until the worker ended.
-        await self._async_cleanup_resources(restart=restart)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        self._drop_client_ahead()
-        self._close_seccomp_fd()  # a launch that failed before bwrap started
-        await super()._async_cleanup_resources(restart=restart)
+    async def cleanup(self, restart: bool = False) -> None:
+        # jupyter_client calls this from the manager's cleanup_resources, which nbclient also calls
+        # alone for a kernel that died (killed for its memory, say): its folder's tmpfs and its
+        # cgroup go here, not only at a shutdown. It may come twice.
+        await super().cleanup(restart=restart)
         if restart:
             return
-        if self._workdir is not None and self._workdir.is_dir():
-            for name in remove_planted_links(self._workdir):
+        if self.workdir is not None and self.workdir.is_dir():
+            for name in remove_planted_links(self.workdir):
                 self.log.warning("샌드박스: 제출물 코드가 만든 링크/특수 파일을 지웠습니다 / "
                                  "sandbox: removed a link or special file the submission made: %s", name)
-            if self._uid is not None:
-                _chown_tree(self._workdir, os.geteuid(), os.getegid())
+            if self.uid is not None:
+                _chown_tree(self.workdir, os.geteuid(), os.getegid())
             self.keep_nothing_written()
-            self.release_limits()
-            if self.remove_workdir:
-                shutil.rmtree(self._workdir, ignore_errors=True)
         self.release_limits()
-        if self._runtime_dir is not None:
-            shutil.rmtree(self._runtime_dir, ignore_errors=True)
-            self._runtime_dir = None
+        if self.parent.remove_workdir and self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.runtime_dir is not None:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = None
 
 
 def sandbox_problem() -> str | None:
     """Why a sandbox cannot start here (None when it can): the real flags, running Python."""
+    if not entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME):
+        return (f"커널 프로비저너 {PROVISIONER_NAME} 가 등록되어 있지 않습니다 / the {PROVISIONER_NAME} kernel "
+                "provisioner is not registered: `make setup` (pip install -e .)")
     if bwrap_path() is None:
         return "bubblewrap (bwrap) 가 설치되어 있지 않습니다 / bubblewrap (bwrap) is not installed"
     with tempfile.TemporaryDirectory(prefix="nncourse-check-") as scratch:
@@ -924,5 +961,5 @@ def _copy_file(dir_fd: int, name: str, dest: Path, info: os.stat_result) -> None
     os.utime(dest, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
-__all__ = ["SandboxedKernelManager", "SandboxError", "copy_submission",
+__all__ = ["PROVISIONER_NAME", "SandboxedKernelManager", "SandboxError", "SandboxProvisioner", "copy_submission",
            "refusal_message", "sandbox_problem"]
