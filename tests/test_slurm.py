@@ -191,9 +191,11 @@ class Cluster:
         result = self.run("scontrol", *args, check=check)
         return result.stdout + result.stderr
 
-    def submit(self, course: Path, array: str, *script_args: str) -> str:
-        """Submits the repository's batch script from the course root; returns the job id."""
-        result = self.run("sbatch", "--parsable", f"--array={array}", "--cpus-per-task=1",
+    def submit(self, course: Path, array: str, *script_args: str, shard: str | None = None) -> str:
+        """Submits the repository's batch script from the course root (``shard``: one shard
+        again, as NNCOURSE_SHARD); returns the job id."""
+        export = [f"--export=ALL,NNCOURSE_SHARD={shard}"] if shard else []
+        result = self.run("sbatch", "--parsable", f"--array={array}", "--cpus-per-task=1", *export,
                           f"--chdir={course}", f"--output={course}/slurm-%A_%a.out",
                           str(SCRIPT), *script_args)
         return result.stdout.strip().split(";")[0]
@@ -309,10 +311,17 @@ def test_slurm_array_grades_like_one_machine(slurm, postgres_url, tmp_path):
         output = (courses["slurm"] / f"slurm-{fields['ArrayJobId']}_{task}.out").read_text(encoding="utf-8")
         assert f"shard {task}/{SHARDS}" in output and "missing-url" in output, output
 
-    # The real array: the URL in a file only its owner reads, never on a command line.
+    # Rerunning a failed shard (here 2/2, with its URL file fixed) grades that shard's learners,
+    # and only them; the URL in a file only its owner reads, never on a command line.
     url_file = tmp_path / "gradebook-url"
     url_file.write_text(postgres_url + "\n", encoding="utf-8")
     url_file.chmod(0o600)
+    rerun = slurm.wait(slurm.submit(courses["slurm"], "1", "--db-url-file", str(url_file), "--no-feedback",
+                                    shard=f"2/{SHARDS}"))
+    assert [(fields["JobState"], fields["ExitCode"]) for fields in rerun.values()] == [("COMPLETED", "0:0")], rerun
+    assert sorted(_grades(postgres_url)) == sorted(s for s in students if in_shard(s, (2, SHARDS)))
+
+    # The real array: shard 1 grades its learners; shard 2 finds nothing left (graded by the rerun).
     started = time.monotonic()
     job = slurm.submit(courses["slurm"], f"0-{SHARDS - 1}", "--db-url-file", str(url_file), "--no-feedback")
     tasks = slurm.wait(job)
