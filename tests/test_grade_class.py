@@ -25,6 +25,7 @@ from nbgrader_course import (filled_notebook, learner_notebook, make_course, nbg
                              solution_cells, solution_code, solution_notebook, submit)
 
 LESSON = "01_mnist_data"
+OTHER_LESSON = "03_functional"  # graded beside LESSON, so a regrade can be seen to leave it alone
 
 
 def grade_class(course, *args, timeout=900):
@@ -44,9 +45,11 @@ def endless_notebook():
 
 @pytest.fixture(scope="module")
 def graded_once(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("class"), [LESSON])
+    course = make_course(tmp_path_factory.mktemp("class"), [LESSON, OTHER_LESSON])
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
+    run_nbgrader(course, "generate_assignment", OTHER_LESSON, "--force")
     submit(course, "ada", LESSON, filled_notebook(LESSON))
+    submit(course, "ada", OTHER_LESSON, filled_notebook(OTHER_LESSON))
     submit(course, "blank", LESSON, learner_notebook(LESSON))
     broken = course / "submitted" / "broken" / LESSON
     broken.mkdir(parents=True)
@@ -68,6 +71,8 @@ def test_one_bad_submission_does_not_stop_the_class(graded_once):
     result = scores(course, LESSON)
     assert result["ada"].total == result["ada"].max_total > 0, output
     assert result["blank"].total == 0
+    other = scores(course, OTHER_LESSON)["ada"]
+    assert other.total == other.max_total > 0, output
     assert "TIMEOUT" in output and "ERROR" in output
     assert "endless" in output and "broken" in output
 
@@ -90,7 +95,8 @@ def test_points_per_check_export_for_an_lms(graded_once):
     rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
     checks = [cell.metadata["nbgrader"]["grade_id"] for cell in solution_notebook(LESSON).cells
               if cell.metadata.get("nbgrader", {}).get("grade")]
-    assert list(rows["ada"]) == ["student_id", *(f"{LESSON}/{check}" for check in checks), f"{LESSON}/total"]
+    assert list(rows["ada"])[:len(checks) + 2] == ["student_id", *(f"{LESSON}/{check}" for check in checks),
+                                                   f"{LESSON}/total"]
     for student in ("ada", "blank", "hidden-fail"):
         assert float(rows[student][f"{LESSON}/total"]) == result[student].total
         assert {check: float(rows[student][f"{LESSON}/{check}"]) for check in checks} == result[student].cells
@@ -122,7 +128,7 @@ def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
         (course / "submitted" / student).rmdir()
     code, output = grade_class(course, "--workers", "2")
     assert code == 0, output
-    assert "1 of 3 submissions to grade" in output
+    assert "1 of 4 submissions to grade" in output
     assert ada_graded.stat().st_mtime == ada_mtime  # not graded again
     after = scores(course, LESSON)
     assert after["ada"].total == before["ada"].total
@@ -131,17 +137,22 @@ def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
 
 def test_regrade_changed_regrades_what_an_older_version_graded(graded_once):
     """Each graded submission records the version of its lesson that graded it
-    (nncourse.grading.results); after a test cell changes, --regrade-changed regrades exactly the
-    submissions an older version graded, and then nothing."""
+    (nncourse.grading.results); after a test cell of one lesson changes, --regrade-changed
+    regrades exactly the submissions an older version of that lesson graded (the other lesson's
+    submission is left alone), and then nothing."""
     from nncourse.grading.results import current_version, stored_versions
 
     course, _, _ = graded_once
     url = f"sqlite:///{course / 'gradebook.db'}"
     graded = sorted(student for (lesson, student) in stored_versions(url) if lesson == LESSON)
     assert graded == ["ada", "blank", "hidden-fail"]
+    assert (OTHER_LESSON, "ada") in stored_versions(url)
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
-    assert code == 0 and "0 of 3 submissions to grade" in output and "0 graded by an older version" in output, output
+    assert code == 0 and "0 of 4 submissions to grade" in output and "0 graded by an older version" in output, output
     before = current_version(url, LESSON)
+    other_before = current_version(url, OTHER_LESSON)
+    other_graded = course / "autograded" / "ada" / OTHER_LESSON / f"{OTHER_LESSON}.ipynb"
+    other_mtime = other_graded.stat().st_mtime
 
     source = course / "solutions" / LESSON / f"{LESSON}.ipynb"
     notebook = nbformat.read(source, as_version=4)
@@ -150,10 +161,13 @@ def test_regrade_changed_regrades_what_an_older_version_graded(graded_once):
     nbformat.write(notebook, source)
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     assert current_version(url, LESSON) != before
+    assert current_version(url, OTHER_LESSON) == other_before
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
-    assert code == 0 and "3 graded by an older version" in output, output
+    assert code == 0 and "3 graded by an older version" in output and "3 of 4 submissions to grade" in output, output
     versions = stored_versions(url)
     assert all(versions[(LESSON, student)] == {current_version(url, LESSON)} for student in graded)
+    assert versions[(OTHER_LESSON, "ada")] == {other_before}
+    assert other_graded.stat().st_mtime == other_mtime  # the unchanged lesson was not regraded
     assert scores(course, LESSON)["ada"].total == scores(course, LESSON)["ada"].max_total
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
     assert code == 0 and "0 graded by an older version" in output, output
