@@ -158,13 +158,102 @@ def only_the_question(notebook, answer_cell: str, test_cell: str):
     return notebook
 
 
+#: Long course cells that only demonstrate (train a baseline, retrain an earlier model to compare):
+#: plain cells, neither locked nor graded, so a learner may delete them and nbgrader does not put
+#: them back. A wrong answer's notebook leaves them out (each is found by a line of its source;
+#: what a wrong answer keeps after its own cell reads none of their names, which ``leave_out`` checks).
+DEMO_CELLS = {
+    "09_cnn": ("logistic, logistic_opt = get_logistic_model(0.5)",),  # 06's model retrained, ~1 s
+    "10_device": ("cpu_history = fit(1, cpu_model",),                  # the CPU baseline epoch, ~3.6 s
+}
+#: Long training answers that a wrong answer of a LATER exercise leaves unanswered (as learners
+#: who skip an exercise do): the checks of the later exercises read none of what they compute
+#: (``leave_out`` checks the names; the tests show the rest), and their seconds of training would be paid again by every
+#: such wrong answer. A wrong answer in the exercise itself, or before it, keeps it in full.
+SKIPPED_ANSWERS = {
+    "08_validation": ("validation_loop",),  # ~2.2 s
+    "09_cnn": ("training",),                # ~7 s
+}
+
+
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds, global names it reads); a function's parameters and locals are its own."""
+    import ast
+
+    def scan(nodes, bound, read):
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                if not isinstance(node, ast.Lambda):
+                    bound.add(node.name)
+                    read.update(_names_in(node.decorator_list)[1])
+                arguments = node.args
+                local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                         *filter(None, [arguments.vararg, arguments.kwarg])]}
+                inner_bound, inner_read = set(), set()
+                scan(node.body if isinstance(node.body, list) else [node.body], inner_bound, inner_read)
+                read.update(inner_read - inner_bound - local)
+            elif isinstance(node, ast.ClassDef):
+                bound.add(node.name)
+                scan([*node.bases, *node.body], set(), read)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.Name):
+                (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
+            else:
+                scan(ast.iter_child_nodes(node), bound, read)
+
+    def _names_in(nodes):
+        bound, read = set(), set()
+        scan(nodes, bound, read)
+        return bound, read
+
+    return _names_in(ast.parse(source).body)
+
+
+def leave_out(notebook, lesson: str, answer_cell: str):
+    """The wrong answer's notebook without the lesson's DEMO_CELLS and with the SKIPPED_ANSWERS
+    before ``answer_cell`` left as the learner found them (their stubs); unchanged when the wrong
+    answer or a cell after it reads a name only those cells make (a final run that keeps training
+    the model of an earlier exercise, say)."""
+    cells = notebook.cells
+    answer_at = next(i for i, cell in enumerate(cells) if grade_id(cell) == answer_cell)
+    stubs = {grade_id(cell): cell.source for cell in learner_notebook(lesson).cells if grade_id(cell)}
+    demos = DEMO_CELLS.get(lesson, ())
+    dropped, skipped = set(), set()
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        if not grade_id(cell) and any(line in cell.source for line in demos):
+            dropped.add(i)
+        elif grade_id(cell) in SKIPPED_ANSWERS.get(lesson, ()) and i < answer_at:
+            skipped.add(i)
+    # Nothing from the wrong answer's cell on may read what only a left-out cell made (directly,
+    # or through a kept cell that would then fail): if something does, nothing is left out.
+    missing = set()
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        bound, read = _names(cell.source)
+        if i in dropped | skipped or (read & missing and i < answer_at):
+            missing |= bound
+        elif read & missing:
+            return notebook
+        else:
+            missing -= bound
+    for i in skipped:
+        cells[i].source = stubs[grade_id(cells[i])]
+    notebook.cells = [cell for i, cell in enumerate(cells) if i not in dropped]
+    return notebook
+
+
 def wrong_answer_notebook(lesson: str, answer_cell: str, code: str, test_cell: str):
     """A learner's notebook with one wrong answer, up to the test cell that must catch it (only
-    the question's cells for a concept question)."""
+    the question's cells for a concept question), without the long demonstrations and earlier
+    trainings that cell does not depend on (``leave_out``)."""
     notebook = cut_after(filled_notebook(lesson, {answer_cell: code}), test_cell)
     if is_concept_answer(notebook, answer_cell):
-        notebook = only_the_question(notebook, answer_cell, test_cell)
-    return notebook
+        return only_the_question(notebook, answer_cell, test_cell)
+    return leave_out(notebook, lesson, answer_cell)
 
 
 def submit(course: Path, student: str, lesson: str, notebook, extra_files: dict[str, str] | None = None) -> Path:
