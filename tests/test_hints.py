@@ -15,7 +15,7 @@ The rule, precisely:
 - **Normalised.** Whitespace is removed from pieces and from the graders' text alike, so
   ``x_train[0 : bs]`` and ``x_train[0:bs]`` are the same text.
 - **Trivial pieces are left out:** imports; a piece under :data:`MIN_CHARS` characters once
-  normalised (``return x``, ``pass``, ``opt.step()``, ``model = MnistCNN()``); and a piece the
+  normalised (``return x``, ``pass``, ``opt.step()``, ``model = Mnist_CNN()``); and a piece the
   lesson's learner notebook already shows the learner verbatim: inside a code span or code block
   of one of its Markdown cells, or in the code it gives (its code cells outside the answer
   markers). What the lesson prints on the page is no secret (``model.train()``, the loop header

@@ -18,13 +18,13 @@ from .data import IMAGE_SIDE, N_CLASSES, N_PIXELS
 from .training import accuracy, progress
 
 __all__ = [
-    "Lambda", "MnistLogistic", "WrappedDataLoader", "accuracy", "fit", "get_data", "get_model",
+    "Lambda", "Mnist_Logistic", "WrappedDataLoader", "accuracy", "fit", "get_data", "get_model",
     "init_weights", "loss_batch", "mnist_cnn", "preprocess",
 ]
 
 
-class MnistLogistic(nn.Module):
-    """Lesson 05: logistic regression as one linear layer (``Mnist_Logistic`` upstream)."""
+class Mnist_Logistic(nn.Module):
+    """Lesson 05: logistic regression as one linear layer (the upstream tutorial's name and model)."""
 
     #: The grading judge has the learner's kernel build this model under that name.
     judge_kind = "logistic"
@@ -39,7 +39,7 @@ class MnistLogistic(nn.Module):
 
 def get_model(lr: float = 0.5) -> tuple[nn.Module, optim.Optimizer]:
     """Lesson 06: a fresh model and the SGD optimizer over its parameters."""
-    model = MnistLogistic()
+    model = Mnist_Logistic()
     return model, optim.SGD(model.parameters(), lr=lr)
 
 

@@ -162,20 +162,20 @@ def _make(name: str, factory: Callable) -> nn.Module:
 
 
 def check_cnn_class(model_class: Callable, batch: int = 5, image_input: bool = False) -> None:
-    """Exercise 1: ``MnistCNN`` with conv1..conv3, ReLU, avg_pool2d(4) and a reshaping forward."""
-    model = _make("MnistCNN", model_class)
-    check_conv_layers("MnistCNN()", model)
-    check_parameter_count("MnistCNN()", model)
+    """Exercise 1: ``Mnist_CNN`` with conv1..conv3, ReLU, avg_pool2d(4) and a reshaping forward."""
+    model = _make("Mnist_CNN", model_class)
+    check_conv_layers("Mnist_CNN()", model)
+    check_parameter_count("Mnist_CNN()", model)
     images = valid_images(batch)
     if image_input:
-        check_output("MnistCNN()", model, images, images, f"이미지 모양 {tuple(images.shape)}")
+        check_output("Mnist_CNN()", model, images, images, f"이미지 모양 {tuple(images.shape)}")
     else:
         flat = check.reference_data().x_valid[:batch]
-        check_output("MnistCNN()", model, flat, images, f"검증 이미지 {batch}장, 모양 {tuple(flat.shape)}")
+        check_output("Mnist_CNN()", model, flat, images, f"검증 이미지 {batch}장, 모양 {tuple(flat.shape)}")
 
 
 def check_model_and_optimizer(model: object, opt: object) -> None:
-    """Exercise 2: a fresh ``MnistCNN``, He initialised, and its SGD optimizer with momentum."""
+    """Exercise 2: a fresh ``Mnist_CNN``, He initialised, and its SGD optimizer with momentum."""
     check_is_module("model", model)
     check_conv_layers("model", model)
     check_parameter_count("model", model)
@@ -183,7 +183,7 @@ def check_model_and_optimizer(model: object, opt: object) -> None:
     if not loss > UNTRAINED_LOSS:
         fail("model 은 아직 학습되지 않은 새 모델이어야 합니다",
              f"검증 이미지 1000장의 손실 {loss:.4f}", f"약 2.30 (> {UNTRAINED_LOSS})",
-             "model = MnistCNN() 으로 새로 만드세요.")
+             "model = Mnist_CNN() 으로 새로 만드세요.")
     check_he_init("model", model)
     check_optimizer(model, opt)
 
@@ -193,7 +193,7 @@ CNN_LAYERS = (((16, 1, 3, 3), 2, 1), ((16, 16, 3, 3), 2, 1), ((N_CLASSES, 16, 3,
 
 
 def cnn_from_parameters(model: object) -> Callable:
-    """The lesson's MnistCNN computed from the module's parameters alone (three 3×3 convolutions
+    """The lesson's Mnist_CNN computed from the module's parameters alone (three 3×3 convolutions
     with stride 2, each followed by ReLU, then a 4×4 average pool), whatever the learner named
     its layers: each convolution is found by its weight's shape, its bias beside it."""
     layers: dict[str, dict[str, torch.Tensor]] = {}
@@ -208,7 +208,7 @@ def cnn_from_parameters(model: object) -> Callable:
                           for owner, layer in layers.items()) or "없음"
         fail("model 의 매개변수가 이 강의의 CNN 과 같아야 합니다", found,
              "3×3 합성곱 세 개 (1→16, 16→16, 16→10), 각각 가중치와 편향",
-             "MnistCNN 의 __init__ 에서 nn.Conv2d 세 개만 만드세요.")
+             "Mnist_CNN 의 __init__ 에서 nn.Conv2d 세 개만 만드세요.")
     convolutions = [(by_shape[shape]["weight"], by_shape[shape]["bias"], stride, padding)
                     for shape, stride, padding in CNN_LAYERS]
 

@@ -83,7 +83,8 @@ def check_nll(nll: Callable) -> None:
     log_probs = torch.log_softmax(logits, dim=-1)
     got = call_learner("nll", nll, log_probs, targets, hint=ERROR_HINTS)
     expected = F.nll_loss(log_probs, targets)
-    hint = "행마다 정답 자리의 로그 확률을 input[range(N), target] 으로 고른 뒤, 그 평균의 부호를 바꾸세요."
+    hint = ("행마다 정답 자리의 로그 확률을 하나씩 고르세요: 행 번호들(0 부터 배치 크기 - 1 까지)과 target 을 함께 "
+            "인덱스로 주면 됩니다. 고른 값들의 평균에 부호를 바꾸면 음의 로그 우도입니다.")
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), -expected.item(), abs_tol=1e-5):
             hint = "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다."

@@ -275,7 +275,7 @@ def _linear(torch):
 
 
 def _logistic(torch):
-    class MnistLogistic(torch.nn.Module):
+    class Mnist_Logistic(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.lin = torch.nn.Linear(784, 10)
@@ -283,7 +283,7 @@ def _logistic(torch):
         def forward(self, xb):
             return self.lin(xb)
 
-    return MnistLogistic()
+    return Mnist_Logistic()
 
 
 def _recording_linear(torch):
