@@ -55,9 +55,10 @@ def graded_once(tmp_path_factory):
     broken.mkdir(parents=True)
     (broken / f"{LESSON}.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
     submit(course, "endless", LESSON, endless_notebook())
-    # passes the visible label-count check but not the hidden one
-    submit(course, "hidden-fail", LESSON, filled_notebook(
-        LESSON, {"label_counts": "label_counts = torch.bincount(y_train, minlength=10).roll(1)"}))
+    # a model hard-coded to the five validation images the visible check uses: it passes that
+    # check and fails the hidden one (three other images)
+    submit(course, "hidden-fail", OTHER_LESSON, filled_notebook(
+        OTHER_LESSON, {"model": "def model(xb):\n    return x_valid[:5] @ weights + bias\n"}))
     # 30 s: an honest submission of this lesson takes 2-3 s in a started worker, about 10 s on a
     # 2-core machine running the rest of the suite too; the endless one waits out all of it
     # (the notebook's own time budget, minutes for this lesson, is tested in test_notebook_limits)
@@ -73,6 +74,7 @@ def test_one_bad_submission_does_not_stop_the_class(graded_once):
     assert result["blank"].total == 0
     other = scores(course, OTHER_LESSON)["ada"]
     assert other.total == other.max_total > 0, output
+    assert 0 < scores(course, OTHER_LESSON)["hidden-fail"].total < other.max_total, output
     assert "TIMEOUT" in output and "ERROR" in output
     assert "endless" in output and "broken" in output
 
@@ -97,21 +99,22 @@ def test_points_per_check_export_for_an_lms(graded_once):
               if cell.metadata.get("nbgrader", {}).get("grade")]
     assert list(rows["ada"])[:len(checks) + 2] == ["student_id", *(f"{LESSON}/{check}" for check in checks),
                                                    f"{LESSON}/total"]
-    for student in ("ada", "blank", "hidden-fail"):
+    for student in ("ada", "blank"):
         assert float(rows[student][f"{LESSON}/total"]) == result[student].total
         assert {check: float(rows[student][f"{LESSON}/{check}"]) for check in checks} == result[student].cells
-    assert rows["hidden-fail"][f"{LESSON}/test_label_counts"] == "0"
+    assert rows["hidden-fail"][f"{OTHER_LESSON}/test_model"] == "0"
+    assert float(rows["hidden-fail"][f"{OTHER_LESSON}/total"]) == scores(course, OTHER_LESSON)["hidden-fail"].total
 
 
 def test_feedback_keeps_hidden_tests_hidden(graded_once):
     course, _, _ = graded_once
-    result = scores(course, LESSON)
-    assert result["hidden-fail"].cells["test_label_counts"] == 0  # the hidden check did fail
+    result = scores(course, OTHER_LESSON)
+    assert result["hidden-fail"].cells["test_model"] == 0  # the hidden check did fail
     for student in ("ada", "hidden-fail"):
-        html = (course / "feedback" / student / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
-        assert "HIDDEN TESTS" not in html and "reference_data().y_train, minlength=10), 0" not in html
-    html = (course / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html").read_text(encoding="utf-8")
-    assert "숫자별 개수가 다릅니다" in html  # the learner still learns what went wrong
+        html = (course / "feedback" / student / OTHER_LESSON / f"{OTHER_LESSON}.html").read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in html and "images=3, start=100" not in html
+    html = (course / "feedback" / "hidden-fail" / OTHER_LESSON / f"{OTHER_LESSON}.html").read_text(encoding="utf-8")
+    assert "model(검증 이미지 3장)" in html  # the learner still learns what went wrong
 
 
 def test_rerun_grades_only_what_changed_and_keeps_earlier_grades(graded_once):
@@ -139,14 +142,14 @@ def test_regrade_changed_regrades_what_an_older_version_graded(graded_once):
     """Each graded submission records the version of its lesson that graded it
     (nncourse.grading.results); after a test cell of one lesson changes, --regrade-changed
     regrades exactly the submissions an older version of that lesson graded (the other lesson's
-    submission is left alone), and then nothing."""
+    submissions are left alone), and then nothing."""
     from nncourse.grading.results import current_version, stored_versions
 
     course, _, _ = graded_once
     url = f"sqlite:///{course / 'gradebook.db'}"
     graded = sorted(student for (lesson, student) in stored_versions(url) if lesson == LESSON)
-    assert graded == ["ada", "blank", "hidden-fail"]
-    assert (OTHER_LESSON, "ada") in stored_versions(url)
+    assert graded == ["ada", "blank"]
+    assert {(OTHER_LESSON, "ada"), (OTHER_LESSON, "hidden-fail")} <= set(stored_versions(url))
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
     assert code == 0 and "0 of 4 submissions to grade" in output and "0 graded by an older version" in output, output
     before = current_version(url, LESSON)
@@ -162,15 +165,35 @@ def test_regrade_changed_regrades_what_an_older_version_graded(graded_once):
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     assert current_version(url, LESSON) != before
     assert current_version(url, OTHER_LESSON) == other_before
+    # the report says which scores an older version gave (the two submissions that never got a
+    # grade, broken and endless, have no version)
+    assert report_versions(course) == {(LESSON, "ada"): "no", (LESSON, "blank"): "no",
+                                       (OTHER_LESSON, "ada"): "yes", (OTHER_LESSON, "hidden-fail"): "yes",
+                                       (LESSON, "broken"): "", (LESSON, "endless"): ""}
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
-    assert code == 0 and "3 graded by an older version" in output and "3 of 4 submissions to grade" in output, output
+    assert code == 0 and "2 graded by an older version" in output and "2 of 4 submissions to grade" in output, output
     versions = stored_versions(url)
     assert all(versions[(LESSON, student)] == {current_version(url, LESSON)} for student in graded)
     assert versions[(OTHER_LESSON, "ada")] == {other_before}
     assert other_graded.stat().st_mtime == other_mtime  # the unchanged lesson was not regraded
     assert scores(course, LESSON)["ada"].total == scores(course, LESSON)["ada"].max_total
+    assert set(report_versions(course).values()) == {"yes", ""}
     code, output = grade_class(course, "--workers", "2", "--regrade-changed", "--no-feedback", "--no-export")
     assert code == 0 and "0 graded by an older version" in output, output
+
+
+def report_versions(course) -> dict[tuple[str, str], str]:
+    """(lesson, student) → the ``current`` column of `make report`'s scores.csv."""
+    result = subprocess.run([sys.executable, "-m", "nncourse.grading.report", "--root", str(course)],
+                            cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    found = {}
+    for lesson in (LESSON, OTHER_LESSON):
+        text = (course / "reports" / lesson / "scores.csv").read_text(encoding="utf-8")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert list(rows[0]) == ["student_id", "score", "max_score", "version", "current"]
+        found.update({(lesson, row["student_id"]): row["current"] for row in rows})
+    return found
 
 
 def test_shards_split_the_class_without_overlap():

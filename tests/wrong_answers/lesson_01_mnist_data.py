@@ -27,6 +27,15 @@ WRONG = [
     WrongAnswer("counts-of-valid", "label_counts",
                 edit(solution("label_counts"), ("y_train", "y_valid")),
                 "test_label_counts", "검증 레이블(y_valid)"),
+    # the right counts, shifted one place: the total is right, the places are not (the visible
+    # check compares every count, so the learner sees it before grading)
+    WrongAnswer("counts-rolled", "label_counts",
+                edit(solution("label_counts"), ("minlength=10)", "minlength=10).roll(1)")),
+                "test_label_counts", "자리가 바뀌었습니다"),
+    # sorted to show the most common digit first: the counts lose their digits
+    WrongAnswer("counts-sorted", "label_counts",
+                edit(solution("label_counts"), ("minlength=10)", "minlength=10).sort(descending=True).values")),
+                "test_label_counts", "자리가 바뀌었습니다"),
     # slices the first bs pixels (columns) of every image instead of the first bs images
     WrongAnswer("batch-columns", "first_batch",
                 edit(solution("first_batch"), ("xb = x_train[0:bs]", "xb = x_train[:, :bs]")),

@@ -50,6 +50,9 @@ def check_value_range(pixel_min: object, pixel_max: object, pixel_dtype: object,
 
 
 def check_label_counts(label_counts: object) -> None:
+    """Exercise: how many training images of each digit, as a length-10 tensor; checked count by
+    count against the course's own labels (a right total with the counts in the wrong places is
+    caught here, in the learner's own notebook, not only when the instructor grades)."""
     hint = ("훈련 레이블 y_train 에서 숫자(0~9)마다 몇 번 나오는지 세어 길이 10인 텐서를 만드세요. "
             "torch.bincount 를 쓰고, 모든 숫자의 자리가 생기도록 minlength 인자를 찾아보세요.")
     if isinstance(label_counts, torch.Tensor) and label_counts.ndim == 1:
@@ -57,6 +60,20 @@ def check_label_counts(label_counts: object) -> None:
             hint = "검증 레이블(y_valid)을 센 것 같습니다. 훈련 레이블 y_train 을 세세요."
     check.shape("label_counts", label_counts, (N_CLASSES,), hint)
     check.equal("label_counts 의 합 (훈련 이미지 수)", int(label_counts.sum()), N_TRAIN, hint)
+    expected = torch.bincount(check.reference_data().y_train, minlength=N_CLASSES)
+    got = label_counts.detach().to(torch.int64)
+    if not torch.equal(got, expected):
+        wrong = [digit for digit in range(N_CLASSES) if got[digit] != expected[digit]]
+        hint = check.Hint("mnist_data.label-counts-values", (
+            f"합은 맞지만 숫자 {', '.join(map(str, wrong[:4]))}{' 등' if len(wrong) > 4 else ''} 의 개수가 다릅니다. "
+            "k 번째 자리에는 레이블이 k 인 훈련 이미지의 수가 와야 합니다."))
+        if sorted(got.tolist()) == sorted(expected.tolist()):
+            hint = check.Hint("mnist_data.label-counts-order", (
+                "개수들은 맞지만 자리가 바뀌었습니다. k 번째 자리에는 레이블이 k 인 훈련 이미지의 수가 와야 "
+                "합니다. 센 뒤에 순서를 바꾸는 연산(정렬, 밀기, 뒤집기)을 하지 않았는지 보세요."))
+        check.fail("label_counts 의 숫자별 개수가 y_train 과 같아야 합니다", str(got.tolist()),
+                   "숫자 0~9 각각의 훈련 이미지 수", hint)
+    check.passed("label_counts 는 숫자 0~9 각각의 훈련 이미지 수입니다")
 
 
 def check_first_batch(xb: object, yb: object) -> None:

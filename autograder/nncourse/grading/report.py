@@ -15,6 +15,9 @@ gradebook and writes, per lesson:
 - ``reports/<lesson>/mistakes.csv``: ``grade_id,cause,students,example``: every learner who lost
   points on a test cell, counted under exactly one cause (nncourse.grading.causes), with one
   such learner as the example;
+- ``reports/<lesson>/scores.csv``: ``student_id,score,max_score,version,current``: which course
+  version (nncourse.grading.results.lesson_version) graded each score, and whether it is the
+  lesson's version now;
 
 and ``reports/index.html`` (Korean, one section per lesson, readable without a server): the score
 distribution, each check's difficulty against its discrimination, the most common mistakes with
@@ -42,6 +45,7 @@ from .causes import TIMEOUT
 
 CHECK_COLUMNS = ["grade_id", "max_points", "students", "mean_points", "full_marks_rate", "discrimination"]
 MISTAKE_COLUMNS = ["grade_id", "cause", "students", "example"]
+SCORE_COLUMNS = ["student_id", "score", "max_score", "version", "current"]
 #: Mistakes listed per lesson in the HTML page (the CSV has them all).
 TOP_MISTAKES = 12
 
@@ -142,6 +146,25 @@ def mistake_rows(scores: LessonScores, results: list[dict]) -> list[dict]:
     keys = sorted(counted, key=lambda key: (order.get(key[0], len(order)), -len(counted[key]), key[1]))
     return [{"grade_id": grade_id, "cause": cause, "students": len(counted[(grade_id, cause)]),
              "example": counted[(grade_id, cause)][0]} for grade_id, cause in keys]
+
+
+def score_rows(scores: LessonScores, results: list[dict], current_version: str | None) -> list[dict]:
+    """Each learner's score and the course version that graded it: ``current`` is ``yes`` when
+    that is the lesson's version now, ``no`` when an older one graded it (``grade_class
+    --regrade-changed`` regrades those), empty when the gradebook has no record of it."""
+    maximum = sum(scores.max_points.values())
+    graded_with = defaultdict(set)
+    for row in results:
+        graded_with[row["student"]].add(row["version"])
+    rows = []
+    for student in sorted(scores.points):
+        versions = sorted(graded_with.get(student, ()))
+        current = ""
+        if versions and current_version:
+            current = "yes" if versions == [current_version] else "no"
+        rows.append({"student_id": student, "score": _number(sum(scores.points[student].values())),
+                     "max_score": _number(maximum), "version": " ".join(versions), "current": current})
+    return rows
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
@@ -261,7 +284,8 @@ def lesson_section(scores: LessonScores, checks: list[dict], mistakes: list[dict
              f"<p>학습자 {students}명, 평균 {statistics.fmean(totals) if totals else 0:.2f} / {_number(maximum)}점, "
              f"만점 {sum(total >= maximum for total in totals)}명. "
              f'<a href="{e(scores.lesson)}/checks.csv">checks.csv</a> · '
-             f'<a href="{e(scores.lesson)}/mistakes.csv">mistakes.csv</a></p>']
+             f'<a href="{e(scores.lesson)}/mistakes.csv">mistakes.csv</a> · '
+             f'<a href="{e(scores.lesson)}/scores.csv">scores.csv</a> (학습자별 점수와 그 점수를 낸 코스 버전)</p>']
     if students:
         histogram, scatter = _plots(scores, checks)
         parts.append(f'<div class="plots"><img alt="점수 분포" src="data:image/png;base64,{histogram}">'
@@ -332,6 +356,7 @@ def write_report(root: Path, db_url: str, lessons: list[str] | None, out: Path) 
         write_csv(mistakes_csv, MISTAKE_COLUMNS, mistakes)
         written[lesson] = (checks_csv, mistakes_csv)
         current = current_version(db_url, lesson)
+        write_csv(out / lesson / "scores.csv", SCORE_COLUMNS, score_rows(scores[lesson], results, current))
         sections.append(lesson_section(scores[lesson], checks, mistakes, results, root / "feedback", out, current))
     nav = "".join(f'<a href="#{html.escape(lesson)}">{html.escape(lesson)}</a>' for lesson in sorted(scores))
     page = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>반 보고서</title>'
