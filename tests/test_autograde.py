@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 from nbgrader.validator import Validator
-from nncourse.verdict import CALLED_LEARNER, NOT_ATTEMPTED, UNDIAGNOSED
+from nncourse.verdict import CALLED_LEARNER, ERROR_PREFIX, NOT_ATTEMPTED, UNDIAGNOSED
 
 from nbgrader_course import (
     GRADED_CLASSES,
@@ -182,6 +182,32 @@ def recorded_causes(notebook) -> dict[str, str]:
     """grade_id → the cause the grader recorded for each failed test cell (nncourse.grading.causes)."""
     return {grade_id(cell): cell.metadata.get("nncourse", {}).get("cause") for cell in notebook.cells
             if grade_id(cell) and cell.metadata.get("nncourse", {}).get("passed") is False}
+
+
+#: Lessons whose graders give every diagnosed mistake its own id (nncourse.checks.Hint); in the
+#: others a check's diagnoses still share the check's id (``<module>.<check function>``).
+DIAGNOSED_BY_ID = ("02_from_scratch", "03_functional")
+
+
+@pytest.mark.parametrize("lesson", DIAGNOSED_BY_ID)
+def test_each_diagnosed_mistake_is_counted_under_its_own_cause(graded, lesson):
+    """Two wrong answers told different things at a test cell are never counted under one cause in
+    the instructor's report, and the same thing always under the same cause."""
+    course, _ = graded(lesson)
+    hints_of, causes_of = {}, {}
+    for wrong in WRONG_ANSWERS[lesson]:
+        cell = next(cell for cell in autograded_notebook(course, wrong.name, lesson).cells
+                    if grade_id(cell) == wrong.test_cell)
+        recorded = cell.metadata.get("nncourse", {})
+        cause, hint = recorded.get("cause"), recorded.get("hint")
+        if not hint or cause in (UNDIAGNOSED, NOT_ATTEMPTED) or cause.startswith(ERROR_PREFIX):
+            continue
+        hints_of.setdefault((wrong.test_cell, cause), set()).add(hint)
+        causes_of.setdefault((wrong.test_cell, hint), set()).add(cause)
+    shared = {key: hints for key, hints in hints_of.items() if len(hints) > 1}
+    assert not shared, f"{lesson}: one cause, several diagnoses: {shared}"
+    assert all(len(causes) == 1 for causes in causes_of.values()), causes_of
+    assert len(hints_of) >= 5, hints_of  # the lesson's wrong answers do reach several diagnoses
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

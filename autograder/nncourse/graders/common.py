@@ -205,13 +205,13 @@ def logits_hint(got: object, want: torch.Tensor) -> str:
     """Why a module's output differs from the logits its parameters give."""
     kind = output_kind(got)
     if kind == "log_softmax":
-        return ("model 의 출력이 로그 확률입니다. forward 에서 log_softmax 를 빼고 로짓만 돌려주세요. "
-                "F.cross_entropy 가 안에서 로그 소프트맥스를 계산합니다.")
+        return (check.Hint("common.output-log-softmax", "model 의 출력이 로그 확률입니다. forward 에서 log_softmax 를 빼고 로짓만 돌려주세요. "
+                "F.cross_entropy 가 안에서 로그 소프트맥스를 계산합니다."))
     if kind == "softmax":
-        return ("model 의 출력이 소프트맥스 확률입니다. forward 는 로짓(가공하지 않은 점수)을 돌려주고, "
-                "정규화는 F.cross_entropy 에 맡기세요.")
-    return ("model(xb) 가 model 의 매개변수로 계산한 로짓과 다릅니다. forward 가 층의 출력을 그대로 "
-            "돌려주는지, 다른 모델을 쓰고 있지 않은지 보세요.")
+        return (check.Hint("common.output-softmax", "model 의 출력이 소프트맥스 확률입니다. forward 는 로짓(가공하지 않은 점수)을 돌려주고, "
+                "정규화는 F.cross_entropy 에 맡기세요."))
+    return (check.Hint("common.output-differs", "model(xb) 가 model 의 매개변수로 계산한 로짓과 다릅니다. forward 가 층의 출력을 그대로 "
+            "돌려주는지, 다른 모델을 쓰고 있지 않은지 보세요."))
 
 
 #: Validation images a model is compared on (drawn through check.probe_generator).
@@ -255,21 +255,21 @@ def diagnose_training(loss: float, accuracy: float, ref: dict,
     exploded = ("미니배치마다 기울기를 0으로 되돌렸는지(그렇지 않으면 기울기가 계속 쌓입니다), "
                 "학습률이 너무 크지 않은지 보세요.")
     if not math.isfinite(loss):
-        return "손실이 NaN/무한대입니다. 값이 폭발했습니다: " + exploded
+        return check.Hint("common.training-exploded", "손실이 NaN/무한대입니다. 값이 폭발했습니다: " + exploded)
     if loss > 2.0 and accuracy > 0.5:
-        return (f"정확도는 {accuracy:.2f} 인데 손실이 {loss:.3g} 로 무작위 추측(약 2.3)보다 큽니다. "
-                "매개변수가 너무 크게 움직였다는 뜻입니다: " + exploded)
+        return (check.Hint("common.training-loss-blew-up", f"정확도는 {accuracy:.2f} 인데 손실이 {loss:.3g} 로 무작위 추측(약 2.3)보다 큽니다. "
+                "매개변수가 너무 크게 움직였다는 뜻입니다: " + exploded))
     if accuracy < 0.3:
-        return ("모델이 거의 학습되지 않았습니다. loss.backward() 로 기울기를 구하고, 매개변수를 "
-                "torch.no_grad() 안에서 제자리(-=)로 갱신했는지 확인하세요.")
+        return (check.Hint("common.training-not-learned", "모델이 거의 학습되지 않았습니다. loss.backward() 로 기울기를 구하고, 매개변수를 "
+                "torch.no_grad() 안에서 제자리(-=)로 갱신했는지 확인하세요."))
     if loss < ref_loss - tol_loss and accuracy > ref_acc + tol_acc:
-        return ("기준보다 훨씬 좋습니다. 에포크를 더 돌렸거나, 검증 데이터로 학습했거나, 같은 모델을 "
+        return (check.Hint("common.training-better-than-reference", "기준보다 훨씬 좋습니다. 에포크를 더 돌렸거나, 검증 데이터로 학습했거나, 같은 모델을 "
                 "여러 번 학습시킨 것은 아닌지 보세요. 이 강의의 설정"
-                f"({settings})대로 새 모델을 한 번만 학습시키세요.")
+                f"({settings})대로 새 모델을 한 번만 학습시키세요."))
     if loss > ref_loss + tol_loss or accuracy < ref_acc - tol_acc:
-        return (f"기준보다 덜 학습되었습니다. 이 강의의 설정({settings})을 지켰는지, 한 에포크에 "
+        return (check.Hint("common.training-worse-than-reference", f"기준보다 덜 학습되었습니다. 이 강의의 설정({settings})을 지켰는지, 한 에포크에 "
                 "마지막 작은 배치까지 모든 미니배치를 돌았는지, 기울기를 옳은 자리(갱신 뒤, 다음 "
-                "backward 전)에서 0으로 되돌렸는지 보세요.")
+                "backward 전)에서 0으로 되돌렸는지 보세요."))
     return None
 
 
@@ -333,27 +333,27 @@ def check_losses(losses: object, hint_missing: str | None = None, hint_append: s
         if losses is None and hint_missing:
             hint = hint_missing
         elif isinstance(losses, list) and not losses:
-            hint = ("losses 가 비어 있습니다. 학습 셀이 오류 없이 끝났는지 보고, 미니배치마다 "
-                    "losses.append(loss.item()) 을 하세요.")
+            hint = (check.Hint("common.losses-empty", "losses 가 비어 있습니다. 학습 셀이 오류 없이 끝났는지 보고, 미니배치마다 "
+                    "losses.append(loss.item()) 을 하세요."))
         elif isinstance(losses, list) and len(losses) == EPOCHS * N_TRAIN:
-            hint = ("이미지 한 장마다 학습했습니다. 데이터셋을 직접 돌면 한 장씩 나옵니다. "
-                    "for xb, yb in train_dl: 처럼 데이터 로더를 도세요.")
+            hint = (check.Hint("common.losses-per-image", "이미지 한 장마다 학습했습니다. 데이터셋을 직접 돌면 한 장씩 나옵니다. "
+                    "for xb, yb in train_dl: 처럼 데이터 로더를 도세요."))
         elif isinstance(losses, list) and len(losses) == EPOCHS * (BATCHES_PER_EPOCH - 1):
-            hint = "마지막 16장짜리 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
+            hint = check.Hint("common.losses-last-batch-missing", "마지막 16장짜리 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다.")
         elif isinstance(losses, list) and len(losses) > expected and len(losses) % expected == 0:
-            hint = ("같은 모델을 여러 번 학습시켰습니다. 새 모델을 만드는 셀부터 다시 실행해 "
-                    f"에포크 {EPOCHS}번만 학습시키세요.")
+            hint = (check.Hint("common.losses-model-trained-again", "같은 모델을 여러 번 학습시켰습니다. 새 모델을 만드는 셀부터 다시 실행해 "
+                    f"에포크 {EPOCHS}번만 학습시키세요."))
         elif isinstance(losses, list) and len(losses) == BATCHES_PER_EPOCH:
-            hint = (f"한 에포크만 학습했습니다. 에포크 수는 epochs = {EPOCHS} 입니다. 미니배치를 도는 반복을 "
-                    "에포크 수만큼 도는 바깥 반복으로 감싸, 훈련 데이터를 에포크마다 한 번씩 도세요.")
+            hint = (check.Hint("common.losses-one-epoch", f"한 에포크만 학습했습니다. 에포크 수는 epochs = {EPOCHS} 입니다. 미니배치를 도는 반복을 "
+                    "에포크 수만큼 도는 바깥 반복으로 감싸, 훈련 데이터를 에포크마다 한 번씩 도세요."))
         elif isinstance(losses, list) and len(losses) % BATCHES_PER_EPOCH == 0:
-            hint = f"에포크 수는 epochs = {EPOCHS} 입니다. 바깥 반복을 숫자를 적지 말고 epochs 번 도세요."
+            hint = check.Hint("common.losses-epochs-hard-coded", f"에포크 수는 epochs = {EPOCHS} 입니다. 바깥 반복을 숫자를 적지 말고 epochs 번 도세요.")
         check.fail("losses 에 미니배치마다 손실이 하나씩 있어야 합니다.", got=count,
                    expected=f"{expected}개 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})", hint=hint)
     if not all(isinstance(value, float) for value in losses):
         check.fail("losses 에는 파이썬 숫자(float)를 넣어야 합니다.",
-                   hint="losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
-                        "계산 그래프까지 메모리에 남습니다.")
+                   hint=check.Hint("common.losses-tensors", "losses.append(loss.item()) 처럼 .item() 으로 꺼내세요. 텐서를 그대로 모으면 "
+                        "계산 그래프까지 메모리에 남습니다."))
     check.passed(f"losses 에 미니배치 손실이 {len(losses)}개 있습니다")
 
 

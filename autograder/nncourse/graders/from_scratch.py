@@ -22,18 +22,18 @@ ERROR_HINTS = common.SCRATCH_ERROR_HINTS
 def check_parameters(weights: object, bias: object) -> None:
     hint_shape = "weights 는 (입력 784, 출력 10) 모양이어야 xb @ weights 가 (N, 10) 이 됩니다."
     if isinstance(weights, torch.Tensor) and tuple(weights.shape) == (N_CLASSES, N_PIXELS):
-        hint_shape = "weights 의 행과 열이 바뀌었습니다. torch.randn(784, 10) 으로 만드세요."
+        hint_shape = check.Hint("from_scratch.weights-transposed", "weights 의 행과 열이 바뀌었습니다. torch.randn(784, 10) 으로 만드세요.")
     check.shape("weights", weights, (N_PIXELS, N_CLASSES), hint_shape)
     check.shape("bias", bias, (N_CLASSES,), "bias 는 출력마다 하나, torch.zeros(10) 입니다.")
     check.dtype("weights", weights, torch.float32)
     for name, tensor in (("weights", weights), ("bias", bias)):
         if not tensor.requires_grad:
             check.fail(f"{name} 의 requires_grad 가 False 입니다.",
-                       hint=f"{name}.requires_grad_() 를 호출해야 PyTorch 가 기울기를 계산합니다.")
+                       hint=check.Hint("from_scratch.no-requires-grad", f"{name}.requires_grad_() 를 호출해야 PyTorch 가 기울기를 계산합니다."))
         if not tensor.is_leaf:
             check.fail(f"{name} 이(가) 잎(leaf) 텐서가 아닙니다. 이대로는 {name}.grad 가 채워지지 않습니다.",
-                       hint="torch.randn(...) / math.sqrt(784) 로 값을 먼저 만든 뒤에 .requires_grad_() 를 "
-                            "호출하세요. requires_grad=True 로 만든 뒤 나누면 나눗셈 결과는 잎 텐서가 아닙니다.")
+                       hint=check.Hint("from_scratch.not-a-leaf", "torch.randn(...) / math.sqrt(784) 로 값을 먼저 만든 뒤에 .requires_grad_() 를 "
+                            "호출하세요. requires_grad=True 로 만든 뒤 나누면 나눗셈 결과는 잎 텐서가 아닙니다."))
     check.passed("weights 와 bias 는 기울기를 계산하는 잎(leaf) 텐서입니다")
     scale = weights.detach().std().item()
     check.close("weights 의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
@@ -56,13 +56,13 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) 
             "x_i - log Σ_j exp(x_j).")
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
         if wide and bool(torch.isinf(got).any()) and not bool(torch.isinf(expected).any()):
-            hint = ("확률(소프트맥스)을 먼저 구한 뒤 로그를 취했습니다. 점수가 가장 큰 것보다 200 작은 클래스의 확률 "
+            hint = (check.Hint("from_scratch.log-of-softmax", "확률(소프트맥스)을 먼저 구한 뒤 로그를 취했습니다. 점수가 가장 큰 것보다 200 작은 클래스의 확률 "
                     "e^-200 은 float32 에서 0 이 되어 log 가 -inf 가 됩니다. 나눗셈을 로그 공간의 뺄셈으로 바꿔, "
-                    "확률을 만들지 않고 계산하세요.")
+                    "확률을 만들지 않고 계산하세요."))
         elif torch.allclose(got, expected.exp(), atol=1e-5):
-            hint = "소프트맥스 확률이 나왔습니다. 로그 소프트맥스는 그 로그, 즉 x - log(Σ exp(x)) 입니다."
+            hint = check.Hint("from_scratch.softmax-not-log", "소프트맥스 확률이 나왔습니다. 로그 소프트맥스는 그 로그, 즉 x - log(Σ exp(x)) 입니다.")
         elif torch.allclose(got, torch.log_softmax(logits, dim=0), atol=1e-5):
-            hint = "열 방향(dim=0)으로 합했습니다. 클래스는 마지막 차원이니 sum(-1) 을 쓰세요."
+            hint = check.Hint("from_scratch.sum-over-rows", "열 방향(dim=0)으로 합했습니다. 클래스는 마지막 차원이니 sum(-1) 을 쓰세요.")
     what = f"log_softmax(점수 차가 200 인 예시 입력 {rows}×10)" if wide else f"log_softmax(예시 입력 {rows}×10)"
     check.tensor_close(what, got, expected, 1e-4 if wide else 1e-5, hint)
 
@@ -74,7 +74,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> N
         logits = xb @ weights + bias
     hint = "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다."
     if isinstance(got, torch.Tensor) and got.shape == logits.shape and torch.allclose(got, logits, atol=1e-5):
-        hint = "선형 계산 결과를 그대로 돌려줬습니다. log_softmax 를 적용하세요."
+        hint = check.Hint("from_scratch.model-without-log-softmax", "선형 계산 결과를 그대로 돌려줬습니다. log_softmax 를 적용하세요.")
     check.tensor_close("model(검증 이미지 5장)", got, torch.log_softmax(logits, dim=-1), 1e-4, hint)
 
 
@@ -87,9 +87,9 @@ def check_nll(nll: Callable) -> None:
             "인덱스로 주면 됩니다. 고른 값들의 평균에 부호를 바꾸면 음의 로그 우도입니다.")
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), -expected.item(), abs_tol=1e-5):
-            hint = "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다."
+            hint = check.Hint("from_scratch.nll-sign", "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다.")
         elif math.isclose(got.item(), expected.item() * len(targets), abs_tol=1e-4):
-            hint = "합(sum)을 구했습니다. 배치 크기에 상관없도록 평균(mean)을 쓰세요."
+            hint = check.Hint("from_scratch.nll-sum", "합(sum)을 구했습니다. 배치 크기에 상관없도록 평균(mean)을 쓰세요.")
     check.tensor_close("nll(예시 로그 확률, 예시 정답)", got, expected, 1e-5, hint)
 
 
@@ -104,7 +104,7 @@ def check_accuracy(accuracy: Callable) -> None:
     hint = "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요."
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), (logits.argmax(dim=1) == targets).sum().item(), abs_tol=1e-6):
-            hint = "맞은 개수를 셌습니다. 비율이 되도록 평균(mean)을 내세요."
+            hint = check.Hint("from_scratch.accuracy-count", "맞은 개수를 셌습니다. 비율이 되도록 평균(mean)을 내세요.")
     check.tensor_close("accuracy(예시 출력 9개)", got, expected, 1e-6, hint)
 
 

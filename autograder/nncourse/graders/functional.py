@@ -42,17 +42,17 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = got.item()
         if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
-            hint = ("F.nll_loss 에 로짓을 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
-                    "로짓에 먼저 F.log_softmax 를 클래스 차원으로 적용하세요.")
+            hint = (check.Hint("functional.nll-on-logits", "F.nll_loss 에 로짓을 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
+                    "로짓에 먼저 F.log_softmax 를 클래스 차원으로 적용하세요."))
         elif math.isclose(value, F.nll_loss(F.log_softmax(logits, dim=0), targets).item(), abs_tol=1e-5):
-            hint = "로그 소프트맥스를 열 방향(dim=0)으로 계산했습니다. 클래스는 마지막 차원이니 dim=-1 을 쓰세요."
+            hint = check.Hint("functional.log-softmax-over-rows", "로그 소프트맥스를 열 방향(dim=0)으로 계산했습니다. 클래스는 마지막 차원이니 dim=-1 을 쓰세요.")
         elif math.isclose(value, F.nll_loss(F.softmax(logits, dim=-1), targets).item(), abs_tol=1e-5):
-            hint = ("F.softmax 는 확률을 줍니다. 음의 로그 우도에는 그 로그, F.log_softmax 가 필요합니다.")
+            hint = (check.Hint("functional.softmax-not-log", "F.softmax 는 확률을 줍니다. 음의 로그 우도에는 그 로그, F.log_softmax 가 필요합니다."))
         elif math.isclose(value, -expected.item(), abs_tol=1e-5):
-            hint = "부호가 반대입니다. F.nll_loss 가 이미 마이너스를 붙여 주므로 따로 붙이지 마세요."
+            hint = check.Hint("functional.nll-sign", "부호가 반대입니다. F.nll_loss 가 이미 마이너스를 붙여 주므로 따로 붙이지 마세요.")
         elif math.isclose(value, expected.item() * rows, rel_tol=1e-5):
-            hint = (f"손실의 합을 구했습니다(평균의 {rows}배, 예시 로짓이 {rows}행입니다). 배치 크기에 "
-                    "상관없도록 F.nll_loss 의 기본값 reduction='mean' 을 그대로 두세요.")
+            hint = (check.Hint("functional.loss-sum", f"손실의 합을 구했습니다(평균의 {rows}배, 예시 로짓이 {rows}행입니다). 배치 크기에 "
+                    "상관없도록 F.nll_loss 의 기본값 reduction='mean' 을 그대로 두세요."))
     check.tensor_close(f"cross_entropy_by_parts(예시 로짓 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
     check.passed("F.cross_entropy = F.log_softmax + F.nll_loss 임을 확인했습니다")
 
@@ -64,14 +64,14 @@ def check_loss_func(loss_func: object) -> None:
         return
     hint = "loss_func 에는 F.cross_entropy 라는 함수 자체를 넣으세요. 괄호를 붙여 호출한 결과가 아닙니다."
     if loss_func is F.nll_loss:
-        hint = ("F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 로짓을 "
-                "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다.")
+        hint = (check.Hint("functional.loss-func-nll", "F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 로짓을 "
+                "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다."))
     elif is_instance(loss_func, torch.nn.CrossEntropyLoss):
-        hint = ("nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스(모듈)입니다. 이번 강의는 함수 모음 "
-                "torch.nn.functional 을 익히는 단계이니 그 안의 함수 F.cross_entropy 를 쓰세요.")
+        hint = (check.Hint("functional.loss-func-module", "nn.CrossEntropyLoss() 는 같은 계산을 하는 클래스(모듈)입니다. 이번 강의는 함수 모음 "
+                "torch.nn.functional 을 익히는 단계이니 그 안의 함수 F.cross_entropy 를 쓰세요."))
     elif isinstance(loss_func, torch.Tensor):
-        hint = ("loss_func 에 손실 값(텐서)이 들어 있습니다. 함수를 호출한 결과가 아니라, 괄호 없이 "
-                "함수 자체를 넣으세요. 손실은 학습 루프가 loss_func 를 부를 때 계산됩니다.")
+        hint = (check.Hint("functional.loss-func-called", "loss_func 에 손실 값(텐서)이 들어 있습니다. 함수를 호출한 결과가 아니라, 괄호 없이 "
+                "함수 자체를 넣으세요. 손실은 학습 루프가 loss_func 를 부를 때 계산됩니다."))
     elif callable(loss_func):
         logits, targets = probe_inputs()
         try:  # only to name the mistake: an error here (the learner's, or a wrong shape) is no match
@@ -80,8 +80,8 @@ def check_loss_func(loss_func: object) -> None:
         except Exception:  # check.CheckFailed included
             same = False
         if same:
-            hint = ("계산은 같지만 F.cross_entropy 를 감싼 다른 함수입니다. 감쌀 필요 없이 "
-                    "F.cross_entropy 함수 자체를 넣으면 됩니다.")
+            hint = (check.Hint("functional.loss-func-wrapper", "계산은 같지만 F.cross_entropy 를 감싼 다른 함수입니다. 감쌀 필요 없이 "
+                    "F.cross_entropy 함수 자체를 넣으면 됩니다."))
     name = getattr(loss_func, "__name__", type(loss_func).__name__)
     check.fail("loss_func 가 F.cross_entropy 여야 합니다", got=name, expected="F.cross_entropy", hint=hint)
 
@@ -109,7 +109,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, imag
         hint = NORMALISED_HINT[kind]
     elif isinstance(got, torch.Tensor) and got.shape == logits.shape:
         if torch.allclose(got, without_bias, atol=1e-5):
-            hint = "편향(bias)을 더하지 않았습니다: xb @ weights + bias."
+            hint = check.Hint("functional.model-no-bias", "편향(bias)을 더하지 않았습니다: xb @ weights + bias.")
     check.tensor_close(f"model(검증 이미지 {images}장)", got, logits, 1e-4, hint)
     check.passed("model 은 로그 소프트맥스 없이 로짓을 돌려줍니다")
 
