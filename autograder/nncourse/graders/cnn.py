@@ -121,25 +121,25 @@ def check_output(name: str, model: nn.Module, inputs: torch.Tensor, images: torc
         mistakes = _mistakes(convs, images)
     rows = len(images)
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != (rows, N_CLASSES):
-        hint = "forward 의 마지막에 view 로 (N, 10) 모양으로 펴세요."
+        hint = check.Hint("cnn.no-flatten", "forward 의 마지막에 view 로 (N, 10) 모양으로 펴세요.")
         if isinstance(out, torch.Tensor) and out.ndim == 4 and out.shape[1] == N_CLASSES:
             if out.shape[2:] == (1, 1):
-                hint = "풀링 결과 (N, 10, 1, 1) 을 (N, 10) 으로 펴지 않았습니다: xb.view(xb.size(0), -1)."
+                hint = check.Hint("cnn.pool-not-flattened", "풀링 결과 (N, 10, 1, 1) 을 (N, 10) 으로 펴지 않았습니다: xb.view(xb.size(0), -1).")
             else:
-                hint = ("마지막 특성 맵을 풀링하지 않았습니다. 4×4 칸의 평균을 내서 채널마다 숫자 하나로 "
-                        "줄이세요.")
+                hint = (check.Hint("cnn.no-pooling", "마지막 특성 맵을 풀링하지 않았습니다. 4×4 칸의 평균을 내서 채널마다 숫자 하나로 "
+                        "줄이세요."))
         elif isinstance(out, torch.Tensor) and rows == 1 and tuple(out.shape) == (N_CLASSES,):
-            hint = ("이미지 한 장짜리 배치에서 배치 차원까지 사라졌습니다. squeeze() 는 크기가 1 인 차원을 모두 "
-                    "지우므로 배치 크기 1 도 지웁니다. 배치 크기는 그대로 두고 나머지만 펴세요.")
+            hint = (check.Hint("cnn.squeeze-batch", "이미지 한 장짜리 배치에서 배치 차원까지 사라졌습니다. squeeze() 는 크기가 1 인 차원을 모두 "
+                    "지우므로 배치 크기 1 도 지웁니다. 배치 크기는 그대로 두고 나머지만 펴세요."))
         elif isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == rows \
                 and out.shape[1] % N_CLASSES == 0:
-            hint = ("풀링 뒤에 남은 칸이 1×1 이 아닙니다. 마지막 특성 맵 전체의 평균을 내야 채널마다 "
-                    "숫자가 하나씩, 모두 10개 남습니다.")
+            hint = (check.Hint("cnn.pool-not-1x1", "풀링 뒤에 남은 칸이 1×1 이 아닙니다. 마지막 특성 맵 전체의 평균을 내야 채널마다 "
+                    "숫자가 하나씩, 모두 10개 남습니다."))
         fail(f"{name}({input_text}) 의 출력 모양이 {(rows, N_CLASSES)} 이어야 합니다",
              size_of(out), str((rows, N_CLASSES)), hint)
     if not torch.allclose(out, expected, atol=1e-5):
-        hint = ("합성곱 세 층을 차례로 적용하고, 층마다 ReLU 를 적용한 뒤, 마지막 특성 맵의 평균을 "
-                "내세요. 층을 만든 순서대로 써야 합니다.")
+        hint = (check.Hint("cnn.forward-order", "합성곱 세 층을 차례로 적용하고, 층마다 ReLU 를 적용한 뒤, 마지막 특성 맵의 평균을 "
+                "내세요. 층을 만든 순서대로 써야 합니다."))
         for text, wrong in mistakes:
             if torch.allclose(out, wrong, atol=1e-5):
                 hint = text
@@ -253,16 +253,16 @@ def check_lambda(lambda_class: Callable) -> None:
         out = common.call_learner("Lambda(함수)(x)", layer, x.clone(), hint=error_hint)
     expected = probe(x)
     if not isinstance(out, torch.Tensor):
-        hint = "forward 는 생성자에서 저장해 둔 함수에 입력 x 를 넣은 결과(텐서)를 돌려줘야 합니다."
+        hint = check.Hint("cnn.lambda-no-tensor", "forward 는 생성자에서 저장해 둔 함수에 입력 x 를 넣은 결과(텐서)를 돌려줘야 합니다.")
         if out is None:
-            hint = "forward 에서 return 을 빠뜨렸습니다. 저장해 둔 함수를 x 에 적용한 결과를 돌려주세요."
+            hint = check.Hint("cnn.lambda-no-return", "forward 에서 return 을 빠뜨렸습니다. 저장해 둔 함수를 x 에 적용한 결과를 돌려주세요.")
         elif callable(out):
-            hint = "함수를 호출하지 않고 함수 자체를 돌려줬습니다. 저장해 둔 함수를 x 로 호출한 결과를 돌려주세요."
+            hint = check.Hint("cnn.lambda-returns-function", "함수를 호출하지 않고 함수 자체를 돌려줬습니다. 저장해 둔 함수를 x 로 호출한 결과를 돌려주세요.")
         fail("Lambda(f)(x) 는 f(x) 를 돌려줘야 합니다", type(out).__name__, "텐서 f(x)", hint)
     if not (out.shape == expected.shape and torch.allclose(out, expected)):
-        hint = "forward 는 생성자에 받은 함수(self 에 저장해 둔 것)를 입력에 적용한 결과를 돌려줘야 합니다."
+        hint = check.Hint("cnn.lambda-wrong-output", "forward 는 생성자에 받은 함수(self 에 저장해 둔 것)를 입력에 적용한 결과를 돌려줘야 합니다.")
         if out.shape == x.shape and torch.equal(out, x):
-            hint = "입력을 그대로 돌려줬습니다. forward 에서 저장해 둔 함수를 입력에 적용하세요."
+            hint = check.Hint("cnn.lambda-identity", "입력을 그대로 돌려줬습니다. forward 에서 저장해 둔 함수를 입력에 적용하세요.")
         fail("Lambda(f)(x) 는 f(x) 와 같아야 합니다", f"{out.flatten().tolist()}",
              f"{expected.flatten().tolist()}", hint)
     check.passed("Lambda(f)(x) 는 f(x) 를 돌려줍니다")
@@ -327,13 +327,13 @@ def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
             gx, gy = batch if isinstance(batch, (tuple, list)) and len(batch) == 2 else (batch, None)
             if not (isinstance(gx, torch.Tensor) and isinstance(gy, torch.Tensor)
                     and gx.shape == ex.shape and torch.equal(gx, ex) and torch.equal(gy, ey)):
-                hint = "__iter__ 에서 저장해 둔 함수를 배치마다 적용하세요. 배치 b 는 (xb, yb) 이니 두 값으로 풀어 넘깁니다."
+                hint = check.Hint("cnn.wrapper-func-not-applied", "__iter__ 에서 저장해 둔 함수를 배치마다 적용하세요. 배치 b 는 (xb, yb) 이니 두 값으로 풀어 넘깁니다.")
                 if isinstance(gx, torch.Tensor) and gx.ndim == 2:
-                    hint = ("배치를 그대로 내보냈습니다. 내보내기 전에, 생성자에 받은 함수를 배치마다 "
-                            "적용하세요.")
+                    hint = (check.Hint("cnn.wrapper-batch-unchanged", "배치를 그대로 내보냈습니다. 내보내기 전에, 생성자에 받은 함수를 배치마다 "
+                            "적용하세요."))
                 elif isinstance(gx, torch.Tensor) and gx.shape == ex.shape and torch.equal(gx, ex / 2):
-                    hint = ("받은 함수 대신 preprocess 를 직접 불렀습니다. 어떤 함수로 감쌀지는 생성자에 "
-                            "넘긴 func 가 정합니다. 저장해 둔 그 함수를 배치마다 적용하세요.")
+                    hint = (check.Hint("cnn.wrapper-calls-preprocess", "받은 함수 대신 preprocess 를 직접 불렀습니다. 어떤 함수로 감쌀지는 생성자에 "
+                            "넘긴 func 가 정합니다. 저장해 둔 그 함수를 배치마다 적용하세요."))
                 fail("감싼 로더는 배치마다 생성자에 넘긴 함수를 적용한 결과를 내보내야 합니다",
                      f"배치 {size_of(gx)}", f"func(xb, yb) = 이미지 {tuple(ex.shape)}와 레이블", hint)
     check.passed(f"WrappedDataLoader: 배치 {len(expected)}개마다 func 를 적용하고, len 과 반복이 맞습니다")
@@ -357,10 +357,10 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
     check_relu_after_convs("adaptive_model", model)
     pools = [layer for layer in model if isinstance(layer, nn.AdaptiveAvgPool2d)]
     if not pools:
-        hint = "nn.AdaptiveAvgPool2d(1) 층으로 마지막 특성 맵 전체의 평균을 내세요."
+        hint = check.Hint("cnn.adaptive-missing", "nn.AdaptiveAvgPool2d(1) 층으로 마지막 특성 맵 전체의 평균을 내세요.")
         if any(isinstance(layer, nn.AvgPool2d) for layer in model):
-            hint = ("고정된 nn.AvgPool2d(4) 는 입력이 28×28 일 때만 1×1 을 남깁니다. 어떤 크기의 입력이든 "
-                    "채널마다 평균 하나를 내도록 nn.AdaptiveAvgPool2d(1) 로 바꾸세요.")
+            hint = (check.Hint("cnn.fixed-avgpool", "고정된 nn.AvgPool2d(4) 는 입력이 28×28 일 때만 1×1 을 남깁니다. 어떤 크기의 입력이든 "
+                    "채널마다 평균 하나를 내도록 nn.AdaptiveAvgPool2d(1) 로 바꾸세요."))
         fail("adaptive_model 에 nn.AdaptiveAvgPool2d 층이 있어야 합니다",
              ", ".join(type(layer).__name__ for layer in model), "nn.AdaptiveAvgPool2d(1)", hint)
     size = pools[0].output_size

@@ -205,16 +205,16 @@ def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: flo
         fail(f"{name} 에는 매개변수 그룹이 하나여야 합니다", str(len(opt.param_groups)), "1",
              "optim.SGD(model.parameters(), ...) 처럼 모델의 매개변수를 한 번에 넘기세요.")
     if not math.isclose(group["lr"], lr):
-        hint = f"학습률은 lr = {lr} 입니다. 준비 셀의 lr 을 그대로 넘기세요."
+        hint = check.Hint("convnet.lr-wrong", f"학습률은 lr = {lr} 입니다. 준비 셀의 lr 을 그대로 넘기세요.")
         if math.isclose(group["lr"], 0.5):
-            hint = (f"0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률입니다. 모멘텀을 쓰는 이 CNN 에는 "
-                    f"lr = {lr} 을 씁니다.")
+            hint = (check.Hint("convnet.lr-from-logistic", f"0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률입니다. 모멘텀을 쓰는 이 CNN 에는 "
+                    f"lr = {lr} 을 씁니다."))
         fail(f"{name} 의 학습률(lr)이 {lr} 이어야 합니다", str(group["lr"]), str(lr), hint)
     if not math.isclose(group["momentum"], momentum):
-        hint = f"momentum={momentum} 을 넘기세요. 지난 기울기를 {momentum} 만큼 기억해 두는 모멘텀입니다."
+        hint = check.Hint("convnet.momentum-wrong", f"momentum={momentum} 을 넘기세요. 지난 기울기를 {momentum} 만큼 기억해 두는 모멘텀입니다.")
         if group["momentum"] == 0:
-            hint = (f"momentum 을 빠뜨렸습니다(기본값 0). optim.SGD(..., momentum={momentum}) 처럼 "
-                    "넘기세요.")
+            hint = (check.Hint("convnet.momentum-missing", f"momentum 을 빠뜨렸습니다(기본값 0). optim.SGD(..., momentum={momentum}) 처럼 "
+                    "넘기세요."))
         fail(f"{name} 의 모멘텀(momentum)이 {momentum} 이어야 합니다", str(group["momentum"]),
              str(momentum), hint)
     if group.get("nesterov") or group.get("weight_decay") or group.get("dampening"):
@@ -306,20 +306,20 @@ def check_preprocess(preprocess: Callable) -> None:
         result = common.call_learner("preprocess(x, y)", preprocess, x, y,
                                      hint="preprocess 는 이미지 x 와 레이블 y, 두 인자를 받는 함수여야 합니다.")
     if not isinstance(result, tuple) or len(result) != 2:
-        hint = "preprocess 는 모양을 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다."
+        hint = check.Hint("convnet.preprocess-one-value", "preprocess 는 모양을 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다.")
         if isinstance(result, torch.Tensor):
-            hint = ("이미지만 돌려주고 레이블을 빠뜨렸습니다. 훈련 루프는 배치마다 (xb, yb) 두 개가 "
-                    "필요합니다. 레이블 y 도 그대로 함께 돌려주세요.")
+            hint = (check.Hint("convnet.preprocess-no-labels", "이미지만 돌려주고 레이블을 빠뜨렸습니다. 훈련 루프는 배치마다 (xb, yb) 두 개가 "
+                    "필요합니다. 레이블 y 도 그대로 함께 돌려주세요."))
         got = f"텐서 하나, 모양 {size_of(result)}" if isinstance(result, torch.Tensor) else size_of(result)
         fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", got,
              "(x 모양 (N, 1, 28, 28), y)", hint)
     xb, yb = result
     expected = (len(x), 1, IMAGE_SIDE, IMAGE_SIDE)
     if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != expected:
-        hint = "x.view(-1, 1, 28, 28) 로 (배치, 채널 1, 높이 28, 너비 28) 모양을 만드세요."
+        hint = check.Hint("convnet.preprocess-shape", "x.view(-1, 1, 28, 28) 로 (배치, 채널 1, 높이 28, 너비 28) 모양을 만드세요.")
         if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (len(x), IMAGE_SIDE, IMAGE_SIDE):
-            hint = ("채널 차원이 빠졌습니다. 합성곱 층은 (N, 채널, 높이, 너비) 를 받습니다: "
-                    "x.view(-1, 1, 28, 28).")
+            hint = (check.Hint("convnet.preprocess-no-channel", "채널 차원이 빠졌습니다. 합성곱 층은 (N, 채널, 높이, 너비) 를 받습니다: "
+                    "x.view(-1, 1, 28, 28)."))
         fail("preprocess 가 돌려준 이미지의 모양이 (N, 1, 28, 28) 이어야 합니다", size_of(xb),
              str(expected), hint)
     if not torch.equal(xb.reshape(len(x), -1).cpu(), x):

@@ -118,11 +118,11 @@ def check_device(device: object, probe: bool = False) -> None:
         if chosen.type != "cpu" and (found is None or found.type != chosen.type):
             hint = ACCELERATOR_HINT
         elif chosen.type == "cpu":
-            hint = (f"이 컴퓨터에는 가속기({found.type})가 있는데 CPU 를 골랐습니다. \"cpu\" 로 못 박지 말고 "
+            hint = (check.Hint("device.cpu-hard-coded", f"이 컴퓨터에는 가속기({found.type})가 있는데 CPU 를 골랐습니다. \"cpu\" 로 못 박지 말고 "
                     "torch.accelerator.is_available() 로 고르세요. (torch.cuda.is_available() 은 NVIDIA "
-                    "CUDA 만 봅니다.)")
+                    "CUDA 만 봅니다.)"))
         else:
-            hint = f"가속기가 있을 때만 그 장치를 고르세요: device = {IDIOM}"
+            hint = check.Hint("device.accelerator-unconditional", f"가속기가 있을 때만 그 장치를 고르세요: device = {IDIOM}")
         fail("device 는 가속기가 있으면 그 가속기, 없으면 cpu 여야 합니다", str(chosen),
              f"{expected} (이 컴퓨터에서 torch.accelerator.is_available() = {found is not None})",
              hint)

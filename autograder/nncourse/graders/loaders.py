@@ -41,9 +41,9 @@ def check_tensor_dataset(name: str, dataset: object, x_name: str, y_name: str) -
         check.fail(f"{name} 이(가) DataLoader 입니다. 여기에는 데이터셋이 와야 합니다.",
                    hint=f"데이터셋은 {right} 로 만들고, DataLoader 는 그 데이터셋을 감쌉니다.")
     if not isinstance(dataset, TensorDataset):
-        hint = f"from torch.utils.data import TensorDataset 을 한 뒤 {right} 로 만드세요."
+        hint = check.Hint("loaders.tensordataset-not-imported", f"from torch.utils.data import TensorDataset 을 한 뒤 {right} 로 만드세요.")
         if isinstance(dataset, (tuple, list)):
-            hint = f"텐서 두 개를 괄호로 묶은 튜플이 아니라 {right} 처럼 TensorDataset 을 만드세요."
+            hint = check.Hint("loaders.dataset-tuple", f"텐서 두 개를 괄호로 묶은 튜플이 아니라 {right} 처럼 TensorDataset 을 만드세요.")
         check.fail(f"{name} 은(는) TensorDataset 이어야 합니다 (지금은 {type(dataset).__name__}).", hint=hint)
     tensors = dataset.tensors
     if len(tensors) != 2:
@@ -83,7 +83,7 @@ def check_loader_settings(name: str, loader: object, batch_size: int, shuffled: 
     if got != batch_size:
         hint = hints.get("batch_size", f"batch_size={batch_size} 를 넘기세요.")
         if got == 1:
-            hint = ("batch_size 를 주지 않으면 DataLoader 는 한 장씩(batch_size=1) 내놓습니다. " + hint)
+            hint = (check.Hint("loaders.batch-size-missing", "batch_size 를 주지 않으면 DataLoader 는 한 장씩(batch_size=1) 내놓습니다. " + hint))
         check.equal(f"{name}.batch_size", got, batch_size, hint)
     check.passed(f"{name}.batch_size = {batch_size}")
     if loader.drop_last:

@@ -33,8 +33,8 @@ def check_structure(model: object, name: str = "모델") -> nn.Linear:
     sizes = (lin.in_features, lin.out_features)
     hint = "nn.Linear(입력 특성 수, 출력 특성 수) 입니다. 픽셀 784개가 들어가 숫자 10개의 로짓이 나옵니다."
     if sizes == (N_CLASSES, N_PIXELS):
-        hint = ("입력과 출력의 순서가 바뀌었습니다. nn.Linear(입력, 출력) 이므로 nn.Linear(784, 10) 입니다. "
-                "(층 안의 weight 모양이 (10, 784) 인 것과 헷갈리지 마세요.)")
+        hint = (check.Hint("logistic.linear-in-out-swapped", "입력과 출력의 순서가 바뀌었습니다. nn.Linear(입력, 출력) 이므로 nn.Linear(784, 10) 입니다. "
+                "(층 안의 weight 모양이 (10, 784) 인 것과 헷갈리지 마세요.)"))
     check.equal("nn.Linear 의 (in_features, out_features)", sizes, (N_PIXELS, N_CLASSES), hint)
     if lin.bias is None:
         check.fail("선형 층에 편향(bias)이 없습니다.",
@@ -44,8 +44,8 @@ def check_structure(model: object, name: str = "모델") -> nn.Linear:
     count = sum(parameter.numel() for parameter in model.parameters())
     hint = "가중치 784×10 개와 편향 10 개, 모두 7,850 개여야 합니다."
     if count > N_PARAMETERS:
-        hint = ("선형 층 말고도 매개변수가 더 있습니다. 04 강의의 self.weights, self.bias (nn.Parameter) 를 "
-                "지우세요. nn.Linear 가 그 둘을 대신 만들고 초기화합니다.")
+        hint = (check.Hint("logistic.extra-parameters", "선형 층 말고도 매개변수가 더 있습니다. 04 강의의 self.weights, self.bias (nn.Parameter) 를 "
+                "지우세요. nn.Linear 가 그 둘을 대신 만들고 초기화합니다."))
     check.equal(f"{name}의 매개변수 수 (784×10 + 10)", count, N_PARAMETERS, hint)
     return lin
 

@@ -76,9 +76,9 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
     hint = ("매개변수는 정확히 두 개, 가중치 nn.Parameter(torch.randn(784, 10) / math.sqrt(784)) 와 "
             "편향 nn.Parameter(torch.zeros(10)) 입니다.")
     if any(shape == (N_CLASSES, N_PIXELS) for shape in shapes.values()):
-        hint = "가중치의 행과 열이 바뀌었습니다. (입력 784, 출력 10) 이어야 xb @ weights 가 (N, 10) 이 됩니다."
+        hint = check.Hint("nn_module.weights-transposed", "가중치의 행과 열이 바뀌었습니다. (입력 784, 출력 10) 이어야 xb @ weights 가 (N, 10) 이 됩니다.")
     elif len(weights) == 1 and not biases:
-        hint = "편향(bias)이 없습니다. 출력마다 하나씩, 0 으로 시작하는 (10,) 모양의 편향도 nn.Parameter 로 만들어 self 에 두세요."
+        hint = check.Hint("nn_module.no-bias", "편향(bias)이 없습니다. 출력마다 하나씩, 0 으로 시작하는 (10,) 모양의 편향도 nn.Parameter 로 만들어 self 에 두세요.")
     if len(params) != 2 or len(weights) != 1 or len(biases) != 1:
         check.fail("매개변수가 (784, 10) 가중치 하나와 (10,) 편향 하나여야 합니다", got=str(shapes),
                    expected="{'weights': (784, 10), 'bias': (10,)}", hint=hint)
@@ -114,7 +114,7 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
     if kind:
         hint = NORMALISED_HINT[kind]
     elif isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.allclose(got, without_bias, atol=1e-5):
-        hint = "forward 에서 편향(bias)을 더하지 않았습니다: xb @ self.weights + self.bias."
+        hint = check.Hint("nn_module.forward-no-bias", "forward 에서 편향(bias)을 더하지 않았습니다: xb @ self.weights + self.bias.")
     check.tensor_close(f"model(검증 이미지 {images}장)", got, expected, 1e-4, hint)
 
 
@@ -136,10 +136,10 @@ def check_parameter_count(n_params: object) -> None:
         n_params = n_params.item()
     hint = "model.parameters() 로 매개변수 텐서를 하나씩 꺼내, 텐서마다 원소 수(p.numel())를 구해 모두 더하세요."
     if n_params == 2:
-        hint = ("매개변수 텐서의 개수(2)를 셌습니다. 구할 것은 그 안에 든 숫자의 개수입니다. "
-                "텐서 p 의 원소 수는 p.numel() 입니다.")
+        hint = (check.Hint("nn_module.counted-tensors", "매개변수 텐서의 개수(2)를 셌습니다. 구할 것은 그 안에 든 숫자의 개수입니다. "
+                "텐서 p 의 원소 수는 p.numel() 입니다."))
     elif n_params == N_PIXELS * N_CLASSES:
-        hint = "가중치만 셌습니다. 편향의 10개도 더하세요."
+        hint = check.Hint("nn_module.counted-weights-only", "가중치만 셌습니다. 편향의 10개도 더하세요.")
     check.equal("n_params (모델이 학습하는 숫자의 개수)", n_params, N_PARAMETERS, hint)
 
 
@@ -220,19 +220,19 @@ def _fit_error_hint(error: Exception, probe: nn.Module | None = None,
     hint = ("위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
             "x_train, y_train, losses 를 씁니다.")
     if isinstance(error, NotImplementedError):
-        hint = "답안 셀의 raise NotImplementedError(...) 줄을 지우고 fit 을 완성하세요."
+        hint = check.Hint("nn_module.fit-stub", "답안 셀의 raise NotImplementedError(...) 줄을 지우고 fit 을 완성하세요.")
     elif "leaf Variable that requires grad" in message:
-        hint = ("매개변수 갱신(p -= p.grad * lr)을 torch.no_grad() 블록 밖에서 했습니다. PyTorch 는 기울기를 "
-                "추적하는 잎 텐서를 제자리에서 바꾸는 것을 막습니다. 갱신을 with torch.no_grad(): 안에 넣으세요.")
+        hint = (check.Hint("nn_module.update-outside-no-grad", "매개변수 갱신(p -= p.grad * lr)을 torch.no_grad() 블록 밖에서 했습니다. PyTorch 는 기울기를 "
+                "추적하는 잎 텐서를 제자리에서 바꾸는 것을 막습니다. 갱신을 with torch.no_grad(): 안에 넣으세요."))
     elif "NoneType" in message and probe is not None and _zero_grad_inside_parameter_loop(probe, x, y, steps=1):
         hint = ZERO_GRAD_IN_LOOP
     elif "NoneType" in message:
-        hint = ("p.grad 가 None 입니다. model.zero_grad() 는 기울기를 None 으로 지웁니다. 기울기는 갱신이 쓴 "
+        hint = (check.Hint("nn_module.zero-grad-none", "p.grad 가 None 입니다. model.zero_grad() 는 기울기를 None 으로 지웁니다. 기울기는 갱신이 쓴 "
                 "뒤, 다음 loss.backward() 전에 지워야 합니다(갱신 뒤, 또는 미니배치 맨 앞). zero_grad 를 "
-                "backward 와 갱신 사이에 부르지 않았는지, loss.backward() 를 빠뜨리지 않았는지 보세요.")
+                "backward 와 갱신 사이에 부르지 않았는지, loss.backward() 를 빠뜨리지 않았는지 보세요."))
     elif isinstance(error, AttributeError) and "ProbeLogistic" in message:
-        hint = ("fit 이 매개변수를 이름(model.weights 같은)으로 불렀습니다. 확인 셀은 매개변수 이름이 다른 "
-                "시험용 모델로 fit 을 실행합니다. 이름 대신 for p in model.parameters(): 로 모든 매개변수를 도세요.")
+        hint = (check.Hint("nn_module.params-by-name", "fit 이 매개변수를 이름(model.weights 같은)으로 불렀습니다. 확인 셀은 매개변수 이름이 다른 "
+                "시험용 모델로 fit 을 실행합니다. 이름 대신 for p in model.parameters(): 로 모든 매개변수를 도세요."))
     return hint
 
 
@@ -260,48 +260,48 @@ def check_fit(fit: object, start: int = 0, images: int = PROBE_IMAGES) -> None:
     expected = _simulate(x, y)
     if not _same(probe, expected):
         lr = after.get("lr")
-        hint = ("fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
+        hint = (check.Hint("nn_module.fit-order", "fit 의 순서를 보세요: 예측 → 손실 → loss.backward() → torch.no_grad() 안에서 모든 p 갱신 "
                 f"(p -= p.grad * lr, lr={LR}) → model.zero_grad() (zero_grad 는 미니배치 맨 앞에 두어도 됩니다). "
-                "에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다.")
+                "에포크마다 (n - 1) // bs + 1 개의 미니배치를 돕니다."))
         if any(not torch.isfinite(p).all() for p in probe.parameters()) and len(x) % BATCH_SIZE == 0:
-            hint = (f"매개변수에 NaN 이 생겼습니다. 이번 시험용 데이터는 {len(x)}장, 배치 {BATCH_SIZE}장의 배수라서 "
+            hint = (check.Hint("nn_module.nan-batch-multiple", f"매개변수에 NaN 이 생겼습니다. 이번 시험용 데이터는 {len(x)}장, 배치 {BATCH_SIZE}장의 배수라서 "
                     "미니배치 수를 n // bs + 1 로 세면 마지막 미니배치가 0장이 되고, 빈 배치의 평균 손실은 NaN 입니다. "
-                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요.")
+                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요."))
         elif any(not torch.isfinite(p).all() for p in probe.parameters()):
-            hint = ("매개변수에 NaN 이 생겼습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
-                    "계산했는지((n - 1) // bs + 1) 보세요. " + hint)
+            hint = (check.Hint("nn_module.nan-batches-hard-coded", "매개변수에 NaN 이 생겼습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
+                    "계산했는지((n - 1) // bs + 1) 보세요. " + hint))
         elif _same(probe, initial):
-            hint = ("fit 이 끝났는데 매개변수가 전혀 바뀌지 않았습니다. fit 이 전역 변수 model 을 학습시키는지"
+            hint = (check.Hint("nn_module.params-unchanged", "fit 이 끝났는데 매개변수가 전혀 바뀌지 않았습니다. fit 이 전역 변수 model 을 학습시키는지"
                     "(fit 안에서 새 모델을 만들지 않는지), 갱신이 제자리 연산 p -= p.grad * lr 인지 보세요. "
-                    "p = p - p.grad * lr 은 새 텐서를 만들 뿐 매개변수를 바꾸지 않습니다.")
+                    "p = p - p.grad * lr 은 새 텐서를 만들 뿐 매개변수를 바꾸지 않습니다."))
         elif torch.equal(probe.b, initial.b) and _zero_grad_inside_parameter_loop(probe, x, y):
             hint = ZERO_GRAD_IN_LOOP
         elif torch.equal(probe.b, initial.b):
-            hint = "편향이 갱신되지 않았습니다. for p in model.parameters(): 로 모든 매개변수를 갱신하세요."
+            hint = check.Hint("nn_module.bias-not-updated", "편향이 갱신되지 않았습니다. for p in model.parameters(): 로 모든 매개변수를 갱신하세요.")
         elif _same(probe, _simulate(x, y, zero=False)):
-            hint = ("기울기를 0 으로 되돌리지 않아 미니배치마다 기울기가 계속 쌓입니다. 갱신한 뒤 "
-                    "model.zero_grad() 를 부르세요.")
+            hint = (check.Hint("nn_module.grad-not-zeroed", "기울기를 0 으로 되돌리지 않아 미니배치마다 기울기가 계속 쌓입니다. 갱신한 뒤 "
+                    "model.zero_grad() 를 부르세요."))
         elif isinstance(lr, (int, float)) and lr != LR and _same(probe, _simulate(x, y, lr=lr)):
-            hint = f"학습률 lr 이 {lr} 입니다. 이 강의의 학습률은 lr = {LR} 입니다."
+            hint = check.Hint("nn_module.lr-wrong", f"학습률 lr 이 {lr} 입니다. 이 강의의 학습률은 lr = {LR} 입니다.")
         elif _same(probe, _simulate(x, y, batches=len(x) // BATCH_SIZE)):
-            hint = "마지막 작은 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다."
+            hint = check.Hint("nn_module.last-batch-missing", "마지막 작은 배치를 빠뜨렸습니다. 배치 수는 (n - 1) // bs + 1 입니다.")
         check.fail(f"fit() 이 시험용 모델(이미지 {len(x)}장, 에포크 {PROBE_EPOCHS})을 기대와 다르게 학습시켰습니다",
                    hint=hint)
     expected_count = PROBE_EPOCHS * ((len(x) - 1) // BATCH_SIZE + 1)
     count = len(losses) if isinstance(losses, list) else type(losses).__name__
     if count != expected_count or not all(isinstance(v, float) for v in losses):
-        hint = ("루프 안에서 losses.append(loss.item()) 을 하세요. fit 안에서 losses = [] 로 새 리스트를 "
-                "만들면 전역 losses 는 비어 있습니다.")
+        hint = (check.Hint("nn_module.losses-reset-in-fit", "루프 안에서 losses.append(loss.item()) 을 하세요. fit 안에서 losses = [] 로 새 리스트를 "
+                "만들면 전역 losses 는 비어 있습니다."))
         if isinstance(count, int) and len(x) % BATCH_SIZE == 0 \
                 and count == PROBE_EPOCHS * (len(x) // BATCH_SIZE + 1):
-            hint = (f"에포크마다 미니배치가 하나 더 있습니다. 이번 시험용 데이터는 {len(x)}장으로 배치 {BATCH_SIZE}장의 "
+            hint = (check.Hint("nn_module.extra-batch-multiple", f"에포크마다 미니배치가 하나 더 있습니다. 이번 시험용 데이터는 {len(x)}장으로 배치 {BATCH_SIZE}장의 "
                     "배수라서, 미니배치 수를 n // bs + 1 로 세면 마지막 미니배치가 0장(빈 배치, 손실 NaN)이 됩니다. "
-                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요.")
+                    "n 이 bs 의 배수일 때도 맞도록 미니배치 수를 다시 세어 보세요."))
         elif isinstance(count, int) and count > expected_count:
-            hint = ("미니배치가 너무 많습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
-                    "계산하세요: (n - 1) // bs + 1.")
+            hint = (check.Hint("nn_module.batches-hard-coded", "미니배치가 너무 많습니다. 미니배치 수를 50000 같은 숫자 대신 전역 변수 n 으로 "
+                    "계산하세요: (n - 1) // bs + 1."))
         elif isinstance(count, int) and count == expected_count:
-            hint = "losses 에는 파이썬 숫자를 넣으세요: losses.append(loss.item())."
+            hint = check.Hint("nn_module.losses-tensors", "losses 에는 파이썬 숫자를 넣으세요: losses.append(loss.item()).")
         check.fail("fit() 이 미니배치마다 손실을 전역 리스트 losses 에 넣어야 합니다", got=f"{count}개",
                    expected=f"{expected_count}개 (파이썬 float)", hint=hint)
     check.passed(f"fit() 이 시험용 모델(이미지 {len(x)}장, 에포크 {PROBE_EPOCHS})을 기대한 대로 학습시키고, "

@@ -95,14 +95,14 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
     if held_ids != set(names) or len(held) != len(names):
         missing = [name for pid, name in names.items() if pid not in held_ids]
         if not held_ids & set(names):
-            hint = ("옵티마이저가 이 모델이 아닌 다른 모델의 매개변수를 갖고 있습니다. 이대로는 opt.step() 이 "
+            hint = (check.Hint("optim.opt-other-model", "옵티마이저가 이 모델이 아닌 다른 모델의 매개변수를 갖고 있습니다. 이대로는 opt.step() 이 "
                     "다른 모델만 바꾸고 이 모델은 그대로입니다. 바로 이 모델의 model.parameters() 를 넘기세요. "
-                    "(get_model() 안에서 새로 만든 모델 대신 바깥의 전역 model 을 쓰지 않았나요?)")
+                    "(get_model() 안에서 새로 만든 모델 대신 바깥의 전역 model 을 쓰지 않았나요?)"))
         elif missing:
-            hint = (f"옵티마이저에 {', '.join(missing)} 이(가) 빠졌습니다. 빠진 매개변수는 학습되지 않습니다. "
-                    "매개변수를 하나하나 고르지 말고 model.parameters() 를 통째로 넘기세요.")
+            hint = (check.Hint("optim.opt-missing-params", f"옵티마이저에 {', '.join(missing)} 이(가) 빠졌습니다. 빠진 매개변수는 학습되지 않습니다. "
+                    "매개변수를 하나하나 고르지 말고 model.parameters() 를 통째로 넘기세요."))
         else:
-            hint = "모델에 없는 텐서나 같은 매개변수를 두 번 넘겼습니다. model.parameters() 만 넘기세요."
+            hint = check.Hint("optim.opt-extra-params", "모델에 없는 텐서나 같은 매개변수를 두 번 넘겼습니다. model.parameters() 만 넘기세요.")
         check.fail("옵티마이저가 갱신하는 텐서가 모델의 매개변수와 정확히 같아야 합니다.",
                    got=f"옵티마이저가 가진 텐서 {len(held)}개 중 이 모델의 것 {len(held_ids & set(names))}개",
                    expected=f"이 모델의 매개변수 {len(names)}개 ({', '.join(names.values())})", hint=hint)
@@ -198,17 +198,17 @@ def check_training(model: object, opt: object, losses: object) -> None:
     steps = steps_taken(opt)
     if steps != STEPS:
         if steps == 0:
-            hint = ("opt.step() 이 한 번도 불리지 않았습니다. loss.backward() 다음에 opt.step() 을 불러 "
-                    "매개변수를 갱신하세요. 손으로 쓴 갱신(p -= p.grad * lr)은 이제 옵티마이저가 대신합니다.")
+            hint = (check.Hint("optim.step-never-called", "opt.step() 이 한 번도 불리지 않았습니다. loss.backward() 다음에 opt.step() 을 불러 "
+                    "매개변수를 갱신하세요. 손으로 쓴 갱신(p -= p.grad * lr)은 이제 옵티마이저가 대신합니다."))
         elif steps > STEPS and steps % STEPS == 0:
-            hint = ("같은 모델을 여러 번 학습시켰습니다. 학습 셀 첫 줄의 model, opt = get_model() 로 새 모델에서 "
-                    f"시작해 에포크 {EPOCHS}번만 학습시키세요.")
+            hint = (check.Hint("optim.model-trained-again", "같은 모델을 여러 번 학습시켰습니다. 학습 셀 첫 줄의 model, opt = get_model() 로 새 모델에서 "
+                    f"시작해 에포크 {EPOCHS}번만 학습시키세요."))
         elif steps < STEPS and isinstance(losses, list) and len(losses) == STEPS:
-            hint = ("손실은 미니배치마다 모였는데 이 opt 의 step 은 그보다 적습니다. 루프 안에서 get_model() 을 "
+            hint = (check.Hint("optim.get-model-in-loop", "손실은 미니배치마다 모였는데 이 opt 의 step 은 그보다 적습니다. 루프 안에서 get_model() 을 "
                     "다시 불러 모델이 처음 상태로 돌아간 것은 아닌지 보세요. get_model() 은 학습 전에 한 번만 "
-                    "부릅니다.")
+                    "부릅니다."))
         else:
-            hint = "미니배치마다 opt.step() 을 정확히 한 번 부르세요."
+            hint = check.Hint("optim.step-count", "미니배치마다 opt.step() 을 정확히 한 번 부르세요.")
         check.fail("opt.step() 을 미니배치마다 한 번씩 불러야 합니다.", got=f"{steps}번",
                    expected=f"{STEPS}번 (에포크 {EPOCHS} × 배치 {BATCHES_PER_EPOCH})", hint=hint)
     check.passed(f"opt.step() 이 미니배치마다 한 번씩, 모두 {STEPS}번 불렸습니다")

@@ -145,18 +145,18 @@ def _check_number_list(name: str, values: object, count: int, what: str) -> None
                    hint=f"에포크마다 {what}을 {name}.append(...) 로 모으세요.")
     for value in values:
         if isinstance(value, torch.Tensor):
-            hint = ".item() 으로 파이썬 숫자를 꺼내 넣으세요."
+            hint = check.Hint("validation.item-missing", ".item() 으로 파이썬 숫자를 꺼내 넣으세요.")
             if value.requires_grad:
-                hint = NO_GRAD + " 그리고 " + hint
+                hint = check.Hint("validation.no-grad-and-item", NO_GRAD + " 그리고 " + hint)
             check.fail(f"{name} 에 텐서가 들어 있습니다 (requires_grad={value.requires_grad}).", hint=hint)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             check.fail(f"{name} 에는 숫자만 넣어야 합니다 (지금은 {type(value).__name__}).",
                        hint=f"{what}을 파이썬 숫자로 넣으세요.")
     if len(values) != count:
-        hint = f"for epoch in range(epochs): 안에서, 에포크가 끝날 때마다 {what}을 하나씩 넣으세요."
+        hint = check.Hint("validation.per-epoch-missing", f"for epoch in range(epochs): 안에서, 에포크가 끝날 때마다 {what}을 하나씩 넣으세요.")
         if len(values) > count and len(values) % count == 0:
-            hint = (f"배치마다 넣은 것 같습니다. {what}은 검증 로더 전체를 돈 뒤에 에포크마다 하나입니다. "
-                    "셀을 여러 번 실행했다면 리스트를 셀 안에서 새로 만드세요.")
+            hint = (check.Hint("validation.per-batch-appended", f"배치마다 넣은 것 같습니다. {what}은 검증 로더 전체를 돈 뒤에 에포크마다 하나입니다. "
+                    "셀을 여러 번 실행했다면 리스트를 셀 안에서 새로 만드세요."))
         check.fail(f"{name} 에 에포크마다 하나씩, {count}개의 값이 있어야 합니다.",
                    got=f"{len(values)}개", expected=f"{count}개", hint=hint)
 
@@ -176,8 +176,8 @@ def _check_matches_model(name: str, value: float, model: Callable, hint_other: s
     last_rows = len(data.x_valid) % (2 * BATCH_SIZE) or 2 * BATCH_SIZE
     last_batch, _ = evaluate(model, data.x_valid[-last_rows:], data.y_valid[-last_rows:])
     if abs(value - last_batch) <= 1e-4:
-        hint = (f"마지막 검증 배치({last_rows}장)의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 "
-                "재야 합니다: 배치마다 손실 × 배치 크기를 더하고, 검증 이미지 수로 나누세요.")
+        hint = (check.Hint("validation.last-valid-batch-only-loop", f"마지막 검증 배치({last_rows}장)의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 "
+                "재야 합니다: 배치마다 손실 × 배치 크기를 더하고, 검증 이미지 수로 나누세요."))
     check.fail(f"{name} 이(가) 학습된 모델의 검증 데이터 전체 손실과 같아야 합니다.",
                got=f"{value:.4f}", expected=f"{full:.4f} (배치 평균들의 단순 평균이라면 {plain:.4f})", hint=hint)
 
@@ -191,10 +191,10 @@ def check_learning_rate(opt: object) -> None:
                    expected="optim.SGD", hint="get_model(lr) 가 돌려주는 두 값을 모델과 옵티마이저로 함께 받으세요.")
     rate = groups[0].get("lr")
     if not (isinstance(rate, (int, float)) and math.isclose(rate, LR)):
-        hint = f"get_model 에 준비 셀의 학습률 lr (= {LR}) 을 넘기세요."
+        hint = check.Hint("validation.lr-not-passed", f"get_model 에 준비 셀의 학습률 lr (= {LR}) 을 넘기세요.")
         if isinstance(rate, (int, float)) and math.isclose(rate, 0.5):
-            hint = ("get_model() 을 인자 없이 불러 06 강의의 학습률 0.5 로 학습했습니다. 섞은 데이터에서는 0.5 가 "
-                    "너무 커서 결과가 시드에 크게 좌우됩니다(준비 셀 위의 설명). " + hint)
+            hint = (check.Hint("validation.lr-from-06", "get_model() 을 인자 없이 불러 06 강의의 학습률 0.5 로 학습했습니다. 섞은 데이터에서는 0.5 가 "
+                    "너무 커서 결과가 시드에 크게 좌우됩니다(준비 셀 위의 설명). " + hint))
         check.fail(f"opt 의 학습률이 {LR} 이어야 합니다.", got=repr(rate), expected=repr(LR), hint=hint)
     check.passed(f"opt 의 학습률 {LR}")
 
@@ -230,10 +230,10 @@ def _probe_model(seed: int = 7) -> nn.Linear:
 
 def _unpack(result: object, rows: int) -> tuple[object, object]:
     if isinstance(result, torch.Tensor) or not isinstance(result, (tuple, list)) or len(result) != 2:
-        hint = "손실(파이썬 숫자)과 배치의 이미지 수, 두 값을 함께 돌려주세요."
+        hint = check.Hint("validation.loss-batch-returns-one", "손실(파이썬 숫자)과 배치의 이미지 수, 두 값을 함께 돌려주세요.")
         if isinstance(result, (torch.Tensor, float)):
-            hint = ("손실만 돌려줬습니다. " + hint + " 배치 크기가 있어야 fit 이 마지막 작은 배치를 "
-                    "옳은 무게로 평균 낼 수 있습니다.")
+            hint = (check.Hint("validation.loss-only-returned", "손실만 돌려줬습니다. " + hint + " 배치 크기가 있어야 fit 이 마지막 작은 배치를 "
+                    "옳은 무게로 평균 낼 수 있습니다."))
         check.fail("loss_batch 는 (손실, 배치 크기) 두 값을 돌려줘야 합니다.",
                    got=type(result).__name__, expected=f"(float, {rows})", hint=hint)
     return result[0], result[1]
@@ -273,15 +273,15 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
         other = F.cross_entropy(before(xb), yb).item()
     hint = "model(xb) 의 출력과 yb 로 인자 loss_func 을 불러 손실을 구하세요: loss_func(model(xb), yb)."
     if loss_func is not F.cross_entropy and isinstance(loss, float) and abs(loss - other) < 1e-5:
-        hint = f"F.cross_entropy 를 직접 불렀습니다. 인자로 받은 loss_func 을 쓰세요 (이 확인에서는 {loss_name})."
+        hint = check.Hint("validation.loss-func-hard-coded", f"F.cross_entropy 를 직접 불렀습니다. 인자로 받은 loss_func 을 쓰세요 (이 확인에서는 {loss_name}).")
     check.close(f"loss_batch(검증 이미지 {rows}장, {loss_name}) 의 손실", loss, expected, 1e-5, hint)
     if type(size) is not int or size != rows:
-        hint = "배치 크기는 len(xb) 입니다."
+        hint = check.Hint("validation.batch-size-len", "배치 크기는 len(xb) 입니다.")
         if size == BATCH_SIZE:
-            hint = (f"bs({BATCH_SIZE})를 그대로 돌려줬습니다. 마지막 배치는 bs 보다 작으니, 실제 배치 크기 "
-                    "len(xb) 를 돌려주세요.")
+            hint = (check.Hint("validation.bs-returned", f"bs({BATCH_SIZE})를 그대로 돌려줬습니다. 마지막 배치는 bs 보다 작으니, 실제 배치 크기 "
+                    "len(xb) 를 돌려주세요."))
         elif isinstance(size, torch.Tensor):
-            hint = "배치 크기를 텐서가 아니라 파이썬 정수 len(xb) 로 돌려주세요."
+            hint = check.Hint("validation.size-as-tensor", "배치 크기를 텐서가 아니라 파이썬 정수 len(xb) 로 돌려주세요.")
         check.fail(f"loss_batch 가 돌려준 배치 크기가 {rows} 이어야 합니다.",
                    got=repr(size), expected=rows, hint=hint)
     check.passed(f"loss_batch 는 (손실, 배치 크기 {rows}) 를 돌려줍니다")
@@ -424,22 +424,22 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
     setting = (f"확인용 작은 데이터: 훈련 {train_rows}장(배치 {train_batch}, {n_train}개), "
                f"검증 {valid_rows}장(배치 {valid_sizes}), 에포크 {epochs}")
     if opt.steps != epochs * n_train:
-        hint = ("에포크마다 train_dl 의 모든 배치에서 loss_batch(model, loss_func, xb, yb, opt) 로 "
-                "한 걸음씩 학습하세요.")
+        hint = (check.Hint("validation.fit-train-loop", "에포크마다 train_dl 의 모든 배치에서 loss_batch(model, loss_func, xb, yb, opt) 로 "
+                "한 걸음씩 학습하세요."))
         if opt.steps == 0:
-            hint = "훈련 배치에는 loss_batch(model, loss_func, xb, yb, opt) 처럼 opt 를 넘기세요."
+            hint = check.Hint("validation.opt-not-passed", "훈련 배치에는 loss_batch(model, loss_func, xb, yb, opt) 처럼 opt 를 넘기세요.")
         elif opt.steps == epochs * len(valid_sizes) and not train_calls:
-            hint = ("fit 이 valid_dl 로 학습했습니다. 훈련 루프는 for xb, yb in train_dl: 이고, valid_dl 은 "
-                    "검증 손실을 잴 때만 씁니다.")
+            hint = (check.Hint("validation.trains-on-valid", "fit 이 valid_dl 로 학습했습니다. 훈련 루프는 for xb, yb in train_dl: 이고, valid_dl 은 "
+                    "검증 손실을 잴 때만 씁니다."))
         elif opt.steps == epochs * (n_train + len(valid_sizes)):
-            hint = "검증 배치에도 opt 를 넘겼습니다. 검증 데이터로 학습하면 안 되니, 검증할 때는 opt 없이 부르세요."
+            hint = check.Hint("validation.validates-with-opt", "검증 배치에도 opt 를 넘겼습니다. 검증 데이터로 학습하면 안 되니, 검증할 때는 opt 없이 부르세요.")
         check.fail(f"opt.step() 이 에포크 {epochs} × 훈련 배치 {n_train} = {epochs * n_train}번 불려야 합니다. "
                    f"({setting})", got=f"{opt.steps}번", hint=hint)
     check.passed(f"fit 은 에포크마다 훈련 배치 {n_train}개로 한 걸음씩 학습합니다")
     if len(valid_calls) != epochs * len(valid_sizes):
-        hint = "에포크마다 훈련이 끝나면 valid_dl 의 모든 배치로 검증 손실을 재세요."
+        hint = check.Hint("validation.fit-valid-loop", "에포크마다 훈련이 끝나면 valid_dl 의 모든 배치로 검증 손실을 재세요.")
         if not valid_calls and len(train_calls) > epochs * n_train:
-            hint = "검증 손실을 train_dl 로 쟀습니다. 검증은 for xb, yb in valid_dl: 로 합니다."
+            hint = check.Hint("validation.valid-on-train", "검증 손실을 train_dl 로 쟀습니다. 검증은 for xb, yb in valid_dl: 로 합니다.")
         check.fail(f"에포크마다 검증 배치 {len(valid_sizes)}개를 모두 모델에 넣어야 합니다. ({setting})",
                    got=f"모두 {len(valid_calls)}번", expected=f"{epochs * len(valid_sizes)}번", hint=hint)
     if any(not c.training for c in train_calls):
@@ -472,26 +472,26 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
         plain = sum(l for l, _ in valid_part) / len(valid_part)
         got = history["valid_loss"][epoch]
         if not abs(got - expected) <= 1e-5:
-            hint = "검증 배치의 손실에 배치 크기를 곱해 더하고, 검증 이미지 수로 나누세요."
+            hint = check.Hint("validation.valid-weighting", "검증 배치의 손실에 배치 크기를 곱해 더하고, 검증 이미지 수로 나누세요.")
             seen = sum(n for _, n in valid_part)
             if abs(got - plain) <= 1e-5:
-                hint = WEIGHTING + " 작은 확인용 데이터에서는 마지막 배치가 " + f"{valid_sizes[-1]}장입니다."
+                hint = check.Hint("validation.valid-weighting-small", WEIGHTING + " 작은 확인용 데이터에서는 마지막 배치가 " + f"{valid_sizes[-1]}장입니다.")
             elif abs(got - expected * seen / N_VALID) <= 1e-6:
-                hint = (f"손실의 합을 전역 변수 len(valid_ds) (= {N_VALID:,}) 로 나눴습니다. 확인용 valid_dl 에는 "
+                hint = (check.Hint("validation.divides-by-global-valid-size", f"손실의 합을 전역 변수 len(valid_ds) (= {N_VALID:,}) 로 나눴습니다. 확인용 valid_dl 에는 "
                         f"{seen}장뿐이라 값이 {seen}/{N_VALID:,} 배로 작아졌습니다. fit 은 인자로 받은 valid_dl 만 "
-                        "알아야 하니, 배치마다 센 크기의 합으로 나누세요(np.average(losses, weights=nums)).")
+                        "알아야 하니, 배치마다 센 크기의 합으로 나누세요(np.average(losses, weights=nums))."))
             elif abs(got - valid_part[-1][0]) <= 1e-6:
-                hint = ("마지막 검증 배치의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 재야 합니다: "
-                        + hint)
+                hint = (check.Hint("validation.last-valid-batch-only-fit", "마지막 검증 배치의 손실만 넣었습니다. 검증 손실은 검증 데이터 전체로 재야 합니다: "
+                        + hint))
             check.fail(f'history["valid_loss"][{epoch}] 가 에포크 {epoch + 1} 검증 손실의 가중 평균이어야 합니다. '
                        f"({setting})", got=f"{got:.6f}", expected=f"{expected:.6f} (단순 평균이라면 {plain:.6f})",
                        hint=hint)
         expected = _weighted(train_part)
         got = history["train_loss"][epoch]
         if not abs(got - expected) <= 1e-5:
-            hint = "훈련 손실은 그 에포크 모든 훈련 배치 손실의 (배치 크기로 가중한) 평균입니다."
+            hint = check.Hint("validation.train-weighting", "훈련 손실은 그 에포크 모든 훈련 배치 손실의 (배치 크기로 가중한) 평균입니다.")
             if abs(got - train_part[-1][0]) <= 1e-6:
-                hint = "마지막 배치의 손실만 넣었습니다. " + hint
+                hint = check.Hint("validation.train-last-batch-only", "마지막 배치의 손실만 넣었습니다. " + hint)
             check.fail(f'history["train_loss"][{epoch}] 가 에포크 {epoch + 1} 훈련 손실의 평균이어야 합니다. '
                        f"({setting})", got=f"{got:.6f}", expected=f"{expected:.6f}", hint=hint)
     check.passed(f"history 의 검증 손실은 배치 크기로 가중한 평균입니다 (마지막 배치 {valid_sizes[-1]}장)")
