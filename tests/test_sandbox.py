@@ -715,6 +715,8 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
         limit_file, limit, _ = group.hierarchy.limit_files(1500 * 2**20)[0]
         assert (group.path / limit_file).read_text().strip() == limit
         bwrap = psutil.Process(km.provisioner.process.pid)
+        if not fork:  # the tree is complete once bwrap has executed the kernel (it may still be starting)
+            _exec_d_kernel(bwrap.pid)
         members = [psutil.Process(km.provisioner.kernel_pid)] if fork else [bwrap, *bwrap.children(recursive=True)]
         inside = f"/{group.path.parent.name}/{group.path.name}"
         assert len(members) >= (1 if fork else 3), members
