@@ -49,6 +49,20 @@ def test_unpacks_in_tutorial_order(split):
     assert x_train is split.x_train and y_test is split.y_test
 
 
+def test_pixels_are_the_bytes_over_255_and_every_caller_owns_its_copy(split):
+    """The loader keeps its scaled pixels once per process (a forked grading kernel finds them
+    ready); they are exactly ``byte / 255`` in float32, and what one caller does to its tensors
+    never reaches the next caller."""
+    with gzip.open(MNIST_DIR / TRAIN_IMAGES, "rb") as handle:
+        raw = torch.frombuffer(bytearray(handle.read()[16:]), dtype=torch.uint8).reshape(-1, 784)
+    assert torch.equal(torch.cat([split.x_train, split.x_valid]), raw.float() / 255.0)
+    again = load_mnist()
+    again.x_train.zero_()
+    again.y_valid.fill_(3)
+    fresh = load_mnist()
+    assert torch.equal(fresh.x_train, split.x_train) and torch.equal(fresh.y_valid, split.y_valid)
+
+
 def test_committed_files_match_the_raw_digests():
     recorded = dict(line.split()[::-1] for line in (MNIST_DIR / "SHA256SUMS.raw.txt").read_text().splitlines())
     for name in MNIST_FILES:

@@ -525,6 +525,9 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
                         shutil.rmtree(staging, ignore_errors=True)
                 outcome = Outcome(job, status, time.perf_counter() - started, peak, log_path,
                                   written if feedback else None)
+                with log_path.open("a", encoding="utf-8") as log:
+                    log.write(f"[nncourse] 채점 {outcome.status}, {outcome.seconds:.2f} s (worker {number}) / "
+                              f"{outcome.status} in {outcome.seconds:.2f} s (worker {number})\n")
                 with lock:
                     outcomes.append(outcome)
                     bar.set_postfix_str(f"{job.student}/{job.lesson}: {status}")
