@@ -184,10 +184,10 @@ def recorded_causes(notebook) -> dict[str, str]:
             if grade_id(cell) and cell.metadata.get("nncourse", {}).get("passed") is False}
 
 
-#: Lessons whose graders give every diagnosed mistake its own id (nncourse.checks.Hint). In 04-10
-#: most diagnoses have one too, but some (hints passed straight to check.* calls) still share
-#: their check's id (``<module>.<check function>``): this test fails on each of those lessons.
-DIAGNOSED_BY_ID = ("01_mnist_data", "02_from_scratch", "03_functional")
+#: Lessons whose graders give every diagnosed mistake its own id (nncourse.checks.Hint): all of
+#: them. A hint without one would be counted under its check's id (``<module>.<check function>``),
+#: together with every other such hint of that check; this test fails on a lesson where that happens.
+DIAGNOSED_BY_ID = LESSONS
 
 
 @pytest.mark.parametrize("lesson", DIAGNOSED_BY_ID)

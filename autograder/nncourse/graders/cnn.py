@@ -62,8 +62,8 @@ def check_parameter_count(name: str, model: nn.Module) -> None:
     count = sum(parameter.numel() for parameter in model.parameters())
     if count != N_PARAMETERS:
         fail(f"{name} 의 매개변수 수가 {N_PARAMETERS} 이어야 합니다", str(count), str(N_PARAMETERS),
-             "합성곱 층 세 개 말고 다른 층(예: nn.Linear)을 더 넣지 않았는지 보세요. "
-             "16·1·9+16 + 16·16·9+16 + 10·16·9+10 = 3930 입니다.")
+             check.Hint("cnn.extra-layers", "합성곱 층 세 개 말고 다른 층(예: nn.Linear)을 더 넣지 않았는지 보세요. "
+             "16·1·9+16 + 16·16·9+16 + 10·16·9+10 = 3930 입니다."))
     check.passed(f"{name} 의 매개변수 수 = {N_PARAMETERS}")
 
 
@@ -77,8 +77,8 @@ def check_relu_after_convs(name: str, model: nn.Sequential) -> None:
                 fail(f"{name} 에서 합성곱 층 바로 뒤에 nn.ReLU() 가 있어야 합니다",
                      f"{name}[{index}] ({type(layer).__name__}) 뒤에 {type(following).__name__}",
                      "nn.ReLU",
-                     "nn.Sequential 안에서는 F.relu 대신 nn.ReLU() 층을 합성곱 층마다 바로 뒤에 "
-                     "넣으세요. 활성화 함수가 없으면 세 층이 선형 계산 하나와 다를 바 없습니다.")
+                     check.Hint("cnn.relu-layer-missing", "nn.Sequential 안에서는 F.relu 대신 nn.ReLU() 층을 합성곱 층마다 바로 뒤에 "
+                     "넣으세요. 활성화 함수가 없으면 세 층이 선형 계산 하나와 다를 바 없습니다."))
     check.passed(f"{name}: 합성곱 층마다 바로 뒤에 nn.ReLU")
 
 
@@ -97,16 +97,16 @@ def _forward(convs: list[nn.Conv2d], images: torch.Tensor, relu: tuple[bool, ...
     return x.view(x.size(0), -1)
 
 
-def _mistakes(convs: list[nn.Conv2d], images: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+def _mistakes(convs: list[nn.Conv2d], images: torch.Tensor) -> list[tuple[check.Hint, torch.Tensor]]:
     """What likely mistakes would output, computed with the learner's own layers."""
-    found = [("ReLU 가 하나도 없습니다. 합성곱 층마다 결과에 ReLU 를 적용하세요.",
+    found = [(check.Hint("cnn.relu-missing-all", "ReLU 가 하나도 없습니다. 합성곱 층마다 결과에 ReLU 를 적용하세요."),
               _forward(convs, images, (False, False, False)))]
     for missing in range(3):
         relu = tuple(index != missing for index in range(3))
-        found.append((f"{missing + 1}번째 합성곱 뒤의 ReLU 가 빠졌습니다. 합성곱 층마다 바로 뒤에 "
-                      "ReLU 를 적용하세요.", _forward(convs, images, relu)))
-    found.append(("평균 대신 최댓값으로 풀링했습니다. 평균 풀링(avg_pool2d / AvgPool2d / "
-                  "AdaptiveAvgPool2d)을 쓰세요.", _forward(convs, images, pooling="max")))
+        found.append((check.Hint(f"cnn.relu-missing-after-conv{missing + 1}", f"{missing + 1}번째 합성곱 뒤의 ReLU 가 빠졌습니다. 합성곱 층마다 바로 뒤에 "
+                      "ReLU 를 적용하세요."), _forward(convs, images, relu)))
+    found.append((check.Hint("cnn.max-pooling", "평균 대신 최댓값으로 풀링했습니다. 평균 풀링(avg_pool2d / AvgPool2d / "
+                  "AdaptiveAvgPool2d)을 쓰세요."), _forward(convs, images, pooling="max")))
     return found
 
 
@@ -183,7 +183,7 @@ def check_model_and_optimizer(model: object, opt: object) -> None:
     if not loss > UNTRAINED_LOSS:
         fail("model 은 아직 학습되지 않은 새 모델이어야 합니다",
              f"검증 이미지 1000장의 손실 {loss:.4f}", f"약 2.30 (> {UNTRAINED_LOSS})",
-             "model = Mnist_CNN() 으로 새로 만드세요.")
+             check.Hint("cnn.model-not-fresh", "model = Mnist_CNN() 으로 새로 만드세요."))
     check_he_init("model", model)
     check_optimizer(model, opt)
 
@@ -208,7 +208,7 @@ def cnn_from_parameters(model: object) -> Callable:
                           for owner, layer in layers.items()) or "없음"
         fail("model 의 매개변수가 이 강의의 CNN 과 같아야 합니다", found,
              "3×3 합성곱 세 개 (1→16, 16→16, 16→10), 각각 가중치와 편향",
-             "Mnist_CNN 의 __init__ 에서 nn.Conv2d 세 개만 만드세요.")
+             check.Hint("cnn.parameters-not-lesson-cnn", "Mnist_CNN 의 __init__ 에서 nn.Conv2d 세 개만 만드세요."))
     convolutions = [(by_shape[shape]["weight"], by_shape[shape]["bias"], stride, padding)
                     for shape, stride, padding in CNN_LAYERS]
 
@@ -223,8 +223,8 @@ def cnn_from_parameters(model: object) -> Callable:
 
 
 def _cnn_hint(got: object, want: torch.Tensor) -> str:
-    return ("model(xb) 가 model 의 매개변수로 계산한 CNN 의 출력과 다릅니다. forward 가 conv1 → conv2 → conv3 "
-            "(각각 ReLU), 4×4 평균 풀링 순서로 계산하는지, 다른 모델을 쓰고 있지 않은지 보세요.")
+    return (check.Hint("cnn.output-differs-from-parameters", "model(xb) 가 model 의 매개변수로 계산한 CNN 의 출력과 다릅니다. forward 가 conv1 → conv2 → conv3 "
+            "(각각 ReLU), 4×4 평균 풀링 순서로 계산하는지, 다른 모델을 쓰고 있지 않은지 보세요."))
 
 
 def check_training(model: nn.Module, history: object, opt: object) -> None:
@@ -245,8 +245,8 @@ def check_lambda(lambda_class: Callable) -> None:
     if not (isinstance(lambda_class, type) and issubclass(lambda_class, nn.Module)):
         fail("Lambda 는 nn.Module 을 상속한 클래스여야 합니다", repr(lambda_class)[:80],
              "class Lambda(nn.Module)",
-             "nn.Sequential 에는 nn.Module 만 넣을 수 있습니다. class Lambda(nn.Module): 로 "
-             "정의하세요.")
+             check.Hint("cnn.lambda-not-module", "nn.Sequential 에는 nn.Module 만 넣을 수 있습니다. class Lambda(nn.Module): 로 "
+             "정의하세요."))
     x = torch.arange(6.0).view(2, 3)
     with guard():
         layer = common.call_learner("Lambda(함수)", lambda_class, probe, hint=error_hint)
@@ -274,7 +274,7 @@ def check_lambda(lambda_class: Callable) -> None:
         out = common.call_learner("nn.Sequential(Lambda(t + 1), Lambda(t * 3))(x)", stack, x.clone())
     if not isinstance(out, torch.Tensor) or not torch.allclose(out, (x + 1) * 3):
         fail("nn.Sequential 안의 Lambda 두 개가 차례로 적용되어야 합니다", size_of(out), "(x + 1) * 3",
-             "Lambda 마다 자기가 받은 함수(self.func)를 써야 합니다.")
+             check.Hint("cnn.lambda-shared-func", "Lambda 마다 자기가 받은 함수(self.func)를 써야 합니다."))
     if list(layer.parameters()):
         fail("Lambda 에는 학습할 매개변수가 없어야 합니다", f"{len(list(layer.parameters()))}개", "0개")
     check.passed("nn.Sequential 안에서 Lambda 층이 차례로 적용됩니다")
@@ -285,13 +285,13 @@ def check_sequential(model: object) -> None:
     Lambda flatten); it takes flat (N, 784) batches."""
     if not isinstance(model, nn.Sequential):
         fail("seq_model 은 nn.Sequential 이어야 합니다", type(model).__name__, "nn.Sequential",
-             "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요.")
+             check.Hint("cnn.seq-not-sequential", "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요."))
     check_conv_layers("seq_model", model)
     check_relu_after_convs("seq_model", model)
     if not any(isinstance(layer, (nn.AvgPool2d, nn.AdaptiveAvgPool2d)) for layer in model):
         fail("seq_model 에 평균 풀링 층이 있어야 합니다", ", ".join(type(l).__name__ for l in model),
              "nn.AvgPool2d(4)",
-             "F.avg_pool2d 는 함수라서 층 목록에 넣을 수 없습니다. nn.AvgPool2d(4) 층을 쓰세요.")
+             check.Hint("cnn.functional-pool-in-sequential", "F.avg_pool2d 는 함수라서 층 목록에 넣을 수 없습니다. nn.AvgPool2d(4) 층을 쓰세요."))
     check_parameter_count("seq_model", model)
     flat = check.reference_data().x_valid[:5]
     images = valid_images(5)
@@ -317,12 +317,12 @@ def _check_wrapper_class(wrapper_class: Callable, rows: int) -> None:
     expected = [marked(xb, yb) for xb, yb in base]
     if length != len(base):
         fail("len(감싼 로더) 는 감싼 로더의 배치 수와 같아야 합니다", str(length), str(len(base)),
-             "__len__ 은 감싼 로더(self 에 저장해 둔 dl)의 길이를 그대로 돌려주면 됩니다.")
+             check.Hint("cnn.wrapper-len-wrong", "__len__ 은 감싼 로더(self 에 저장해 둔 dl)의 길이를 그대로 돌려주면 됩니다."))
     for name, got in (("첫 번째 반복", batches), ("두 번째 반복", again)):
         if len(got) != len(expected):
             fail(f"감싼 로더의 {name}에서 배치가 {len(expected)}개 나와야 합니다", f"{len(got)}개",
                  f"{len(expected)}개",
-                 "__iter__ 는 부를 때마다 감싼 로더를 처음부터 돌아야 합니다. 배치를 미리 꺼내 두지 말고 __iter__ 안에서 반복하세요.")
+                 check.Hint("cnn.wrapper-iter-not-restarting", "__iter__ 는 부를 때마다 감싼 로더를 처음부터 돌아야 합니다. 배치를 미리 꺼내 두지 말고 __iter__ 안에서 반복하세요."))
         for batch, (ex, ey) in zip(got, expected):
             gx, gy = batch if isinstance(batch, (tuple, list)) and len(batch) == 2 else (batch, None)
             if not (isinstance(gx, torch.Tensor) and isinstance(gy, torch.Tensor)
@@ -352,7 +352,7 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
     takes (N, 1, H, W) images of any size."""
     if not isinstance(model, nn.Sequential):
         fail("adaptive_model 은 nn.Sequential 이어야 합니다", type(model).__name__, "nn.Sequential",
-             "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요.")
+             check.Hint("cnn.adaptive-not-sequential", "nn.Sequential 을 만들 때 층들을 적용할 순서대로 인자로 넘기세요."))
     check_conv_layers("adaptive_model", model)
     check_relu_after_convs("adaptive_model", model)
     pools = [layer for layer in model if isinstance(layer, nn.AdaptiveAvgPool2d)]
@@ -366,7 +366,7 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
     size = pools[0].output_size
     if size not in (1, (1, 1)):
         fail("nn.AdaptiveAvgPool2d 의 출력 크기가 1 이어야 합니다", str(size), "1",
-             "출력 크기 1 은 채널마다 숫자 하나(1×1)를 남기라는 뜻입니다: nn.AdaptiveAvgPool2d(1).")
+             check.Hint("cnn.adaptive-size-not-one", "출력 크기 1 은 채널마다 숫자 하나(1×1)를 남기라는 뜻입니다: nn.AdaptiveAvgPool2d(1)."))
     check.passed("adaptive_model: nn.AdaptiveAvgPool2d(1) 로 풀링합니다")
     images = valid_images(5)
     check_output("adaptive_model", model, images, images, f"이미지 모양 {tuple(images.shape)}")
@@ -379,12 +379,12 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
                 model(other)
         except Exception as error:  # the learner's model, any mistake
             message = f"{type(error).__name__}: {str(error)[:200]}"
-            hint = "입력 크기가 달라도 동작해야 합니다. 풀링은 nn.AdaptiveAvgPool2d(1) 로 하세요."
+            hint = check.Hint("cnn.adaptive-other-sizes-fail", "입력 크기가 달라도 동작해야 합니다. 풀링은 nn.AdaptiveAvgPool2d(1) 로 하세요.")
             try:
                 with guard(), torch.no_grad():
                     model(check.reference_data().x_valid[:2])
-                hint = ("모델이 아직 입력을 28×28 로 바꿉니다. 이제 모양 바꾸기는 preprocess 가 하므로 "
-                        "맨 앞의 Lambda(… view(-1, 1, 28, 28)) 를 빼세요.")
+                hint = (check.Hint("cnn.reshape-lambda-kept", "모델이 아직 입력을 28×28 로 바꿉니다. 이제 모양 바꾸기는 preprocess 가 하므로 "
+                        "맨 앞의 Lambda(… view(-1, 1, 28, 28)) 를 빼세요."))
             except Exception:
                 pass
             fail(f"adaptive_model 은 {side}×{side} 이미지도 받아야 합니다", message,

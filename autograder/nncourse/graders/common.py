@@ -53,8 +53,8 @@ def call_learner(name: str, function: object, *args, hint: ErrorHint = None, kee
 #: Error messages of the usual mistakes in the hand-written functions of lessons 02-03 (their
 #: log_softmax), and what to do about them.
 SCRATCH_ERROR_HINTS = {
-    "must match the size": ("행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
-                            "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요."),
+    "must match the size": (check.Hint("common.row-sum-not-keepdim", "행마다 구한 합(모양 (N,))을 (N, 10) 에서 빼려면 모양을 (N, 1) 로 맞춰야 "
+                            "합니다. .unsqueeze(-1) 이나 keepdim=True 를 쓰세요.")),
 }
 
 
@@ -116,7 +116,7 @@ def require_weights_and_bias(weights: object, bias: object) -> None:
     for name, tensor, shape in (("weights", weights, (N_PIXELS, N_CLASSES)), ("bias", bias, (N_CLASSES,))):
         if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) != shape:
             check.fail(f"{name} 가 준비 셀에서 만든 {shape} 모양의 텐서가 아닙니다.",
-                       hint=f"{name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요.")
+                       hint=check.Hint("common.setup-tensor-overwritten", f"{name} 를 덮어쓰지 않았는지 보고, 준비 셀부터 다시 실행하세요."))
 
 
 def linear_model(weights: object, bias: object, log_probs: bool) -> Callable:
@@ -182,7 +182,7 @@ def affine_model(model: object) -> Callable:
             (N_PIXELS, N_CLASSES), (N_CLASSES, N_PIXELS)):
         check.fail("model 의 매개변수는 가중치 행렬 하나와 편향 하나여야 합니다", got=shapes,
                    expected="(784, 10) 또는 (10, 784) 인 가중치, (10,) 인 편향",
-                   hint="이 강의의 모델(로지스틱 회귀) 그대로, 784개의 입력에서 10개의 로짓을 내는 층 하나만 두세요.")
+                   hint=check.Hint("common.not-logistic-parameters", "이 강의의 모델(로지스틱 회귀) 그대로, 784개의 입력에서 10개의 로짓을 내는 층 하나만 두세요."))
     weight, bias = matrices[0], vectors[0]
     if tuple(weight.shape) == (N_CLASSES, N_PIXELS):
         weight = weight.T
@@ -294,8 +294,8 @@ def check_trained(lesson: str, model: Callable, *, check_name: str = "trained",
     except Exception as error:  # the learner's model, any mistake
         check.fail("모델을 검증 데이터(모양 (10000, 784))에 적용하다 오류가 났습니다.",
                    got=f"{type(error).__name__}: {error}",
-                   hint="모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
-                        "데이터가 같은 장치(device)에 있는지 확인하세요.",
+                   hint=check.Hint("common.model-evaluation-failed", "모델이 검증 데이터 모양의 입력을 받아 (N, 10) 모양의 출력을 내는지, 모델과 "
+                        "데이터가 같은 장치(device)에 있는지 확인하세요."),
                    cause=error)  # the learner's frames are shown under the verdict
     metrics = {"val_loss": loss, "val_accuracy": accuracy}
     if reference.recording():
@@ -329,7 +329,7 @@ def check_losses(losses: object, hint_missing: str | None = None, hint_append: s
     expected = EPOCHS * BATCHES_PER_EPOCH
     if not isinstance(losses, list) or len(losses) != expected:
         count = f"{len(losses)}개" if isinstance(losses, list) else type(losses).__name__
-        hint = hint_append or "미니배치마다 losses.append(loss.item()) 을 하세요."
+        hint = hint_append or check.Hint("common.losses-count-wrong", "미니배치마다 losses.append(loss.item()) 을 하세요.")
         if losses is None and hint_missing:
             hint = hint_missing
         elif isinstance(losses, list) and not losses:

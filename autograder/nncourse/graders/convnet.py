@@ -43,14 +43,14 @@ FRESH_FIRST_EPOCH_LOSS = 0.5
 #: default gives sqrt(1 / (3 fan_in)), 0.41 of that. The band takes a sample's spread (conv1 has
 #: 144 weights: about 6 % per standard deviation) and kaiming_uniform_ (the same std) in.
 HE_STD_RATIO = (0.7, 1.3)
-HE_HINT = ("새 모델을 만든 바로 다음에, 위에서 정의한 init_weights 를 model.apply 로 모델의 모든 층에 적용해 합성곱 층을 "
-           "He 초기화하세요. 기본 초기화는 ReLU 뒤에 쓰기에는 작아서, 학습 결과가 시드에 크게 좌우됩니다.")
+HE_HINT = (check.Hint("convnet.he-init-missing", "새 모델을 만든 바로 다음에, 위에서 정의한 init_weights 를 model.apply 로 모델의 모든 층에 적용해 합성곱 층을 "
+           "He 초기화하세요. 기본 초기화는 ReLU 뒤에 쓰기에는 작아서, 학습 결과가 시드에 크게 좌우됩니다."))
 #: An untrained CNN scores about 2.30 (−log 0.1) on any batch.
 UNTRAINED_LOSS = 1.8
-ACCELERATOR_HINT = ("이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
+ACCELERATOR_HINT = (check.Hint("convnet.accelerator-unavailable", "이 컴퓨터에 없는 가속기(GPU)를 쓰려 했습니다. 장치를 \"cuda\" 나 \"mps\" 로 못 박지 말고 "
                     "torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
                     "else torch.device(\"cpu\") 처럼 torch.accelerator.is_available() 로 고른 device 를 "
-                    "쓰세요.")
+                    "쓰세요."))
 #: Words in torch's errors when code asks for a backend this build or machine lacks.
 _ACCELERATOR_WORDS = ("CUDA", "cuda", "MPS", "mps", "XPU", "xpu", "accelerator")
 
@@ -60,8 +60,8 @@ def is_accelerator_error(error: Exception) -> bool:
     return any(word in str(error) for word in _ACCELERATOR_WORDS)
 
 
-FRESH_HINT = ("이미 학습된 모델을 이어서 학습했습니다. fit 을 두 번 부르지 말고, 새 모델과 새 옵티마이저를 "
-              "만든 다음 fit 을 한 번만 부르세요.")
+FRESH_HINT = (check.Hint("convnet.trained-model-continued", "이미 학습된 모델을 이어서 학습했습니다. fit 을 두 번 부르지 말고, 새 모델과 새 옵티마이저를 "
+              "만든 다음 fit 을 한 번만 부르세요."))
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,13 +111,13 @@ def error_hint(error: Exception) -> str:
         return ACCELERATOR_HINT
     if "Expected 3D" in text or "Expected 4D" in text or "expected 3D" in text \
             or "to have 1 channels" in text:
-        return ("합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 를 첫 층에 "
-                "넣기 전에 view 로 (배치, 채널 1, 높이 28, 너비 28) 모양으로 바꾸세요.")
+        return (check.Hint("convnet.input-not-image-shaped", "합성곱 층에는 (N, 1, 28, 28) 모양의 이미지가 들어가야 합니다. 펴진 입력 (N, 784) 를 첫 층에 "
+                "넣기 전에 view 로 (배치, 채널 1, 높이 28, 너비 28) 모양으로 바꾸세요."))
     if "Output size is too small" in text:
-        return "풀링 창이 특성 맵보다 큽니다. stride 와 padding 을 확인하세요."
+        return check.Hint("convnet.pool-window-too-large", "풀링 창이 특성 맵보다 큽니다. stride 와 padding 을 확인하세요.")
     if "_backward_hooks" in text or "_forward_hooks" in text or "_parameters" in text:
-        return "__init__ 의 첫 줄에서 super().__init__() 을 부르세요."
-    return "모델의 forward 를 확인하세요."
+        return check.Hint("convnet.super-init-missing", "__init__ 의 첫 줄에서 super().__init__() 을 부르세요.")
+    return check.Hint("convnet.forward-error", "모델의 forward 를 확인하세요.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,8 +128,8 @@ def check_is_module(name: str, model: object) -> None:
     """``model`` is an nn.Module."""
     if not isinstance(model, nn.Module):
         fail(f"{name} 은(는) nn.Module 이어야 합니다", type(model).__name__, "nn.Module",
-             "class 이름(nn.Module): 처럼 nn.Module 을 상속하고 __init__ 에서 super().__init__() 을 "
-             "부르세요.")
+             check.Hint("convnet.not-a-module", "class 이름(nn.Module): 처럼 nn.Module 을 상속하고 __init__ 에서 super().__init__() 을 "
+             "부르세요."))
 
 
 def check_conv_layers(name: str, model: nn.Module) -> None:
@@ -138,29 +138,29 @@ def check_conv_layers(name: str, model: nn.Module) -> None:
     if len(convs) != len(CONV_CHANNELS):
         fail(f"{name} 에 합성곱 층(nn.Conv2d)이 {len(CONV_CHANNELS)}개 있어야 합니다",
              f"{len(convs)}개", f"{len(CONV_CHANNELS)}개",
-             "nn.Conv2d 를 세 개 만들어 모델의 속성(또는 nn.Sequential 의 층)으로 두세요. "
-             "함수 안에서만 만든 층은 모델에 등록되지 않습니다.")
+             check.Hint("convnet.conv-count-wrong", "nn.Conv2d 를 세 개 만들어 모델의 속성(또는 nn.Sequential 의 층)으로 두세요. "
+             "함수 안에서만 만든 층은 모델에 등록되지 않습니다."))
     for index, (conv, (c_in, c_out)) in enumerate(zip(convs, CONV_CHANNELS), 1):
         label = f"{name} 의 {index}번째 합성곱 층"
         if (conv.in_channels, conv.out_channels) != (c_in, c_out):
             fail(f"{label}의 (입력 채널, 출력 채널)이 {(c_in, c_out)} 이어야 합니다",
                  str((conv.in_channels, conv.out_channels)), str((c_in, c_out)),
-                 "채널 수는 1→16→16→10 입니다. 첫 층의 입력 1은 흑백 이미지의 채널 하나, 마지막 "
+                 check.Hint("convnet.conv-channels-wrong", "채널 수는 1→16→16→10 입니다. 첫 층의 입력 1은 흑백 이미지의 채널 하나, 마지막 "
                  "층의 출력 10은 숫자 10개의 로짓이고, 각 층의 입력 채널 수는 앞 층의 출력 채널 "
-                 "수와 같아야 합니다.")
+                 "수와 같아야 합니다."))
         if tuple(conv.kernel_size) != (3, 3):
             fail(f"{label}의 kernel_size 가 3 이어야 합니다", str(conv.kernel_size), "(3, 3)",
-                 "필터는 3×3 입니다: kernel_size=3.")
+                 check.Hint("convnet.conv-kernel-size-wrong", "필터는 3×3 입니다: kernel_size=3."))
         if tuple(conv.stride) != (2, 2):
             fail(f"{label}의 stride 가 2 여야 합니다", str(conv.stride), "(2, 2)",
-                 "stride=2 로 필터를 두 칸씩 옮겨야 층마다 가로세로가 반으로 줄어 28→14→7→4 가 "
-                 "됩니다. stride=1 이면 크기가 줄지 않습니다.")
+                 check.Hint("convnet.conv-stride-wrong", "stride=2 로 필터를 두 칸씩 옮겨야 층마다 가로세로가 반으로 줄어 28→14→7→4 가 "
+                 "됩니다. stride=1 이면 크기가 줄지 않습니다."))
         if tuple(conv.padding) != (1, 1):
             fail(f"{label}의 padding 이 1 이어야 합니다", str(conv.padding), "(1, 1)",
-                 "padding=1 로 가장자리에 0을 한 줄 둘러야 28→14→7→4 가 됩니다.")
+                 check.Hint("convnet.conv-padding-wrong", "padding=1 로 가장자리에 0을 한 줄 둘러야 28→14→7→4 가 됩니다."))
         if conv.bias is None:
             fail(f"{label}에 편향(bias)이 있어야 합니다", "bias=False", "bias=True (기본값)",
-                 "bias=False 를 빼세요. 기본값대로 출력 채널마다 편향이 하나씩 있습니다.")
+                 check.Hint("convnet.conv-bias-removed", "bias=False 를 빼세요. 기본값대로 출력 채널마다 편향이 하나씩 있습니다."))
     check.passed(f"{name}: 합성곱 층 3개 (채널 1→16→16→10, kernel_size=3, stride=2, padding=1)")
 
 
@@ -199,11 +199,11 @@ def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: flo
     """SGD over exactly the model's parameters with the lesson's lr and momentum."""
     if not (isinstance(opt, optim.SGD) or common.is_exactly(opt, optim.SGD)):
         fail(f"{name} 은(는) optim.SGD 여야 합니다", type(opt).__name__, "SGD",
-             f"{name} 은(는) optim.SGD 로 만드세요. 모델의 매개변수와 준비 셀의 학습률, 그리고 모멘텀 값을 인자로 넘깁니다.")
+             check.Hint("convnet.optimizer-not-sgd", f"{name} 은(는) optim.SGD 로 만드세요. 모델의 매개변수와 준비 셀의 학습률, 그리고 모멘텀 값을 인자로 넘깁니다."))
     group = opt.param_groups[0]
     if len(opt.param_groups) != 1:
         fail(f"{name} 에는 매개변수 그룹이 하나여야 합니다", str(len(opt.param_groups)), "1",
-             "optim.SGD(model.parameters(), ...) 처럼 모델의 매개변수를 한 번에 넘기세요.")
+             check.Hint("convnet.param-groups-several", "optim.SGD(model.parameters(), ...) 처럼 모델의 매개변수를 한 번에 넘기세요."))
     if not math.isclose(group["lr"], lr):
         hint = check.Hint("convnet.lr-wrong", f"학습률은 lr = {lr} 입니다. 준비 셀의 lr 을 그대로 넘기세요.")
         if math.isclose(group["lr"], 0.5):
@@ -221,15 +221,15 @@ def check_optimizer(model: nn.Module, opt: object, lr: float = LR, momentum: flo
         fail(f"{name} 은(는) 기본 SGD + 모멘텀이어야 합니다",
              f"nesterov={group.get('nesterov')}, weight_decay={group.get('weight_decay')}, "
              f"dampening={group.get('dampening')}", "모두 기본값",
-             "lr 과 momentum 말고 다른 설정은 넘기지 마세요.")
+             check.Hint("convnet.sgd-extra-settings", "lr 과 momentum 말고 다른 설정은 넘기지 마세요."))
     mine = {common.identity(parameter) for parameter in group["params"]}
     wanted = list(common.parameter_identities(model))
     if mine != set(wanted) or len(group["params"]) != len(wanted):
         fail(f"{name} 이(가) 이 모델의 매개변수를 갱신해야 합니다",
              f"옵티마이저의 텐서 {len(group['params'])}개 중 모델의 것 {len(mine & set(wanted))}개",
              f"모델의 매개변수 {len(wanted)}개 모두",
-             "옵티마이저는 모델을 만든 다음 optim.SGD(model.parameters(), ...) 로 만드세요. 다른 "
-             "(또는 예전) 모델의 매개변수를 넘기면 학습하는 모델이 바뀌지 않습니다.")
+             check.Hint("convnet.optimizer-other-model", "옵티마이저는 모델을 만든 다음 optim.SGD(model.parameters(), ...) 로 만드세요. 다른 "
+             "(또는 예전) 모델의 매개변수를 넘기면 학습하는 모델이 바뀌지 않습니다."))
     check.passed(f"{name}: optim.SGD(lr={lr}, momentum={momentum}), 이 모델의 매개변수 "
                  f"{len(wanted)}개를 갱신합니다")
 
@@ -244,10 +244,10 @@ def check_history(history: object, epochs: int) -> None:
     if not isinstance(history, dict) or any(not isinstance(history.get(key), list) for key in keys):
         fail("history 는 fit 이 돌려준 기록이어야 합니다", type(history).__name__,
              "{'train_loss': [...], 'valid_loss': [...]}",
-             "fit 은 에포크별 손실 기록을 돌려줍니다. 학습을 돌리는 그 fit 호출의 반환값을 history 에 담으세요.")
+             check.Hint("convnet.history-not-fit-result", "fit 은 에포크별 손실 기록을 돌려줍니다. 학습을 돌리는 그 fit 호출의 반환값을 history 에 담으세요."))
     if any(len(history[key]) != epochs for key in keys):
         fail(f"history 에 에포크 {epochs}번의 기록이 있어야 합니다", f"{len(history['valid_loss'])}번",
-             f"{epochs}번", f"fit 의 첫 인자로 epochs (= {epochs}) 를 넘기세요.")
+             f"{epochs}번", check.Hint("convnet.history-epochs-wrong", f"fit 의 첫 인자로 epochs (= {epochs}) 를 넘기세요."))
     check.passed(f"history: 에포크 {epochs}번의 훈련 손실과 검증 손실")
 
 
@@ -261,9 +261,9 @@ def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
 #: test cell: only the batch sizes of the two sums differ (float rounding, about 1e-7 on a CPU;
 #: TF32 on a GPU stays well below this).
 HISTORY_MATCH = 1e-3
-SWAPPED_HINT = ("fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
+SWAPPED_HINT = (check.Hint("convnet.loaders-swapped", "fit 에 train_dl 과 valid_dl 의 자리가 바뀌어 들어갔습니다. 모델은 검증 데이터로 학습했고, "
                 "'검증 손실'은 훈련 데이터로 쟀습니다. fit 의 인자 순서는 훈련 로더가 먼저, 검증 로더가 "
-                "마지막입니다.")
+                "마지막입니다."))
 
 
 def check_history_matches_model(history: dict, model: nn.Module,
@@ -286,7 +286,7 @@ def check_history_matches_model(history: dict, model: nn.Module,
     if abs(recorded - loss) <= HISTORY_MATCH:
         check.passed(f"history 의 마지막 검증 손실 {recorded:.4f} = 이 model 의 검증 데이터 10,000장 전체 손실")
         return loss, accuracy
-    hint = ("fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요.")
+    hint = (check.Hint("convnet.history-other-model", "fit 에 넘긴 모델과 확인하는 model 이 같은지, 검증 로더 자리에 valid_dl 을 넘겼는지 보세요."))
     train_loss, _ = evaluate(model, data.x_train, data.y_train, preprocess=preprocess)
     if abs(recorded - train_loss) <= HISTORY_MATCH:
         hint = SWAPPED_HINT
@@ -324,10 +324,10 @@ def check_preprocess(preprocess: Callable) -> None:
              str(expected), hint)
     if not torch.equal(xb.reshape(len(x), -1).cpu(), x):
         fail("preprocess 는 이미지의 값을 바꾸지 않고 모양만 바꿔야 합니다", "값이 다름", "x 와 같은 값",
-             "x.view(-1, 1, 28, 28) 만 하세요.")
+             check.Hint("convnet.preprocess-changes-values", "x.view(-1, 1, 28, 28) 만 하세요."))
     if not isinstance(yb, torch.Tensor) or not torch.equal(yb.cpu(), y):
         fail("preprocess 는 레이블 y 를 그대로 돌려줘야 합니다", size_of(yb), f"y (모양 {tuple(y.shape)})",
-             "레이블은 모양도 값도 바꾸지 말고, 받은 y 를 그대로 돌려주세요.")
+             check.Hint("convnet.preprocess-changes-labels", "레이블은 모양도 값도 바꾸지 말고, 받은 y 를 그대로 돌려주세요."))
     check.passed("preprocess(x, y) → 이미지 (N, 1, 28, 28), 레이블 그대로")
 
 
@@ -349,7 +349,7 @@ def _first_batch(name: str, loader: object) -> tuple[torch.Tensor, torch.Tensor]
         batch = common.call_learner(f"next(iter({name}))", lambda: next(iter(loader)), hint=error_hint)
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         fail(f"{name} 의 배치는 (xb, yb) 두 개여야 합니다", size_of(batch), "(xb, yb)",
-             "preprocess 가 이미지와 레이블을 함께 돌려줘야 합니다.")
+             check.Hint("convnet.loader-batch-not-pair", "preprocess 가 이미지와 레이블을 함께 돌려줘야 합니다."))
     return batch[0], batch[1]
 
 
@@ -363,32 +363,32 @@ def check_loaders(train_dl: object, valid_dl: object, batch_size: int = BATCH_SI
         shape = (rows, 1, IMAGE_SIDE, IMAGE_SIDE)
         if not isinstance(xb, torch.Tensor) or tuple(xb.shape) != shape:
             fail(f"{name} 의 이미지 배치 모양이 {shape} 이어야 합니다", size_of(xb), str(shape),
-                 f"{name} = WrappedDataLoader({name}, preprocess) 로 get_data 의 로더를 감싸세요.")
+                 check.Hint("convnet.loader-not-wrapped", f"{name} = WrappedDataLoader({name}, preprocess) 로 get_data 의 로더를 감싸세요."))
         if not isinstance(yb, torch.Tensor) or tuple(yb.shape) != (rows,):
             fail(f"{name} 의 레이블 배치 모양이 {(rows,)} 이어야 합니다", size_of(yb), str((rows,)),
-                 "레이블은 preprocess 에서 그대로 돌려주세요.")
+                 check.Hint("convnet.loader-labels-shape", "레이블은 preprocess 에서 그대로 돌려주세요."))
         if device is not None:
             for what, tensor in (("이미지", xb), ("레이블", yb)):
                 if not same_device(tensor.device, device):
                     fail(f"{name} 의 {what} 배치가 장치 {device} 에 있어야 합니다", str(tensor.device),
-                         str(device), "preprocess 안에서 x 와 y 를 모두 .to(device) 로 옮기세요.")
+                         str(device), check.Hint("convnet.batch-not-on-device", "preprocess 안에서 x 와 y 를 모두 .to(device) 로 옮기세요."))
         if name == "valid_dl":
             if not (torch.equal(xb.cpu().reshape(rows, -1), data.x_valid[:rows])
                     and torch.equal(yb.cpu(), data.y_valid[:rows])):
                 fail("valid_dl 의 첫 배치는 검증 데이터의 처음 128장과 그 레이블이어야 합니다",
                      "다른 이미지나 레이블", "x_valid[:128], y_valid[:128]",
-                     "valid_dl 은 get_data 가 만든 (섞지 않는) 검증 로더를 감싸야 합니다.")
+                     check.Hint("convnet.valid-loader-wrong-data", "valid_dl 은 get_data 가 만든 (섞지 않는) 검증 로더를 감싸야 합니다."))
         else:
             lookup = _train_labels_by_image()
             found = [lookup.get(key) for key in _image_keys(xb.detach().cpu().reshape(rows, -1))]
             if None in found:
                 fail("train_dl 의 이미지는 훈련 데이터의 이미지여야 합니다",
                      f"훈련 데이터에 없는 이미지 {found.count(None)}장", "0장",
-                     "train_dl 은 get_data 가 만든 훈련 로더를 감싸고, preprocess 는 값은 그대로 두고 "
-                     "모양만 바꿔야 합니다.")
+                     check.Hint("convnet.train-loader-wrong-images", "train_dl 은 get_data 가 만든 훈련 로더를 감싸고, preprocess 는 값은 그대로 두고 "
+                     "모양만 바꿔야 합니다."))
             if not torch.equal(torch.tensor(found), yb.detach().cpu()):
                 fail("train_dl 의 레이블이 이미지와 짝이 맞아야 합니다", "다른 레이블", "각 이미지의 정답",
-                     "preprocess 는 받은 y 를 그대로 돌려줘야 합니다.")
+                     check.Hint("convnet.train-labels-mismatched", "preprocess 는 받은 y 를 그대로 돌려줘야 합니다."))
         check.passed(f"{name}: 배치 모양 {shape}, 레이블 {(rows,)}"
                      + (" (장치 device 위)" if device is not None else ""))
     # A wrapper that made its batches once (in __init__, or cached on the first pass) replays the
@@ -405,11 +405,11 @@ def check_loaders(train_dl: object, valid_dl: object, batch_size: int = BATCH_SI
             and torch.equal(first.cpu(), again.cpu()):
         fail("train_dl 을 새로 돌 때마다 배치가 새로 섞여야 합니다",
              "두 번 돌았는데 첫 배치가 같음", "돌 때마다 다른 첫 배치 (shuffle=True)",
-             "감싼 로더의 __iter__ 가 부를 때마다 self.dl 을 새로 돌며 배치마다 func 를 적용해야 합니다. 배치를 "
-             "미리 만들어 두거나 저장해 두었다가 다시 내보내면 에포크마다 같은 순서로 학습하게 됩니다.")
+             check.Hint("convnet.wrapper-shuffle-frozen", "감싼 로더의 __iter__ 가 부를 때마다 self.dl 을 새로 돌며 배치마다 func 를 적용해야 합니다. 배치를 "
+             "미리 만들어 두거나 저장해 두었다가 다시 내보내면 에포크마다 같은 순서로 학습하게 됩니다."))
     check.passed("train_dl: 돌 때마다 새로 섞인 배치")
     length = len(train_dl) if hasattr(train_dl, "__len__") else None
     if length != TRAIN_BATCHES:
         fail(f"len(train_dl) 이 {TRAIN_BATCHES} 이어야 합니다", str(length), str(TRAIN_BATCHES),
-             "감싼 로더의 __len__ 은 감싼 로더의 len 을 돌려줘야 합니다. 훈련 데이터 50000장, 배치 64 → 782.")
+             check.Hint("convnet.wrapper-len-wrong", "감싼 로더의 __len__ 은 감싼 로더의 len 을 돌려줘야 합니다. 훈련 데이터 50000장, 배치 64 → 782."))
     check.passed(f"len(train_dl) = {TRAIN_BATCHES}")

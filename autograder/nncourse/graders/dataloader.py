@@ -44,10 +44,10 @@ def check_loader(train_dl: object) -> None:
     """Exercise 2: ``train_dl = DataLoader(train_ds, batch_size=bs)``: the same batches, in the
     same order, as the slicing loop."""
     loader = check_loader_settings("train_dl", train_dl, BATCH_SIZE, shuffled=False, hints={
-        "batch_size": "DataLoader 의 batch_size 인자로 준비 셀의 bs(64)를 넘기세요. 다음 강의의 "
-                      "검증용 로더(bs * 2)와 헷갈리지 마세요.",
-        "order": "이번 강의에서는 shuffle=True 를 쓰지 않습니다. 앞의 슬라이싱 루프와 똑같은 배치를 "
-                 "같은 순서로 내야 두 루프가 같은 결과를 냅니다. 섞기는 08 강의에서 배웁니다.",
+        "batch_size": check.Hint("dataloader.train-batch-size", "DataLoader 의 batch_size 인자로 준비 셀의 bs(64)를 넘기세요. 다음 강의의 "
+                      "검증용 로더(bs * 2)와 헷갈리지 마세요."),
+        "order": check.Hint("dataloader.loader-shuffled", "이번 강의에서는 shuffle=True 를 쓰지 않습니다. 앞의 슬라이싱 루프와 똑같은 배치를 "
+                 "같은 순서로 내야 두 루프가 같은 결과를 냅니다. 섞기는 08 강의에서 배웁니다."),
     })
     check_tensor_dataset("train_dl.dataset", loader.dataset, "x_train", "y_train")
     check.equal("len(train_dl) (한 에포크의 미니배치 수)", len(loader), BATCHES_PER_EPOCH)
@@ -68,10 +68,10 @@ def check_last_batch(train_dl: DataLoader) -> None:
 
 def check_training(model: Callable, losses: object) -> None:
     """Exercise 3: the DataLoader loop trained ``model`` as well as the reference."""
-    check_losses(losses, hint_append="for xb, yb in train_dl: 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
+    check_losses(losses, hint_append=check.Hint("dataloader.losses-count-wrong", "for xb, yb in train_dl: 안에서 미니배치마다 losses.append(loss.item()) 을 하세요."))
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model, opt = get_model() 로 받은 모델을 학습시키세요.")
+                   hint=check.Hint("dataloader.model-not-module", "model, opt = get_model() 로 받은 모델을 학습시키세요."))
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS)

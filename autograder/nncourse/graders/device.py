@@ -46,9 +46,9 @@ META = torch.device("meta")
 #: band already spans (the seeds spread the runs far more than the settings do), so these are the
 #: widest bands the course allows a trained metric (tests/test_reference.py: NARROW).
 ACCELERATOR_TOLERANCE = {"val_loss": 0.04, "val_accuracy": 0.015}
-OLD_MODEL_HINT = ("이미 학습된 cpu_model 을 이어서 학습했습니다. 그러면 두 번째 학습은 학습된 가중치에서 "
+OLD_MODEL_HINT = (check.Hint("device.cpu-model-continued", "이미 학습된 cpu_model 을 이어서 학습했습니다. 그러면 두 번째 학습은 학습된 가중치에서 "
                   "출발하므로 손실·정확도·시간을 CPU 학습과 비교할 수 없습니다. cpu_model 은 그대로 두고, "
-                  "get_model() 을 다시 불러 새 모델과 새 옵티마이저를 받아 학습하세요.")
+                  "get_model() 을 다시 불러 새 모델과 새 옵티마이저를 받아 학습하세요."))
 IDIOM = ('torch.accelerator.current_accelerator() if torch.accelerator.is_available() '
          'else torch.device("cpu")')
 
@@ -101,7 +101,7 @@ def _as_device(name: str, value: object) -> torch.device:
     except Exception:
         fail(f"{name} 은(는) torch.device 여야 합니다", f"{type(value).__name__} {value!r}"[:80],
              "torch.device(\"cpu\") 같은 장치, 또는 torch.accelerator.current_accelerator()",
-             f"device = {IDIOM}")
+             check.Hint("device.not-a-device", f"device = {IDIOM}"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,8 +178,8 @@ def check_device_choice(device: object, history: object) -> None:
             if _names_only_the_cpu(assigned[-1]):
                 fail("device 가 가속기가 있는 컴퓨터에서도 CPU 여야 하는 식입니다",
                      ast.unparse(assigned[-1])[:80], "가속기가 있으면 그 가속기, 없으면 cpu",
-                     "이 컴퓨터에는 가속기가 없어 지금은 맞는 값이지만, GPU 가 있는 컴퓨터에서도 CPU 만 씁니다. "
-                     "장치를 못 박지 말고 torch.accelerator.is_available() 로 가속기가 있는지 물어 고르세요.")
+                     check.Hint("device.cpu-only-expression", "이 컴퓨터에는 가속기가 없어 지금은 맞는 값이지만, GPU 가 있는 컴퓨터에서도 CPU 만 씁니다. "
+                     "장치를 못 박지 말고 torch.accelerator.is_available() 로 가속기가 있는지 물어 고르세요."))
             break
     check.passed("device 는 가속기가 있는지 물어서 고른 값입니다")
 
@@ -195,8 +195,8 @@ def _check_preprocess_moves(preprocess: Callable) -> None:
         result = call_learner("preprocess(x, y)", preprocess, x, y, hint=_hint_for)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("preprocess(x, y) 는 (이미지, 레이블) 두 개를 돌려줘야 합니다", size_of(result),
-             "(xb, yb)", "preprocess 는 (N, 1, 28, 28) 모양으로 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다. "
-                        "둘 다 device 로 옮긴 것이어야 합니다.")
+             "(xb, yb)", check.Hint("device.preprocess-one-value", "preprocess 는 (N, 1, 28, 28) 모양으로 바꾼 이미지와 레이블, 두 개를 함께 돌려줘야 합니다. "
+                        "둘 다 device 로 옮긴 것이어야 합니다."))
     for what, tensor, code in (("이미지", result[0], "모양을 바꾼 이미지도 .to(device) 로 옮기세요"),
                                ("레이블", result[1], "레이블도 이미지처럼 .to(device) 로 옮기세요")):
         object_particle, subject_particle = ("를", "가") if what == "이미지" else ("을", "이")
@@ -204,10 +204,11 @@ def _check_preprocess_moves(preprocess: Callable) -> None:
             fail(f"preprocess 가 돌려준 {what}{subject_particle} 텐서여야 합니다", type(tensor).__name__,
                  "torch.Tensor")
         if tensor.device != META:
-            hint = f"preprocess 가 {what}{object_particle} device 로 옮기지 않았습니다. {code}."
+            text = f"preprocess 가 {what}{object_particle} device 로 옮기지 않았습니다. {code}."
             if what == "레이블":
-                hint += " 모델의 출력과 레이블이 같은 장치에 있어야 손실을 계산할 수 있습니다."
-            hint += " CPU 만 있는 컴퓨터에서는 빠뜨려도 돌아가지만 GPU 에서는 오류가 납니다."
+                text += " 모델의 출력과 레이블이 같은 장치에 있어야 손실을 계산할 수 있습니다."
+            text += " CPU 만 있는 컴퓨터에서는 빠뜨려도 돌아가지만 GPU 에서는 오류가 납니다."
+            hint = check.Hint("device.images-not-moved" if what == "이미지" else "device.labels-not-moved", text)
             fail(f"preprocess 는 {what}{object_particle} 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
                  f"device 를 가짜 장치 meta 로 바꿔 부르자 {what}{subject_particle} {tensor.device} 에 남음",
                  "meta", hint)
@@ -233,7 +234,7 @@ def check_loaders(preprocess: Callable, train_dl: object, valid_dl: object, devi
 def _unpack_model_and_opt(result: object) -> tuple[nn.Module, object]:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("get_model() 은 (모델, 옵티마이저) 두 개를 돌려줘야 합니다", size_of(result),
-             "(model, opt)", "get_model 은 모델과 그 모델의 옵티마이저, 두 값을 모델 먼저 돌려줘야 합니다.")
+             "(model, opt)", check.Hint("device.get-model-one-value", "get_model 은 모델과 그 모델의 옵티마이저, 두 값을 모델 먼저 돌려줘야 합니다."))
     model, opt = result
     convnet.check_is_module("get_model() 의 모델", model)
     return model, opt
@@ -261,12 +262,12 @@ def check_get_model(get_model: Callable, device: object, old_model: nn.Module | 
              OLD_MODEL_HINT)
     if _shares_parameters(model, second):
         fail("get_model() 은 부를 때마다 새 모델을 만들어야 합니다", "두 번 불렀더니 같은 모델",
-             "서로 다른 모델 두 개", "함수 안에서 model = mnist_cnn() 으로 모델을 만드세요.")
+             "서로 다른 모델 두 개", check.Hint("device.get-model-same-model", "함수 안에서 model = mnist_cnn() 으로 모델을 만드세요."))
     convnet.check_conv_layers("get_model() 의 모델", model)
     where = model_device(model)
     if not same_device(where, chosen):
         fail("get_model() 의 모델이 device 에 있어야 합니다", str(where), str(chosen),
-             "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요.")
+             check.Hint("device.model-not-on-device", "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요."))
     loss = convnet.initial_loss(model, preprocess=_images)
     if not loss > convnet.UNTRAINED_LOSS:
         fail("get_model() 의 모델은 학습되지 않은 새 모델이어야 합니다", f"검증 이미지 1000장의 손실 {loss:.4f}",
@@ -281,8 +282,8 @@ def check_get_model(get_model: Callable, device: object, old_model: nn.Module | 
         fail("get_model() 은 모델을 전역 변수 device 가 가리키는 장치로 옮겨야 합니다",
              f"device 를 가짜 장치 meta 로 바꿔 부르자 매개변수 {len(stayed)}개가 CPU 에 남음",
              "모든 매개변수가 meta",
-             "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요. CPU 만 있는 컴퓨터에서는 "
-             "빠뜨려도 돌아가지만 GPU 에서는 '같은 장치에 있어야 한다'는 오류가 납니다.")
+             check.Hint("device.model-not-moved", "get_model 안에서 만든 모델을 .to(device) 로 device 에 옮기세요. CPU 만 있는 컴퓨터에서는 "
+             "빠뜨려도 돌아가지만 GPU 에서는 '같은 장치에 있어야 한다'는 오류가 납니다."))
     check.passed("get_model() 은 모델을 device 로 옮깁니다 (가짜 장치 meta 로 바꿔 확인)")
 
 
@@ -293,9 +294,9 @@ def check_get_model(get_model: Callable, device: object, old_model: nn.Module | 
 def _diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
     if (loss < ref["val_loss"]["value"] - ref["val_loss"]["tolerance"]
             and accuracy > ref["val_accuracy"]["value"] + ref["val_accuracy"]["tolerance"]):
-        return ("기준보다 훨씬 좋습니다. 이미 학습된 모델의 가중치에서 출발했거나 에포크를 더 돌린 것 "
+        return (check.Hint("device.better-than-reference", "기준보다 훨씬 좋습니다. 이미 학습된 모델의 가중치에서 출발했거나 에포크를 더 돌린 것 "
                 "같습니다. torch.manual_seed(0) 다음에 get_model() 로 새 모델을 만들어 "
-                f"{EPOCHS} 에포크만 학습하세요.")
+                f"{EPOCHS} 에포크만 학습하세요."))
     return None
 
 
@@ -306,7 +307,7 @@ def _check_trained_on_accelerator(model: nn.Module) -> None:
         loss, accuracy = evaluate(model, data.x_valid, data.y_valid, preprocess=_images)
     except Exception as error:
         fail("모델을 검증 데이터에 적용하다 오류가 났습니다", f"{type(error).__name__}: {error}", None,
-             "모델과 데이터가 같은 장치에 있는지 확인하세요.")
+             check.Hint("device.evaluation-failed", "모델과 데이터가 같은 장치에 있는지 확인하세요."))
     ref = reference.reference_for(LESSON, "trained")
     hint = _diagnose(loss, accuracy, ref) or diagnose_training(loss, accuracy, ref, SETTINGS)
     for key, label, value in (("val_loss", VALID_LOSS, loss), ("val_accuracy", VALID_ACCURACY, accuracy)):
@@ -325,7 +326,7 @@ def check_training(model: object, history: object, opt: object, device: object,
     where = model_device(model)
     if not same_device(where, chosen):
         fail("model 의 매개변수가 device 에 있어야 합니다", str(where), str(chosen),
-             "학습할 모델과 옵티마이저는 get_model() 이 돌려주는 것을 받아 쓰세요. 그 모델은 이미 device 에 있습니다.")
+             check.Hint("device.trained-model-not-on-device", "학습할 모델과 옵티마이저는 get_model() 이 돌려주는 것을 받아 쓰세요. 그 모델은 이미 device 에 있습니다."))
     check.passed("model 은 cpu_model 과 다른 모델이고 device 에 있습니다")
     convnet.check_history(history, EPOCHS)
     convnet.check_fresh_start(history, hint=OLD_MODEL_HINT)

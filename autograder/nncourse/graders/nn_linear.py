@@ -25,9 +25,9 @@ SETTINGS = "bs=64, lr=0.5, epochs=2"
 def _init_hint(error: Exception) -> str:
     """What to fix when the learner's class cannot be built."""
     if "Module.__init__() call" in str(error):
-        return ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 nn.Module 이 층과 매개변수를 "
-                "기록할 수 있습니다.")
-    return "__init__ 이 인자 없이 불릴 수 있어야 합니다: def __init__(self):"
+        return (check.Hint("nn_linear.super-init-missing", "__init__ 의 첫 줄에서 super().__init__() 을 불러야 nn.Module 이 층과 매개변수를 "
+                "기록할 수 있습니다."))
+    return check.Hint("nn_linear.init-error", "__init__ 이 인자 없이 불릴 수 있어야 합니다: def __init__(self):")
 
 
 def instantiate(model_class: object, name: str = "Mnist_Logistic") -> nn.Module:
@@ -35,16 +35,16 @@ def instantiate(model_class: object, name: str = "Mnist_Logistic") -> nn.Module:
     numbers are left as they were."""
     if not isinstance(model_class, type):
         check.fail(f"{name} 은(는) 클래스여야 합니다 (지금은 {type(model_class).__name__}).",
-                   hint=f"class {name}(nn.Module): 로 정의하세요.")
+                   hint=check.Hint("nn_linear.not-a-class", f"class {name}(nn.Module): 로 정의하세요."))
     return common.call_learner(f"{name}()", model_class, hint=_init_hint, keep_random=True)
 
 
 def _forward_hint(error: Exception) -> str:
     """What to fix when the learner's forward raises."""
     if "cannot be multiplied" in str(error) or "size mismatch" in str(error):
-        return ("층 안의 weight 는 (출력 10, 입력 784) 모양이라 xb @ self.lin.weight 는 모양이 맞지 "
-                "않습니다. 직접 곱하지 말고 층을 함수처럼 불러 self.lin(xb) 로 계산하세요.")
-    return "forward(self, xb) 가 self.lin(xb) 를 돌려주는지 보세요."
+        return (check.Hint("nn_linear.weight-by-hand", "층 안의 weight 는 (출력 10, 입력 784) 모양이라 xb @ self.lin.weight 는 모양이 맞지 "
+                "않습니다. 직접 곱하지 말고 층을 함수처럼 불러 self.lin(xb) 로 계산하세요."))
+    return check.Hint("nn_linear.forward-error", "forward(self, xb) 가 self.lin(xb) 를 돌려주는지 보세요.")
 
 
 def _forward(model: nn.Module, xb: torch.Tensor) -> object:
@@ -59,7 +59,7 @@ def check_model(model_class: object, rows: int = 5) -> None:
     with torch.no_grad():
         got = _forward(model, xb)
         expected = lin(xb)
-    hint = softmax_hint(got) or "forward 는 선형 층의 출력 self.lin(xb) 를 그대로 돌려줘야 합니다."
+    hint = softmax_hint(got) or check.Hint("nn_linear.forward-not-layer-output", "forward 는 선형 층의 출력 self.lin(xb) 를 그대로 돌려줘야 합니다.")
     check.tensor_close(f"model(검증 이미지 {rows}장)", got, expected, 1e-5, hint)
 
 
@@ -71,31 +71,31 @@ def check_model_is_trainable(model_class: object) -> None:
         lin = check_structure(first)
     xb = check.reference_data().x_valid[:3]
     out = _forward(first, xb)
-    hint = softmax_hint(out) or "forward 는 선형 층의 출력 self.lin(xb) 를 그대로 돌려줘야 합니다."
+    hint = softmax_hint(out) or check.Hint("nn_linear.forward-not-layer-output", "forward 는 선형 층의 출력 self.lin(xb) 를 그대로 돌려줘야 합니다.")
     check.tensor_close("model(검증 이미지 3장)", out.detach() if isinstance(out, torch.Tensor) else out,
                        lin(xb).detach(), 1e-5, hint)
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
         check.fail("모델 출력에서 선형 층까지 기울기를 구할 수 없습니다.",
-                   hint="forward 안에서 torch.no_grad() 나 .detach() 를 쓰지 마세요.")
+                   hint=check.Hint("nn_linear.output-detached", "forward 안에서 torch.no_grad() 나 .detach() 를 쓰지 마세요."))
     out.sum().backward()
     if lin.weight.grad is None or lin.bias.grad is None:
         check.fail("loss.backward() 뒤에 선형 층의 weight.grad 나 bias.grad 가 비어 있습니다.",
-                   hint="forward 가 self.lin(xb) 를 돌려주는지 보세요.")
+                   hint=check.Hint("nn_linear.grad-not-reaching-layer", "forward 가 self.lin(xb) 를 돌려주는지 보세요."))
     check.passed("모델 출력에서 가중치와 편향까지 기울기가 흐릅니다")
     shared = set(common.parameter_identities(first)) & set(common.parameter_identities(second))
     if shared:
         check.fail("모델을 두 번 만들었더니 두 모델이 같은 매개변수를 나눠 씁니다.",
-                   hint="선형 층을 클래스 밖에 하나만 만들어 두지 말고, __init__ 안에서 "
-                        "self.lin = nn.Linear(784, 10) 으로 모델마다 새로 만드세요.")
+                   hint=check.Hint("nn_linear.layer-shared", "선형 층을 클래스 밖에 하나만 만들어 두지 말고, __init__ 안에서 "
+                        "self.lin = nn.Linear(784, 10) 으로 모델마다 새로 만드세요."))
     check.passed("모델을 만들 때마다 새로 초기화된 선형 층이 생깁니다")
 
 
 def check_training(model: object, losses: object) -> None:
     """The model trained by the learner's ``fit()``, scored on the whole validation set."""
-    check_losses(losses, "losses = [] 로 시작하고, fit() 안에서 미니배치마다 losses.append(loss.item()) 을 하세요.")
+    check_losses(losses, check.Hint("nn_linear.losses-none", "losses = [] 로 시작하고, fit() 안에서 미니배치마다 losses.append(loss.item()) 을 하세요."))
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
+                   hint=check.Hint("nn_linear.model-not-module", "model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요."))
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS, diagnose=output_diagnosis(trained))

@@ -27,19 +27,19 @@ PROBE_EPOCHS = 2
 
 
 NORMALISED_HINT = {
-    "log_softmax": ("forward 의 출력이 이미 로그 확률입니다(행마다 logsumexp 가 0). forward 안에서 "
-                    "log_softmax 를 빼세요. 손실 함수 F.cross_entropy 가 로그 소프트맥스를 계산합니다."),
-    "softmax": ("forward 의 출력이 소프트맥스 확률입니다(양수이고 합이 1). forward 는 가공하지 않은 "
-                "로짓 xb @ self.weights + self.bias 를 돌려줘야 합니다."),
+    "log_softmax": (check.Hint("nn_module.forward-log-softmax", "forward 의 출력이 이미 로그 확률입니다(행마다 logsumexp 가 0). forward 안에서 "
+                    "log_softmax 를 빼세요. 손실 함수 F.cross_entropy 가 로그 소프트맥스를 계산합니다.")),
+    "softmax": (check.Hint("nn_module.forward-softmax", "forward 의 출력이 소프트맥스 확률입니다(양수이고 합이 1). forward 는 가공하지 않은 "
+                "로짓 xb @ self.weights + self.bias 를 돌려줘야 합니다.")),
 }
 
 
 def _init_hint(error: Exception) -> str:
     """What to fix when the learner's class cannot be built."""
     if "before Module.__init__() call" in str(error):
-        return ("__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
-                "매개변수를 기록할 준비를 합니다.")
-    return "__init__ 이 인자 없이 Mnist_Logistic() 으로 만들어지는지 보세요."
+        return (check.Hint("nn_module.super-init-missing", "__init__ 의 첫 줄에서 super().__init__() 을 불러야 합니다. 그래야 nn.Module 이 "
+                "매개변수를 기록할 준비를 합니다."))
+    return check.Hint("nn_module.init-error", "__init__ 이 인자 없이 Mnist_Logistic() 으로 만들어지는지 보세요.")
 
 
 def _instantiate(cls: object, seed: int = 0) -> nn.Module:
@@ -47,11 +47,11 @@ def _instantiate(cls: object, seed: int = 0) -> nn.Module:
     notebook's random numbers."""
     if not isinstance(cls, type):
         check.fail(f"Mnist_Logistic 은(는) 클래스여야 합니다 (지금은 {type(cls).__name__}).",
-                   hint="class Mnist_Logistic(nn.Module): 로 정의하세요.")
+                   hint=check.Hint("nn_module.not-a-class", "class Mnist_Logistic(nn.Module): 로 정의하세요."))
     if not issubclass(cls, nn.Module):
         check.fail(f"{cls.__name__} 이(가) nn.Module 을 상속하지 않습니다.",
-                   hint="class Mnist_Logistic(nn.Module): 처럼 괄호 안에 nn.Module 을 적으세요. 그래야 "
-                        "parameters(), zero_grad() 같은 메서드를 물려받습니다.")
+                   hint=check.Hint("nn_module.not-a-module", "class Mnist_Logistic(nn.Module): 처럼 괄호 안에 nn.Module 을 적으세요. 그래야 "
+                        "parameters(), zero_grad() 같은 메서드를 물려받습니다."))
     # fork_rng (every device, not only the CPU as call_learner's keep_random): the check must not
     # shift the random numbers of the model the notebook builds next.
     with torch.random.fork_rng():
@@ -67,14 +67,14 @@ def _find_parameters(module: nn.Module) -> tuple[nn.Parameter, nn.Parameter]:
             name for name, value in vars(module).items() if isinstance(value, torch.Tensor)]
         found = f" (텐서 속성 {', '.join(plain)} 은(는) 있지만 매개변수로 등록되지 않았습니다)" if plain else ""
         check.fail(f"model.parameters() 가 비어 있습니다{found}.",
-                   hint="self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
+                   hint=check.Hint("nn_module.plain-tensors", "self.weights = nn.Parameter(...) 처럼 nn.Parameter 로 감싸야 nn.Module 이 "
                         "매개변수로 기록합니다. 그냥 텐서를 속성에 넣으면 parameters() 에도 zero_grad() 에도 "
-                        "나타나지 않아 학습되지 않습니다.")
+                        "나타나지 않아 학습되지 않습니다."))
     shapes = {name: tuple(p.shape) for name, p in params.items()}
     weights = [p for p in params.values() if tuple(p.shape) == (N_PIXELS, N_CLASSES)]
     biases = [p for p in params.values() if tuple(p.shape) == (N_CLASSES,)]
-    hint = ("매개변수는 정확히 두 개, 가중치 nn.Parameter(torch.randn(784, 10) / math.sqrt(784)) 와 "
-            "편향 nn.Parameter(torch.zeros(10)) 입니다.")
+    hint = (check.Hint("nn_module.parameter-shapes-wrong", "매개변수는 정확히 두 개, 가중치 nn.Parameter(torch.randn(784, 10) / math.sqrt(784)) 와 "
+            "편향 nn.Parameter(torch.zeros(10)) 입니다."))
     if any(shape == (N_CLASSES, N_PIXELS) for shape in shapes.values()):
         hint = check.Hint("nn_module.weights-transposed", "가중치의 행과 열이 바뀌었습니다. (입력 784, 출력 10) 이어야 xb @ weights 가 (N, 10) 이 됩니다.")
     elif len(weights) == 1 and not biases:
@@ -92,8 +92,8 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
     weights, bias = _find_parameters(module)
     check.passed("Mnist_Logistic 은 nn.Module 이고, 매개변수는 (784, 10) 가중치와 (10,) 편향입니다")
     check.close("가중치의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", weights.detach().std().item(),
-                1 / math.sqrt(N_PIXELS), 0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 작게 시작하세요.")
-    check.tensor_equal("편향의 처음 값", bias.detach(), torch.zeros(N_CLASSES), "편향은 torch.zeros(10) 으로 시작합니다.")
+                1 / math.sqrt(N_PIXELS), 0.006, check.Hint("nn_module.weights-not-scaled", "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 작게 시작하세요."))
+    check.tensor_equal("편향의 처음 값", bias.detach(), torch.zeros(N_CLASSES), check.Hint("nn_module.bias-not-zero", "편향은 torch.zeros(10) 으로 시작합니다."))
     # The bias starts at zero; give it distinct values so a forward that forgets it shows.
     # Restore it afterwards: a learner's class might wrap a tensor that lives outside it.
     saved = bias.detach().clone()
@@ -109,7 +109,7 @@ def check_module(cls: object, images: int = 5, start: int = 0) -> None:
             without_bias = xb @ weights
         finally:  # a failed forward too
             bias.copy_(saved)
-    hint = "forward(self, xb) 는 xb @ self.weights + self.bias 를 돌려줘야 합니다."
+    hint = check.Hint("nn_module.forward-wrong", "forward(self, xb) 는 xb @ self.weights + self.bias 를 돌려줘야 합니다.")
     kind = output_kind(got)
     if kind:
         hint = NORMALISED_HINT[kind]
@@ -125,8 +125,8 @@ def check_fresh_parameters(cls: type) -> None:
     w2, _ = _find_parameters(second)
     if w1.data_ptr() == w2.data_ptr() or torch.equal(w1, w2):
         check.fail("Mnist_Logistic() 을 두 번 만들었더니 두 모델의 가중치가 같은 텐서입니다.",
-                   hint="가중치는 __init__ 안에서 torch.randn(...) 으로 새로 만드세요. 클래스 밖에서 만든 텐서를 "
-                        "nn.Parameter 로 감싸면 모든 모델이 그 텐서 하나를 나눠 씁니다.")
+                   hint=check.Hint("nn_module.shared-tensor", "가중치는 __init__ 안에서 torch.randn(...) 으로 새로 만드세요. 클래스 밖에서 만든 텐서를 "
+                        "nn.Parameter 로 감싸면 모든 모델이 그 텐서 하나를 나눠 씁니다."))
     check.passed("Mnist_Logistic() 으로 만든 모델마다 자기 매개변수를 가집니다")
 
 
@@ -134,7 +134,7 @@ def check_parameter_count(n_params: object) -> None:
     """``n_params`` is the number of numbers the model learns: 784 × 10 + 10."""
     if isinstance(n_params, torch.Tensor) and n_params.numel() == 1:
         n_params = n_params.item()
-    hint = "model.parameters() 로 매개변수 텐서를 하나씩 꺼내, 텐서마다 원소 수(p.numel())를 구해 모두 더하세요."
+    hint = check.Hint("nn_module.count-parameters", "model.parameters() 로 매개변수 텐서를 하나씩 꺼내, 텐서마다 원소 수(p.numel())를 구해 모두 더하세요.")
     if n_params == 2:
         hint = (check.Hint("nn_module.counted-tensors", "매개변수 텐서의 개수(2)를 셌습니다. 구할 것은 그 안에 든 숫자의 개수입니다. "
                 "텐서 p 의 원소 수는 p.numel() 입니다."))
@@ -189,7 +189,7 @@ def _run_fit(fit, probe: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict:
                                hint=lambda error: _fit_error_hint(error, probe, x, y))
 
 
-ZERO_GRAD_IN_LOOP = ("model.zero_grad() 가 for p in model.parameters(): 반복문 안에 들어가 있습니다. 그러면 첫 매개변수를 "
+ZERO_GRAD_IN_LOOP = check.Hint("nn_module.zero-grad-in-parameter-loop", "model.zero_grad() 가 for p in model.parameters(): 반복문 안에 들어가 있습니다. 그러면 첫 매개변수를 "
                      "갱신하자마자 모든 매개변수의 기울기가 지워져, 나머지 매개변수는 갱신할 기울기가 없습니다. "
                      "model.zero_grad() 를 for 반복문 밖으로 내어(들여쓰기를 한 단계 줄여) 모든 매개변수를 갱신한 뒤 "
                      "한 번만 부르세요.")
@@ -217,8 +217,8 @@ def _fit_error_hint(error: Exception, probe: nn.Module | None = None,
                     x: torch.Tensor | None = None, y: torch.Tensor | None = None) -> str:
     """The likely mistake behind an exception raised by the learner's fit()."""
     message = str(error)
-    hint = ("위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
-            "x_train, y_train, losses 를 씁니다.")
+    hint = (check.Hint("nn_module.fit-error", "위 오류가 난 줄을 보세요. fit 은 전역 변수 model, loss_func, lr, epochs, n, bs, "
+            "x_train, y_train, losses 를 씁니다."))
     if isinstance(error, NotImplementedError):
         hint = check.Hint("nn_module.fit-stub", "답안 셀의 raise NotImplementedError(...) 줄을 지우고 fit 을 완성하세요.")
     elif "leaf Variable that requires grad" in message:
@@ -247,8 +247,8 @@ def check_fit(fit: object, start: int = 0, images: int = PROBE_IMAGES) -> None:
                 if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if required:
         check.fail(f"fit 이 인자 {', '.join(required)} 을(를) 받습니다.",
-                   hint="이번 강의의 fit 은 인자 없이 fit() 으로 부릅니다. 필요한 것은 전역 변수 model, lr, "
-                        "epochs 등에서 읽습니다. fit 에 인자를 주는 것은 08 강의에서 합니다.")
+                   hint=check.Hint("nn_module.fit-takes-arguments", "이번 강의의 fit 은 인자 없이 fit() 으로 부릅니다. 필요한 것은 전역 변수 model, lr, "
+                        "epochs 등에서 읽습니다. fit 에 인자를 주는 것은 08 강의에서 합니다."))
     check.passed("fit 은 인자 없이 부를 수 있는 함수입니다")
 
     data = check.reference_data()
@@ -311,15 +311,15 @@ def check_fit(fit: object, start: int = 0, images: int = PROBE_IMAGES) -> None:
 def check_training(model: object, losses: object, lr: object = LR, epochs: object = EPOCHS) -> None:
     """The model trained by fit() scores like the reference on the whole validation set."""
     check.equal("학습률 lr", lr, LR,
-                f"이 강의는 학습률 {LR} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
-    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
+                check.Hint("nn_module.training-lr-changed", f"이 강의는 학습률 {LR} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다."))
+    check.equal("에포크 수 epochs", epochs, EPOCHS, check.Hint("nn_module.training-epochs-changed", f"이 강의는 {EPOCHS} 에포크 학습합니다."))
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요.")
+                   hint=check.Hint("nn_module.training-model-not-module", "model = Mnist_Logistic() 으로 만든 모델을 fit() 으로 학습시키세요."))
     if not list(model.parameters()):
         check.fail("model.parameters() 가 비어 있어 아무것도 학습되지 않았습니다.",
-                   hint="Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1).")
-    check_losses(losses, "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요.")
+                   hint=check.Hint("nn_module.training-plain-tensors", "Mnist_Logistic 의 가중치와 편향을 nn.Parameter 로 감싸세요(연습 1)."))
+    check_losses(losses, check.Hint("nn_module.losses-none", "fit 이 미니배치마다 losses.append(loss.item()) 을 하는지 보세요."))
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS)

@@ -62,18 +62,18 @@ def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]
     """``get_model()`` as a (model, optimizer) pair, with a hint for each way it can fail."""
     if not callable(get_model):
         check.fail(f"get_model 은(는) 함수여야 합니다 (지금은 {type(get_model).__name__}).",
-                   hint="def get_model(): 로 정의하세요.")
+                   hint=check.Hint("optim.get-model-not-function", "def get_model(): 로 정의하세요."))
     # keep_random: leave the learner's random stream alone
     result = common.call_learner(
         "get_model()", get_model, keep_random=True,
         hint="함수 안에서 모델을 만들고, 그 모델의 model.parameters() 로 optim.SGD 를 만드세요.")
     if not isinstance(result, tuple) or len(result) != 2:
         check.fail("get_model() 은 (모델, 옵티마이저) 두 값을 돌려줘야 합니다.", got=type(result).__name__,
-                   hint="return 뒤에 모델과 옵티마이저 두 값을 쉼표로 이어, 모델을 먼저 돌려주세요.")
+                   hint=check.Hint("optim.get-model-one-value", "return 뒤에 모델과 옵티마이저 두 값을 쉼표로 이어, 모델을 먼저 돌려주세요."))
     model, opt = result
     if common.is_optimizer(model) and common.is_module(opt):
         check.fail("get_model() 이 (옵티마이저, 모델) 순서로 돌려줍니다.",
-                   hint="model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt")
+                   hint=check.Hint("optim.returns-optimizer-first", "model, opt = get_model() 로 받을 수 있게 모델을 먼저 돌려주세요: return model, opt"))
     return model, opt
 
 
@@ -82,11 +82,11 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
     recipe = "optim.SGD(model.parameters(), lr=lr)"
     if not common.is_optimizer(opt):
         check.fail(f"옵티마이저가 torch.optim 의 옵티마이저가 아닙니다 (지금은 {type(opt).__name__}).",
-                   hint=f"{recipe} 로 만드세요.")
+                   hint=check.Hint("optim.not-an-optimizer", f"{recipe} 로 만드세요."))
     if not common.is_exactly(opt, torch_optim.SGD):
         check.fail(f"옵티마이저가 {type(opt).__name__} 입니다. 이 강의는 손으로 쓴 갱신과 똑같이 움직이는 "
                    "optim.SGD(확률적 경사 하강법)를 씁니다.",
-                   hint=f"{recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다.")
+                   hint=check.Hint("optim.not-sgd", f"{recipe}. 다른 옵티마이저는 같은 lr 에서 전혀 다르게 움직입니다."))
     check.passed("옵티마이저는 torch.optim.SGD 입니다")
 
     names = common.parameter_identities(model)
@@ -110,18 +110,18 @@ def check_optimizer(model: nn.Module, opt: object) -> None:
 
     for group in opt.param_groups:
         lr = group["lr"]
-        hint = "준비 셀의 학습률을 그대로 넘기세요: optim.SGD(model.parameters(), lr=lr)  (lr = 0.5)"
+        hint = check.Hint("optim.lr-wrong", "준비 셀의 학습률을 그대로 넘기세요: optim.SGD(model.parameters(), lr=lr)  (lr = 0.5)")
         check.equal("옵티마이저의 학습률 lr", lr, LR, hint)
         check.equal("옵티마이저의 모멘텀(momentum)", group["momentum"], 0,
-                    "이 강의의 SGD 는 모멘텀 없이(momentum=0, 기본값) 손으로 쓴 갱신과 똑같이 움직여야 "
-                    "합니다. momentum 인자를 빼세요. 모멘텀은 09 강의에서 씁니다.")
+                    check.Hint("optim.momentum-added", "이 강의의 SGD 는 모멘텀 없이(momentum=0, 기본값) 손으로 쓴 갱신과 똑같이 움직여야 "
+                    "합니다. momentum 인자를 빼세요. 모멘텀은 09 강의에서 씁니다."))
         changed = {key: group[key] for key, default in SGD_DEFAULTS.items() if group.get(key) != default}
         if changed:
             settings = ", ".join(f"{key}={value}" for key, value in changed.items())
             check.fail("옵티마이저의 나머지 설정은 기본값이어야 합니다.", got=settings,
                        expected=", ".join(f"{k}={v}" for k, v in SGD_DEFAULTS.items()),
-                       hint=f"{settings} 를 빼고 optim.SGD(model.parameters(), lr=lr) 로만 만드세요. 그래야 "
-                            "손으로 쓴 갱신 p -= p.grad * lr 과 똑같이 움직입니다.")
+                       hint=check.Hint("optim.sgd-defaults-changed", f"{settings} 를 빼고 optim.SGD(model.parameters(), lr=lr) 로만 만드세요. 그래야 "
+                            "손으로 쓴 갱신 p -= p.grad * lr 과 똑같이 움직입니다."))
     check.passed("옵티마이저의 나머지 설정(weight_decay, dampening, nesterov, maximize)은 기본값입니다")
 
 
@@ -137,11 +137,11 @@ def check_get_model(get_model: object) -> None:
     shared = set(common.parameter_identities(model)) & set(common.parameter_identities(other_model))
     if other_model is model or shared:
         check.fail("get_model() 을 두 번 불렀더니 같은 모델이 나왔습니다.",
-                   hint="함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
-                        "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다.")
+                   hint=check.Hint("optim.same-model-every-call", "함수 밖에서 만든 모델을 돌려주지 말고, 함수 안에서 Mnist_Logistic() 으로 부를 때마다 "
+                        "새 모델을 만드세요. 그래야 get_model() 로 언제든 학습 전 상태에서 다시 시작할 수 있습니다."))
     if common.identity(other_opt) == common.identity(opt):
         check.fail("get_model() 을 두 번 불렀더니 같은 옵티마이저가 나왔습니다.",
-                   hint="새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요.")
+                   hint=check.Hint("optim.same-optimizer-every-call", "새 모델마다 그 모델의 매개변수로 optim.SGD 를 새로 만드세요."))
     with _quiet():
         check_optimizer(other_model, other_opt)
     check.passed("get_model() 은 부를 때마다 새 모델과, 그 모델을 갱신하는 새 옵티마이저를 만듭니다")
@@ -159,12 +159,12 @@ def check_one_step(get_model: object) -> None:
     opt.step()
     for (name, p), want in zip(model.named_parameters(), expected):
         check.tensor_close(f"opt.step() 한 번 뒤의 {name}", p.detach(), want, 1e-6,
-                           "opt.step() 한 번은 p -= lr * p.grad 와 같아야 합니다. optim.SGD 의 다른 설정"
-                           "(weight_decay, maximize, nesterov 등)은 기본값으로 두세요.")
+                           check.Hint("optim.step-not-plain-sgd", "opt.step() 한 번은 p -= lr * p.grad 와 같아야 합니다. optim.SGD 의 다른 설정"
+                           "(weight_decay, maximize, nesterov 등)은 기본값으로 두세요."))
     opt.zero_grad()
     if any(p.grad is not None and p.grad.abs().sum().item() != 0 for p in model.parameters()):
         check.fail("opt.zero_grad() 뒤에도 모델의 기울기가 남아 있습니다.",
-                   hint="옵티마이저를 이 모델의 model.parameters() 로 만드세요.")
+                   hint=check.Hint("optim.zero-grad-other-model", "옵티마이저를 이 모델의 model.parameters() 로 만드세요."))
     check.passed("opt.zero_grad() 가 이 모델의 기울기를 지웁니다")
 
 
@@ -173,13 +173,13 @@ def _diagnose(model: nn.Module) -> Callable[[float, float, dict], str | None]:
 
     def diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
         if not math.isfinite(loss) or (loss > 2.0 and accuracy > 0.5):
-            return ("손실이 폭발했습니다. 미니배치마다 opt.zero_grad() 로 기울기를 지웠는지 보세요. "
-                    "지우지 않으면 loss.backward() 가 구한 기울기가 계속 쌓입니다.")
+            return (check.Hint("optim.zero-grad-never", "손실이 폭발했습니다. 미니배치마다 opt.zero_grad() 로 기울기를 지웠는지 보세요. "
+                    "지우지 않으면 loss.backward() 가 구한 기울기가 계속 쌓입니다."))
         if accuracy < 0.3:
-            return ("모델이 거의 학습되지 않았습니다. opt.zero_grad() 를 loss.backward() 와 opt.step() "
+            return (check.Hint("optim.zero-grad-before-step", "모델이 거의 학습되지 않았습니다. opt.zero_grad() 를 loss.backward() 와 opt.step() "
                     "사이에서 부르면 step 이 쓸 기울기가 지워집니다. 기울기는 step 이 쓴 뒤, 다음 backward 전에 "
                     "지우세요: loss.backward() → opt.step() → opt.zero_grad(), 또는 opt.zero_grad() 를 "
-                    "미니배치 맨 앞에.")
+                    "미니배치 맨 앞에."))
         return softmax(loss, accuracy, ref)
     return diagnose
 
@@ -187,10 +187,10 @@ def _diagnose(model: nn.Module) -> Callable[[float, float, dict], str | None]:
 def check_training(model: object, opt: object, losses: object) -> None:
     """The model trained with ``opt.step()``/``opt.zero_grad()``, scored on the whole
     validation set."""
-    check_losses(losses, "losses = [] 로 시작해 미니배치마다 losses.append(loss.item()) 을 하세요.")
+    check_losses(losses, check.Hint("optim.losses-none", "losses = [] 로 시작해 미니배치마다 losses.append(loss.item()) 을 하세요."))
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="model, opt = get_model() 로 받은 모델을 학습시키세요.")
+                   hint=check.Hint("optim.model-not-module", "model, opt = get_model() 로 받은 모델을 학습시키세요."))
     with _quiet():
         check_optimizer(model, opt)
     check.passed("opt 는 model 의 매개변수를 갱신하는 SGD 입니다 (lr=0.5)")

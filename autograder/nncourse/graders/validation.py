@@ -49,7 +49,7 @@ FRESH_FIRST_EPOCH_LOSS = 0.42
 WEIGHTING = ("배치마다의 평균 손실을 그냥 평균 냈습니다. 검증 데이터의 마지막 배치는 작아서(10,000 = 78 × 128 + 16) "
              "16장짜리 배치가 128장짜리 배치와 같은 무게로 세어집니다. 배치 손실에 배치 크기를 곱해 더한 뒤 "
              "전체 이미지 수로 나누세요(배치 크기로 가중한 평균).")
-NO_GRAD = ("검증 손실을 계산할 때는 with torch.no_grad(): 안에서 하세요. 검증에는 기울기가 필요 없으니, "
+NO_GRAD = check.Hint("validation.valid-loss-with-grad", "검증 손실을 계산할 때는 with torch.no_grad(): 안에서 하세요. 검증에는 기울기가 필요 없으니, "
            "계산 그래프를 만들지 않아야 메모리와 시간을 아낍니다.")
 
 
@@ -67,17 +67,20 @@ ERROR_HINTS = {
 
 def _loader_hints(bs: int, in_function: bool) -> tuple[dict, dict]:
     where = "get_data 안에서 인자로 받은 bs 를 쓰세요. " if in_function else ""
+    # get_data's batch sizes (in_function) are their own diagnoses: the hint says more there
     train = {
-        "batch_size": where + "훈련 로더의 batch_size 는 bs 그대로입니다(검증 로더만 두 배).",
-        "shuffle": "훈련 로더에는 shuffle=True 를 넘기세요. 에포크마다 순서를 섞어야 미니배치의 구성이 "
-                   "매번 달라지고, 모델이 데이터의 순서까지 외우지 않습니다.",
+        "batch_size": check.Hint("validation.get-data-train-batch-size" if in_function else "validation.train-batch-size",
+                                 where + "훈련 로더의 batch_size 는 bs 그대로입니다(검증 로더만 두 배)."),
+        "shuffle": check.Hint("validation.train-not-shuffled", "훈련 로더에는 shuffle=True 를 넘기세요. 에포크마다 순서를 섞어야 미니배치의 구성이 "
+                   "매번 달라지고, 모델이 데이터의 순서까지 외우지 않습니다."),
     }
     valid = {
-        "batch_size": where + f"검증 로더의 배치 크기는 bs * 2 (= {bs * 2}) 입니다. 검증은 torch.no_grad() "
+        "batch_size": check.Hint("validation.get-data-valid-batch-size" if in_function else "validation.valid-batch-size",
+                                 where + f"검증 로더의 배치 크기는 bs * 2 (= {bs * 2}) 입니다. 검증은 torch.no_grad() "
                       "안에서 하므로 역전파용 중간값을 저장하지 않아, 같은 메모리로 두 배 큰 배치를 "
-                      "계산할 수 있습니다.",
-        "order": "검증 데이터는 섞을 필요가 없습니다. 검증 손실은 전체 평균이라 순서와 상관이 없으니, "
-                 "검증 로더에서는 shuffle=True 를 빼세요.",
+                      "계산할 수 있습니다."),
+        "order": check.Hint("validation.valid-shuffled", "검증 데이터는 섞을 필요가 없습니다. 검증 손실은 전체 평균이라 순서와 상관이 없으니, "
+                 "검증 로더에서는 shuffle=True 를 빼세요."),
     }
     return train, valid
 
@@ -90,7 +93,9 @@ def check_loaders(train_dl: object, valid_dl: object, bs: int = BATCH_SIZE,
     if isinstance(train_dl, DataLoader) and isinstance(valid_dl, DataLoader):
         if (train_dl.batch_size, valid_dl.batch_size) == (bs * 2, bs):
             check.fail(f"{names[0]} 와 {names[1]} 의 배치 크기가 바뀌었습니다: {bs * 2} 와 {bs}.",
-                       hint=f"훈련은 bs, 검증은 bs * 2 입니다. {valid_hints['batch_size']}")
+                       hint=check.Hint("validation.get-data-batch-sizes-swapped" if in_function
+                                       else "validation.batch-sizes-swapped",
+                                       f"훈련은 bs, 검증은 bs * 2 입니다. {valid_hints['batch_size']}"))
     check_loader_settings(names[0], train_dl, bs, shuffled=True, hints=train_hints)
     check_tensor_dataset(f"{names[0]}.dataset", train_dl.dataset, "x_train", "y_train")
     check_loader_settings(names[1], valid_dl, bs * 2, shuffled=False, hints=valid_hints)
@@ -102,7 +107,7 @@ def check_valid_batches(valid_dl: DataLoader) -> None:
     sizes = [len(xb) for xb, _ in valid_dl]
     check.equal("len(valid_dl) (검증 배치 수)", len(sizes), 79)
     check.equal("검증 로더 마지막 배치의 크기", sizes[-1], 16,
-                "마지막 작은 배치를 버리지 마세요(drop_last 를 쓰지 않습니다).")
+                check.Hint("validation.valid-last-batch-dropped", "마지막 작은 배치를 버리지 마세요(drop_last 를 쓰지 않습니다)."))
 
 
 # ---------------------------------------------------------------- exercise 2: the loop
@@ -112,9 +117,9 @@ def seed_diagnosis(loss: float, accuracy: float, ref: dict) -> str | None:
     seed and the machine change, so a result outside it is a training mistake."""
     if not math.isfinite(loss) or accuracy < 0.85 or loss > 0.5:
         return None  # a real training mistake: the common diagnosis names it
-    return ("허용 오차는 시드와 컴퓨터에 따른 차이를 이미 담고 있으니, 시드 탓은 아닙니다. 셀 안에서 "
+    return (check.Hint("validation.outside-band", "허용 오차는 시드와 컴퓨터에 따른 차이를 이미 담고 있으니, 시드 탓은 아닙니다. 셀 안에서 "
             f"get_model(lr) 로 새 모델을 한 번만 만들어 학습시켰는지, 설정({SETTINGS})을 "
-            "지켰는지, 에포크마다 train_dl 을 한 번씩 돌았는지 보세요.")
+            "지켰는지, 에포크마다 train_dl 을 한 번씩 돌았는지 보세요."))
 
 
 def _weighted_and_plain(model: Callable, batch_size: int = BATCH_SIZE * 2) -> tuple[float, float]:
@@ -142,7 +147,7 @@ def _check_number_list(name: str, values: object, count: int, what: str) -> None
         values = list(values)
     if not isinstance(values, list):
         check.fail(f"{name} 은(는) 리스트여야 합니다 (지금은 {type(values).__name__}).",
-                   hint=f"에포크마다 {what}을 {name}.append(...) 로 모으세요.")
+                   hint=check.Hint("validation.history-not-list", f"에포크마다 {what}을 {name}.append(...) 로 모으세요."))
     for value in values:
         if isinstance(value, torch.Tensor):
             hint = check.Hint("validation.item-missing", ".item() 으로 파이썬 숫자를 꺼내 넣으세요.")
@@ -151,7 +156,7 @@ def _check_number_list(name: str, values: object, count: int, what: str) -> None
             check.fail(f"{name} 에 텐서가 들어 있습니다 (requires_grad={value.requires_grad}).", hint=hint)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             check.fail(f"{name} 에는 숫자만 넣어야 합니다 (지금은 {type(value).__name__}).",
-                       hint=f"{what}을 파이썬 숫자로 넣으세요.")
+                       hint=check.Hint("validation.history-not-numbers", f"{what}을 파이썬 숫자로 넣으세요."))
     if len(values) != count:
         hint = check.Hint("validation.per-epoch-missing", f"for epoch in range(epochs): 안에서, 에포크가 끝날 때마다 {what}을 하나씩 넣으세요.")
         if len(values) > count and len(values) % count == 0:
@@ -161,7 +166,7 @@ def _check_number_list(name: str, values: object, count: int, what: str) -> None
                    got=f"{len(values)}개", expected=f"{count}개", hint=hint)
 
 
-def _check_matches_model(name: str, value: float, model: Callable, hint_other: str) -> None:
+def _check_matches_model(name: str, value: float, model: Callable, hint_other: check.Hint) -> None:
     """``value`` is the weighted validation loss of ``model`` over the whole validation set."""
     data = check.reference_data()
     full, _ = evaluate(model, data.x_valid, data.y_valid)
@@ -188,7 +193,7 @@ def check_learning_rate(opt: object) -> None:
     groups = getattr(opt, "param_groups", None)
     if not isinstance(groups, list) or not groups or not isinstance(groups[0], dict):
         check.fail("opt 는 get_model(lr) 가 돌려준 옵티마이저여야 합니다.", got=type(opt).__name__,
-                   expected="optim.SGD", hint="get_model(lr) 가 돌려주는 두 값을 모델과 옵티마이저로 함께 받으세요.")
+                   expected="optim.SGD", hint=check.Hint("validation.opt-not-optimizer", "get_model(lr) 가 돌려주는 두 값을 모델과 옵티마이저로 함께 받으세요."))
     rate = groups[0].get("lr")
     if not (isinstance(rate, (int, float)) and math.isclose(rate, LR)):
         hint = check.Hint("validation.lr-not-passed", f"get_model 에 준비 셀의 학습률 lr (= {LR}) 을 넘기세요.")
@@ -206,14 +211,14 @@ def check_training_loop(model: Callable, valid_losses: object, opt: object = Non
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
-                   hint="get_model(lr) 가 돌려준 모델을 학습시키세요.")
+                   hint=check.Hint("validation.model-not-module", "get_model(lr) 가 돌려준 모델을 학습시키세요."))
     if opt is not None:
         check_learning_rate(opt)
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     _check_matches_model("valid_losses[-1] (마지막 에포크의 검증 손실)", float(valid_losses[-1]), trained,
-                         "마지막 에포크의 검증 손실은 그 에포크의 학습이 끝난 뒤 valid_dl 전체로 재야 합니다. "
-                         "검증 로더(valid_dl)의 모든 배치를 돌았는지, 학습이 끝난 뒤에 쟀는지 보세요.")
+                         check.Hint("validation.loop-valid-loss-differs", "마지막 에포크의 검증 손실은 그 에포크의 학습이 끝난 뒤 valid_dl 전체로 재야 합니다. "
+                         "검증 로더(valid_dl)의 모든 배치를 돌았는지, 학습이 끝난 뒤에 쟀는지 보세요."))
     check_trained(LESSON, trained, check_name="loop", settings=SETTINGS, diagnose=seed_diagnosis)
 
 
@@ -265,13 +270,13 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     loss, size = _unpack(call_learner("loss_batch", loss_batch, model, loss_func, xb, yb, hint=ERROR_HINTS), rows)
     if isinstance(loss, torch.Tensor):
         check.fail("loss_batch 가 돌려준 손실이 텐서입니다.",
-                   hint="손실 텐서에서 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
+                   hint=check.Hint("validation.loss-tensor-returned", "손실 텐서에서 .item() 으로 파이썬 숫자를 꺼내 돌려주세요. "
                         "텐서를 돌려주면 fit 이 모으는 동안 계산 그래프가 메모리에 남고, np.average 로 평균을 낼 수 "
-                        "없습니다.")
+                        "없습니다."))
     with torch.no_grad():
         expected = loss_func(before(xb), yb).item()
         other = F.cross_entropy(before(xb), yb).item()
-    hint = "model(xb) 의 출력과 yb 로 인자 loss_func 을 불러 손실을 구하세요: loss_func(model(xb), yb)."
+    hint = check.Hint("validation.loss-func-not-used", "model(xb) 의 출력과 yb 로 인자 loss_func 을 불러 손실을 구하세요: loss_func(model(xb), yb).")
     if loss_func is not F.cross_entropy and isinstance(loss, float) and abs(loss - other) < 1e-5:
         hint = check.Hint("validation.loss-func-hard-coded", f"F.cross_entropy 를 직접 불렀습니다. 인자로 받은 loss_func 을 쓰세요 (이 확인에서는 {loss_name}).")
     check.close(f"loss_batch(검증 이미지 {rows}장, {loss_name}) 의 손실", loss, expected, 1e-5, hint)
@@ -287,11 +292,11 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     check.passed(f"loss_batch 는 (손실, 배치 크기 {rows}) 를 돌려줍니다")
     if any(p.grad is not None for p in model.parameters()):
         check.fail("opt 없이 불렀는데 loss_batch 가 기울기를 계산했습니다 (loss.backward()).",
-                   hint="if opt is not None: 안에서만 backward, step, zero_grad 를 하세요. 검증할 때는 "
-                        "torch.no_grad() 안에서 opt 없이 부르므로, 그때 backward 를 하면 오류가 납니다.")
+                   hint=check.Hint("validation.backward-without-opt", "if opt is not None: 안에서만 backward, step, zero_grad 를 하세요. 검증할 때는 "
+                        "torch.no_grad() 안에서 opt 없이 부르므로, 그때 backward 를 하면 오류가 납니다."))
     if not _same_parameters(model, before, atol=0):
         check.fail("opt 없이 불렀는데 모델의 매개변수가 바뀌었습니다.",
-                   hint="opt 가 None 이면 손실만 계산하고 아무것도 갱신하지 마세요.")
+                   hint=check.Hint("validation.updates-without-opt", "opt 가 None 이면 손실만 계산하고 아무것도 갱신하지 마세요."))
     check.passed("opt 가 없으면 손실만 계산하고 모델은 그대로 둡니다")
 
     # With an optimizer: two batches in a row must give two clean SGD steps.
@@ -307,15 +312,15 @@ def check_loss_batch(loss_batch: Callable, rows: int = 13,
     _steps_by_hand(piled, loss_func, batches, 0.1, zero=False)
     if _same_parameters(model, start, atol=0):
         check.fail("opt 를 넘겼는데 모델의 매개변수가 그대로입니다.",
-                   hint="opt 가 있으면 loss.backward() 로 기울기를 구한 뒤 opt.step() 으로 매개변수를 "
-                        "갱신하세요.")
+                   hint=check.Hint("validation.no-step-with-opt", "opt 가 있으면 loss.backward() 로 기울기를 구한 뒤 opt.step() 으로 매개변수를 "
+                        "갱신하세요."))
     if not _same_parameters(model, clean) and _same_parameters(model, piled):
         check.fail("두 배치를 차례로 학습시켰더니 두 번째 걸음에 첫 번째 배치의 기울기가 쌓여 있었습니다.",
-                   hint="opt.step() 다음에 opt.zero_grad() 로 기울기를 0으로 되돌리세요.")
+                   hint=check.Hint("validation.zero-grad-missing", "opt.step() 다음에 opt.zero_grad() 로 기울기를 0으로 되돌리세요."))
     if not _same_parameters(model, clean):
         check.fail("opt 를 넘겨 두 배치를 학습시킨 결과가 SGD 두 걸음과 다릅니다.",
-                   hint="opt 가 있으면 loss.backward(), opt.step(), opt.zero_grad() 를 차례로 한 번씩 "
-                        "하세요.")
+                   hint=check.Hint("validation.step-sequence-wrong", "opt 가 있으면 loss.backward(), opt.step(), opt.zero_grad() 를 차례로 한 번씩 "
+                        "하세요."))
     check.passed("opt 가 있으면 배치마다 한 걸음씩 학습하고 기울기를 0으로 되돌립니다")
 
 
@@ -388,13 +393,13 @@ def _weighted(pairs: list[tuple[float, int]]) -> float:
 def _check_history(history: object, epochs: int) -> dict:
     if history is None:
         check.fail("fit 이 아무것도 돌려주지 않았습니다 (None).",
-                   hint="fit 은 마지막에 에포크별 손실을 모은 딕셔너리를 돌려줘야 합니다. 함수 끝의 return 을 빠뜨리지 않았는지 보세요.")
+                   hint=check.Hint("validation.fit-no-return", "fit 은 마지막에 에포크별 손실을 모은 딕셔너리를 돌려줘야 합니다. 함수 끝의 return 을 빠뜨리지 않았는지 보세요."))
     if not isinstance(history, dict) or set(history) != {"train_loss", "valid_loss"}:
         got = sorted(history) if isinstance(history, dict) else type(history).__name__
         check.fail("fit 은 {\"train_loss\": [...], \"valid_loss\": [...]} 꼴의 딕셔너리를 돌려줘야 합니다.",
                    got=got, expected="['train_loss', 'valid_loss']",
-                   hint="키가 train_loss 와 valid_loss 인 딕셔너리에 빈 리스트 두 개를 두고 시작해, 에포크마다 두 "
-                        "리스트에 값을 하나씩 넣은 뒤 그 딕셔너리를 돌려주세요.")
+                   hint=check.Hint("validation.history-not-dict", "키가 train_loss 와 valid_loss 인 딕셔너리에 빈 리스트 두 개를 두고 시작해, 에포크마다 두 "
+                        "리스트에 값을 하나씩 넣은 뒤 그 딕셔너리를 돌려주세요."))
     for key, what in (("train_loss", "훈련 손실"), ("valid_loss", "검증 손실")):
         _check_number_list(f'history["{key}"]', history[key], epochs, what)
     check.passed(f"fit 이 에포크 {epochs}번의 훈련 손실과 검증 손실을 history 로 돌려줍니다")
@@ -444,26 +449,26 @@ def check_fit(fit: Callable, epochs: int = EPOCHS, train_rows: int = 240, train_
                    got=f"모두 {len(valid_calls)}번", expected=f"{epochs * len(valid_sizes)}번", hint=hint)
     if any(not c.training for c in train_calls):
         check.fail("훈련 배치를 평가 모드(model.eval())에서 학습했습니다.",
-                   hint="에포크마다 훈련 루프 앞에서 model.train() 을 부르세요. 검증 때 부른 model.eval() 은 "
-                        "다음 에포크까지 그대로 남고, 처음 받은 모델도 평가 모드일 수 있습니다.")
+                   hint=check.Hint("validation.train-mode-missing", "에포크마다 훈련 루프 앞에서 model.train() 을 부르세요. 검증 때 부른 model.eval() 은 "
+                        "다음 에포크까지 그대로 남고, 처음 받은 모델도 평가 모드일 수 있습니다."))
     if any(c.training for c in valid_calls):
         check.fail("검증 배치를 훈련 모드에서 계산했습니다.",
-                   hint="검증 루프 앞에서 model.eval() 을 부르세요. Dropout 이나 BatchNorm 같은 층은 훈련과 "
-                        "평가에서 다르게 동작하므로, 검증 손실은 평가 모드에서 재야 합니다.")
+                   hint=check.Hint("validation.eval-mode-missing", "검증 루프 앞에서 model.eval() 을 부르세요. Dropout 이나 BatchNorm 같은 층은 훈련과 "
+                        "평가에서 다르게 동작하므로, 검증 손실은 평가 모드에서 재야 합니다."))
     check.passed("훈련은 model.train(), 검증은 model.eval() 모드에서 합니다")
     if any(c.grad for c in valid_calls):
         check.fail("검증 손실을 기울기를 기록하면서 계산했습니다.", hint=NO_GRAD)
     if any(not c.grad for c in train_calls):
         check.fail("훈련 배치를 torch.no_grad() 안에서 계산했습니다. 이러면 기울기를 구할 수 없습니다.",
-                   hint="torch.no_grad() 는 검증 루프만 감싸세요.")
+                   hint=check.Hint("validation.train-under-no-grad", "torch.no_grad() 는 검증 루프만 감싸세요."))
     check.passed("검증은 torch.no_grad() 안에서, 기울기 없이 합니다")
 
     losses = loss_func.calls
     if len(losses) != len(model.calls):
         check.fail("fit 안에서 인자로 받은 loss_func 이 배치마다 쓰이지 않았습니다.",
                    got=f"모델 호출 {len(model.calls)}번, loss_func 호출 {len(losses)}번",
-                   hint="F.cross_entropy 를 직접 부르지 말고 loss_batch(model, loss_func, xb, yb, ...) 에 "
-                        "인자 loss_func 을 넘기세요.")
+                   hint=check.Hint("validation.loss-func-bypassed", "F.cross_entropy 를 직접 부르지 말고 loss_batch(model, loss_func, xb, yb, ...) 에 "
+                        "인자 loss_func 을 넘기세요."))
     per_epoch = n_train + len(valid_sizes)
     for epoch in range(epochs):
         chunk = losses[epoch * per_epoch:(epoch + 1) * per_epoch]
@@ -512,7 +517,7 @@ def check_get_data(get_data: Callable, sizes: tuple[int, ...] = (BATCH_SIZE, 32)
         result = call_learner("get_data", get_data, train_ds, valid_ds, bs, hint=ERROR_HINTS)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             check.fail("get_data 는 (훈련 로더, 검증 로더) 두 값을 돌려줘야 합니다.", got=type(result).__name__,
-                       hint="return (DataLoader(...), DataLoader(...)) 처럼 두 로더를 함께 돌려주세요.")
+                       hint=check.Hint("validation.get-data-one-value", "return (DataLoader(...), DataLoader(...)) 처럼 두 로더를 함께 돌려주세요."))
         train_dl, valid_dl = result
         names = (f"get_data(train_ds, valid_ds, bs={bs}) 의 훈련 로더",
                  f"get_data(train_ds, valid_ds, bs={bs}) 의 검증 로더")
@@ -522,8 +527,8 @@ def check_get_data(get_data: Callable, sizes: tuple[int, ...] = (BATCH_SIZE, 32)
                                                 (names[1], valid_dl, valid_ds, "valid_ds")):
             if loader.dataset is not dataset:
                 check.fail(f"{name}이(가) 인자로 받은 데이터셋을 쓰지 않습니다.",
-                           hint=f"바깥의 변수가 아니라 get_data 의 인자 {argument} 로 로더를 만드세요. "
-                                "그래야 다른 데이터에도 get_data 를 쓸 수 있습니다.")
+                           hint=check.Hint("validation.get-data-outer-dataset", f"바깥의 변수가 아니라 get_data 의 인자 {argument} 로 로더를 만드세요. "
+                                "그래야 다른 데이터에도 get_data 를 쓸 수 있습니다."))
         check.passed(f"get_data(train_ds, valid_ds, bs={bs}): 훈련 로더는 배치 {bs}, 섞음 / 검증 로더는 "
                      f"배치 {bs * 2}, 섞지 않음 / 인자로 받은 데이터셋 사용")
 
@@ -534,9 +539,9 @@ def fit_diagnosis(loss: float, accuracy: float, ref: dict) -> str | None:
     """A ``diagnose`` for the fresh model trained through the learner's functions."""
     if not math.isfinite(loss) or accuracy < 0.85 or loss > 0.5:
         return None
-    return ("여러분의 get_data 와 fit 으로 새 모델을 시드 0 에서 다시 학습시켰는데 결과가 "
+    return (check.Hint("validation.fit-result-differs", "여러분의 get_data 와 fit 으로 새 모델을 시드 0 에서 다시 학습시켰는데 결과가 "
             "정답과 다릅니다. fit 이 에포크마다 train_dl 을 정확히 한 번 돌며 배치마다 한 걸음씩 학습하는지, "
-            "get_data 의 훈련 로더가 섞는지, 위의 fit 과 get_data 확인 셀이 통과하는지 보세요.")
+            "get_data 의 훈련 로더가 섞는지, 위의 fit 과 get_data 확인 셀이 통과하는지 보세요."))
 
 
 def check_training(fit: Callable, get_data: Callable, model: Callable, history: object,
@@ -549,18 +554,18 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
         if count != EPOCHS:
             check.fail(f"history 에 에포크 {EPOCHS}번의 기록이 있어야 합니다.",
                        got=f"{count}번", expected=f"{EPOCHS}번",
-                       hint="fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 첫 인자로 epochs"
-                            f"(= {EPOCHS})를 넘기고, 셀 안에서 새 모델로 한 번만 학습시키세요.")
+                       hint=check.Hint("validation.final-epochs-wrong", "fit(epochs, model, loss_func, opt, train_dl, valid_dl) 처럼 첫 인자로 epochs"
+                            f"(= {EPOCHS})를 넘기고, 셀 안에서 새 모델로 한 번만 학습시키세요."))
     history = _check_history(history, EPOCHS)
     if opt is not None:
         check_learning_rate(opt)
     common.check_fresh_start(history, FRESH_FIRST_EPOCH_LOSS, "새 모델은 약 0.50",
-                             "앞 연습에서 학습한 model 을 이어서 학습했습니다. 이 셀 안에서 get_model 에 lr 을 넘겨 새 모델과 "
-                             "새 옵티마이저를 만든 다음 fit 을 부르세요.")
+                             check.Hint("validation.final-continues-model", "앞 연습에서 학습한 model 을 이어서 학습했습니다. 이 셀 안에서 get_model 에 lr 을 넘겨 새 모델과 "
+                             "새 옵티마이저를 만든 다음 fit 을 부르세요."))
     _check_matches_model('history["valid_loss"][-1] (마지막 에포크의 검증 손실)',
                          float(history["valid_loss"][-1]), model,
-                         "fit 에 넘긴 모델과 확인하는 model 이 같은지, get_data(train_ds, valid_ds, bs) 의 인자 "
-                         "순서가 맞는지(검증 로더가 검증 데이터를 도는지) 보세요.")
+                         check.Hint("validation.final-valid-loss-differs", "fit 에 넘긴 모델과 확인하는 model 이 같은지, get_data(train_ds, valid_ds, bs) 의 인자 "
+                         "순서가 맞는지(검증 로더가 검증 데이터를 도는지) 보세요."))
     train_ds, valid_ds = _reference_datasets()
     seed_everything(SEED)
     loaders = call_learner("get_data", get_data, train_ds, valid_ds, BATCH_SIZE, hint=ERROR_HINTS)
