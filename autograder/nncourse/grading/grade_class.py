@@ -362,11 +362,14 @@ class Worker:
         limit_memory(self.process.pid, self.memory_limit_gb)
         self.watcher = MemoryWatcher(self.process.pid)
         self.jobs_done = 0
+        started = time.perf_counter()
         reply = self._read_reply(self.READY_TIMEOUT)
         if not reply or not reply.get("ready"):
             self.stop(kill=True)
             raise RuntimeError(f"채점 worker 가 시작하지 못했습니다 / a grading worker did not start; "
                                f"see {self.log_path}")
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"{WORKER_LOG_START} {self.number} ready in {time.perf_counter() - started:.2f} s\n")
 
     def _read_reply(self, timeout: float) -> dict | None:
         """The worker's next protocol line, or None on timeout or when it died."""
