@@ -33,7 +33,7 @@ def test_a_grader_constant_is_found_by_identity_not_by_its_text():
 
 def test_another_hint_is_counted_under_the_check_that_gave_it():
     error = failure(mnist_data.check_sizes, 1, 2)
-    assert error.hint and error.cause == "mnist_data.check_sizes"
+    assert error.hint and error.cause == "mnist_data.n-train-wrong"
 
 
 def test_no_hint_is_undiagnosed_and_a_learner_error_names_its_type():

@@ -20,11 +20,11 @@ ERROR_HINTS = common.SCRATCH_ERROR_HINTS
 
 
 def check_parameters(weights: object, bias: object) -> None:
-    hint_shape = "weights 는 (입력 784, 출력 10) 모양이어야 xb @ weights 가 (N, 10) 이 됩니다."
+    hint_shape = check.Hint("from_scratch.weights-shape-wrong", "weights 는 (입력 784, 출력 10) 모양이어야 xb @ weights 가 (N, 10) 이 됩니다.")
     if isinstance(weights, torch.Tensor) and tuple(weights.shape) == (N_CLASSES, N_PIXELS):
         hint_shape = check.Hint("from_scratch.weights-transposed", "weights 의 행과 열이 바뀌었습니다. torch.randn(784, 10) 으로 만드세요.")
     check.shape("weights", weights, (N_PIXELS, N_CLASSES), hint_shape)
-    check.shape("bias", bias, (N_CLASSES,), "bias 는 출력마다 하나, torch.zeros(10) 입니다.")
+    check.shape("bias", bias, (N_CLASSES,), check.Hint("from_scratch.bias-shape-wrong", "bias 는 출력마다 하나, torch.zeros(10) 입니다."))
     check.dtype("weights", weights, torch.float32)
     for name, tensor in (("weights", weights), ("bias", bias)):
         if not tensor.requires_grad:
@@ -37,8 +37,8 @@ def check_parameters(weights: object, bias: object) -> None:
     check.passed("weights 와 bias 는 기울기를 계산하는 잎(leaf) 텐서입니다")
     scale = weights.detach().std().item()
     check.close("weights 의 표준편차 (LeCun 초기화 1/√784 ≈ 0.036)", scale, 1 / math.sqrt(N_PIXELS),
-                0.006, "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 값을 작게 시작하세요.")
-    check.tensor_equal("bias", bias.detach(), torch.zeros(N_CLASSES), "bias 는 0 으로 시작합니다: torch.zeros(10).")
+                0.006, check.Hint("from_scratch.weights-not-scaled", "torch.randn(784, 10) 을 math.sqrt(784) 로 나눠 값을 작게 시작하세요."))
+    check.tensor_equal("bias", bias.detach(), torch.zeros(N_CLASSES), check.Hint("from_scratch.bias-not-zeros", "bias 는 0 으로 시작합니다: torch.zeros(10)."))
 
 
 def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) -> None:
@@ -52,8 +52,8 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) 
         logits[:, 0] = logits.min(dim=-1).values.clamp(max=-150)
     got = call_learner("log_softmax", log_softmax, logits.clone(), hint=ERROR_HINTS)
     expected = torch.log_softmax(logits, dim=-1)
-    hint = ("행마다(마지막 차원) exp 의 합을 구해 log 를 취하고, 그 값을 (N, 1) 모양으로 맞춰 x 에서 빼세요: "
-            "x_i - log Σ_j exp(x_j).")
+    hint = check.Hint("from_scratch.log-softmax-wrong", ("행마다(마지막 차원) exp 의 합을 구해 log 를 취하고, 그 값을 (N, 1) 모양으로 맞춰 x 에서 빼세요: "
+            "x_i - log Σ_j exp(x_j)."))
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
         if wide and bool(torch.isinf(got).any()) and not bool(torch.isinf(expected).any()):
             hint = (check.Hint("from_scratch.log-of-softmax", "확률(소프트맥스)을 먼저 구한 뒤 로그를 취했습니다. 점수가 가장 큰 것보다 200 작은 클래스의 확률 "
@@ -72,7 +72,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor) -> N
     with torch.no_grad():
         got = call_learner("model", model, xb, hint=ERROR_HINTS)
         logits = xb @ weights + bias
-    hint = "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다."
+    hint = check.Hint("from_scratch.model-wrong", "model(xb) 는 log_softmax(xb @ weights + bias) 를 돌려줘야 합니다.")
     if isinstance(got, torch.Tensor) and got.shape == logits.shape and torch.allclose(got, logits, atol=1e-5):
         hint = check.Hint("from_scratch.model-without-log-softmax", "선형 계산 결과를 그대로 돌려줬습니다. log_softmax 를 적용하세요.")
     check.tensor_close("model(검증 이미지 5장)", got, torch.log_softmax(logits, dim=-1), 1e-4, hint)
@@ -83,8 +83,8 @@ def check_nll(nll: Callable) -> None:
     log_probs = torch.log_softmax(logits, dim=-1)
     got = call_learner("nll", nll, log_probs, targets, hint=ERROR_HINTS)
     expected = F.nll_loss(log_probs, targets)
-    hint = ("행마다 정답 자리의 로그 확률을 하나씩 고르세요: 행 번호들(0 부터 배치 크기 - 1 까지)과 target 을 함께 "
-            "인덱스로 주면 됩니다. 고른 값들의 평균에 부호를 바꾸면 음의 로그 우도입니다.")
+    hint = check.Hint("from_scratch.nll-wrong", ("행마다 정답 자리의 로그 확률을 하나씩 고르세요: 행 번호들(0 부터 배치 크기 - 1 까지)과 target 을 함께 "
+            "인덱스로 주면 됩니다. 고른 값들의 평균에 부호를 바꾸면 음의 로그 우도입니다."))
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), -expected.item(), abs_tol=1e-5):
             hint = check.Hint("from_scratch.nll-sign", "부호가 반대입니다. 음의 로그 우도는 로그 확률 평균에 마이너스(-)를 붙입니다.")
@@ -101,7 +101,7 @@ def check_accuracy(accuracy: Callable) -> None:
     targets[-1] = (predicted[-1] + 1) % N_CLASSES
     got = call_learner("accuracy", accuracy, logits, targets, hint=ERROR_HINTS)
     expected = (logits.argmax(dim=1) == targets).float().mean()
-    hint = "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요."
+    hint = check.Hint("from_scratch.accuracy-wrong", "각 행에서 가장 큰 값의 위치(argmax, dim=1)가 정답과 같은 비율을 구하세요.")
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         if math.isclose(got.item(), (logits.argmax(dim=1) == targets).sum().item(), abs_tol=1e-6):
             hint = check.Hint("from_scratch.accuracy-count", "맞은 개수를 셌습니다. 비율이 되도록 평균(mean)을 내세요.")
@@ -120,17 +120,18 @@ def check_training(model: Callable, losses: object, lr: object, epochs: object,
     from them (checked on validation images drawn by the check).
     """
     check.equal("학습률 lr", lr, LEARNING_RATE,
-                f"이 강의는 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
-    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 {EPOCHS} 에포크 학습합니다.")
+                check.Hint("from_scratch.training-lr-changed",
+                           f"이 강의는 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다."))
+    check.equal("에포크 수 epochs", epochs, EPOCHS, check.Hint("from_scratch.training-epochs-changed", f"이 강의는 {EPOCHS} 에포크 학습합니다."))
     check_losses(losses)
     trained = common.linear_model(weights, bias, log_probs=True)
 
     def hint(got: object, want: torch.Tensor) -> str:
         if isinstance(got, torch.Tensor) and got.shape == want.shape and torch.allclose(
                 torch.log_softmax(got.detach().float(), dim=-1), want, atol=1e-4):
-            return "model 이 로짓을 그대로 돌려줍니다. 이 강의의 model 은 로그 확률을 돌려줘야 합니다."
-        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 값과 다릅니다. "
-                "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요.")
+            return check.Hint("from_scratch.trained-model-returns-logits", "model 이 로짓을 그대로 돌려줍니다. 이 강의의 model 은 로그 확률을 돌려줘야 합니다.")
+        return check.Hint("from_scratch.trained-model-differs", ("model(xb) 가 지금의 weights 와 bias 로 계산한 값과 다릅니다. "
+                "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요."))
 
     common.check_model_matches(model, trained, hint)
     check_trained(LESSON, trained, logits=False)

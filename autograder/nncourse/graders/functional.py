@@ -23,11 +23,11 @@ ERROR_HINTS = SCRATCH_ERROR_HINTS
 
 
 NORMALISED_HINT = {
-    "log_softmax": ("출력의 각 행이 이미 로그 확률입니다(행마다 logsumexp 가 0). model 안에서 "
+    "log_softmax": check.Hint("functional.model-log-softmax", ("출력의 각 행이 이미 로그 확률입니다(행마다 logsumexp 가 0). model 안에서 "
                     "log_softmax 를 빼세요. F.cross_entropy 가 안에서 로그 소프트맥스를 계산하므로, "
-                    "모델이 또 적용하면 두 번 적용하는 셈입니다."),
-    "softmax": ("출력의 각 행이 소프트맥스 확률입니다(양수이고 합이 1). F.cross_entropy 에는 확률이 "
-                "아니라 로짓(가공하지 않은 점수) xb @ weights + bias 를 넣어야 합니다."),
+                    "모델이 또 적용하면 두 번 적용하는 셈입니다.")),
+    "softmax": check.Hint("functional.model-softmax", ("출력의 각 행이 소프트맥스 확률입니다(양수이고 합이 1). F.cross_entropy 에는 확률이 "
+                "아니라 로짓(가공하지 않은 점수) xb @ weights + bias 를 넣어야 합니다.")),
 }
 
 
@@ -37,8 +37,8 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
     got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone(),
                        hint=ERROR_HINTS)
     expected = F.cross_entropy(logits, targets)
-    hint = ("두 단계로 나눠 계산하세요: 먼저 로짓에 F.log_softmax 를 클래스 차원(dim=-1)으로 적용해 로그 확률을 "
-            "만들고, 그 로그 확률과 정답으로 F.nll_loss 를 구합니다.")
+    hint = check.Hint("functional.cross-entropy-parts-wrong", ("두 단계로 나눠 계산하세요: 먼저 로짓에 F.log_softmax 를 클래스 차원(dim=-1)으로 적용해 로그 확률을 "
+            "만들고, 그 로그 확률과 정답으로 F.nll_loss 를 구합니다."))
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = got.item()
         if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
@@ -62,7 +62,7 @@ def check_loss_func(loss_func: object) -> None:
     if loss_func is F.cross_entropy:
         check.passed("loss_func 는 F.cross_entropy 입니다")
         return
-    hint = "loss_func 에는 F.cross_entropy 라는 함수 자체를 넣으세요. 괄호를 붙여 호출한 결과가 아닙니다."
+    hint = check.Hint("functional.loss-func-not-cross-entropy", "loss_func 에는 F.cross_entropy 라는 함수 자체를 넣으세요. 괄호를 붙여 호출한 결과가 아닙니다.")
     if loss_func is F.nll_loss:
         hint = (check.Hint("functional.loss-func-nll", "F.nll_loss 는 로그 확률을 받는 음의 로그 우도뿐입니다. 모델이 이제 로짓을 "
                 "돌려주므로, 로그 소프트맥스까지 함께 하는 F.cross_entropy 가 필요합니다."))
@@ -103,7 +103,7 @@ def check_model(model: Callable, weights: torch.Tensor, bias: torch.Tensor, imag
     finally:
         with torch.no_grad():
             bias.copy_(saved)
-    hint = "model(xb) 는 xb @ weights + bias 를 그대로 돌려줘야 합니다."
+    hint = check.Hint("functional.model-wrong", "model(xb) 는 xb @ weights + bias 를 그대로 돌려줘야 합니다.")
     kind = output_kind(got)
     if kind:
         hint = NORMALISED_HINT[kind]
@@ -127,13 +127,14 @@ def check_training(model: Callable, loss_func: object, lr: object, epochs: objec
     them (checked on validation images drawn by the check).
     """
     check.equal("학습률 lr", lr, LEARNING_RATE,
-                f"이 강의는 02 강의와 같은 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다.")
-    check.equal("에포크 수 epochs", epochs, EPOCHS, f"이 강의는 02 강의와 같이 {EPOCHS} 에포크 학습합니다.")
+                check.Hint("functional.training-lr-changed",
+                           f"이 강의는 02 강의와 같은 학습률 {LEARNING_RATE} 로 학습합니다. 다른 값은 기준값과 비교할 수 없습니다."))
+    check.equal("에포크 수 epochs", epochs, EPOCHS, check.Hint("functional.training-epochs-changed", f"이 강의는 02 강의와 같이 {EPOCHS} 에포크 학습합니다."))
 
     def diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
         if loss_func is not F.cross_entropy:
-            return ("loss_func 가 F.cross_entropy 가 아니었습니다. 훈련 루프는 loss_func 로 손실을 "
-                    "계산하므로, 위의 연습 2 를 먼저 고치고 다시 학습시키세요.")
+            return check.Hint("functional.training-loss-func-wrong", ("loss_func 가 F.cross_entropy 가 아니었습니다. 훈련 루프는 loss_func 로 손실을 "
+                    "계산하므로, 위의 연습 2 를 먼저 고치고 다시 학습시키세요."))
         return None
 
     trained = linear_model(weights, bias, log_probs=False)
@@ -144,8 +145,8 @@ def check_training(model: Callable, loss_func: object, lr: object, epochs: objec
             return diagnose(0.0, 0.0, {})
         if kind:
             return NORMALISED_HINT[kind]
-        return ("model(xb) 가 지금의 weights 와 bias 로 계산한 로짓과 다릅니다. "
-                "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요.")
+        return check.Hint("functional.trained-model-differs", ("model(xb) 가 지금의 weights 와 bias 로 계산한 로짓과 다릅니다. "
+                "weights, bias 나 model 을 학습 뒤에 다시 만들지 않았는지 보세요."))
 
     check_model_matches(model, trained, hint)
     check_trained(LESSON, trained, settings=SETTINGS, diagnose=diagnose)

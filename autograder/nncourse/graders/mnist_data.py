@@ -12,18 +12,18 @@ BATCH_SIZE = 64
 
 
 def check_sizes(n_train: object, n_pixels: object) -> None:
-    hint_swap = "모양은 (이미지 수, 픽셀 수) 순서입니다. 두 값이 서로 바뀌지 않았는지 보세요."
+    hint_swap = check.Hint("mnist_data.sizes-swapped", "모양은 (이미지 수, 픽셀 수) 순서입니다. 두 값이 서로 바뀌지 않았는지 보세요.")
     hint = hint_swap if (n_train, n_pixels) == (N_PIXELS, N_TRAIN) else None
     check.equal("n_train (훈련 이미지 수)", n_train, N_TRAIN,
-                hint or "x_train.shape 의 첫 번째 값이 이미지 수입니다.")
+                hint or check.Hint("mnist_data.n-train-wrong", "x_train.shape 의 첫 번째 값이 이미지 수입니다."))
     check.equal("n_pixels (이미지 하나의 픽셀 수)", n_pixels, N_PIXELS,
-                hint or "x_train.shape 의 두 번째 값이 픽셀 수(28×28)입니다.")
+                hint or check.Hint("mnist_data.n-pixels-wrong", "x_train.shape 의 두 번째 값이 픽셀 수(28×28)입니다."))
 
 
 def check_first_image(first_image: object) -> None:
     x_train = check.reference_data().x_train
     expected = x_train[0].reshape(IMAGE_SIDE, IMAGE_SIDE)
-    hint = "첫 번째 훈련 이미지 x_train[0] 을 reshape(28, 28) 하세요."
+    hint = check.Hint("mnist_data.first-image-wrong", "첫 번째 훈련 이미지 x_train[0] 을 reshape(28, 28) 하세요.")
     if isinstance(first_image, torch.Tensor) and first_image.shape == expected.shape:
         if torch.equal(first_image, x_train[1].reshape(IMAGE_SIDE, IMAGE_SIDE)):
             hint = check.Hint("mnist_data.first-image-index-1", "파이썬의 인덱스는 0부터 셉니다. 첫 번째 이미지는 x_train[1] 이 아니라 x_train[0] 입니다.")
@@ -40,21 +40,21 @@ def check_value_range(pixel_min: object, pixel_max: object, pixel_dtype: object,
     if pixel_max == 255:
         hint = check.Hint("mnist_data.value-range-0-255", "이 과정의 픽셀 값은 0~255 가 아니라 0~1 로 바꿔 두었습니다. 외우지 말고 x_train 에서 계산하세요.")
     check.equal("pixel_min (가장 작은 픽셀 값)", pixel_min, 0.0,
-                hint or "전체 훈련 이미지 x_train 에서 가장 작은 값을 .min() 으로 구하고, .item() 으로 파이썬 float 로 꺼내세요.")
+                hint or check.Hint("mnist_data.pixel-min-wrong", "전체 훈련 이미지 x_train 에서 가장 작은 값을 .min() 으로 구하고, .item() 으로 파이썬 float 로 꺼내세요."))
     check.equal("pixel_max (가장 큰 픽셀 값)", pixel_max, 1.0,
-                hint or "전체 훈련 이미지 x_train 에서 가장 큰 값을 .max() 로 구하고, .item() 으로 파이썬 float 로 꺼내세요.")
+                hint or check.Hint("mnist_data.pixel-max-wrong", "전체 훈련 이미지 x_train 에서 가장 큰 값을 .max() 로 구하고, .item() 으로 파이썬 float 로 꺼내세요."))
     check.equal("pixel_dtype (이미지 자료형)", pixel_dtype, torch.float32,
-                "텐서의 자료형은 .dtype 속성에 있습니다. 이미지 텐서에서 읽어 그대로 저장하세요.")
+                check.Hint("mnist_data.pixel-dtype-wrong", "텐서의 자료형은 .dtype 속성에 있습니다. 이미지 텐서에서 읽어 그대로 저장하세요."))
     check.equal("label_dtype (레이블 자료형)", label_dtype, torch.int64,
-                "레이블의 자료형은 이미지 텐서가 아니라 레이블 텐서의 .dtype 속성에서 읽어야 합니다.")
+                check.Hint("mnist_data.label-dtype-wrong", "레이블의 자료형은 이미지 텐서가 아니라 레이블 텐서의 .dtype 속성에서 읽어야 합니다."))
 
 
 def check_label_counts(label_counts: object) -> None:
     """Exercise: how many training images of each digit, as a length-10 tensor; checked count by
     count against the course's own labels (a right total with the counts in the wrong places is
     caught here, in the learner's own notebook, not only when the instructor grades)."""
-    hint = ("훈련 레이블 y_train 에서 숫자(0~9)마다 몇 번 나오는지 세어 길이 10인 텐서를 만드세요. "
-            "torch.bincount 를 쓰고, 모든 숫자의 자리가 생기도록 minlength 인자를 찾아보세요.")
+    hint = check.Hint("mnist_data.label-counts-bincount", ("훈련 레이블 y_train 에서 숫자(0~9)마다 몇 번 나오는지 세어 길이 10인 텐서를 만드세요. "
+            "torch.bincount 를 쓰고, 모든 숫자의 자리가 생기도록 minlength 인자를 찾아보세요."))
     if isinstance(label_counts, torch.Tensor) and label_counts.ndim == 1:
         if label_counts.shape[0] == N_CLASSES and int(label_counts.sum()) == 10_000:
             hint = check.Hint("mnist_data.counts-of-valid", "검증 레이블(y_valid)을 센 것 같습니다. 훈련 레이블 y_train 을 세세요.")
@@ -78,22 +78,22 @@ def check_label_counts(label_counts: object) -> None:
 
 def check_first_batch(xb: object, yb: object) -> None:
     reference = check.reference_data()
-    hint_x = "이미지(행) 방향으로 잘라야 합니다. 첫 번째 차원(행)에서 처음 bs 개를 슬라이싱하세요."
+    hint_x = check.Hint("mnist_data.batch-not-first-rows", "이미지(행) 방향으로 잘라야 합니다. 첫 번째 차원(행)에서 처음 bs 개를 슬라이싱하세요.")
     if isinstance(xb, torch.Tensor) and tuple(xb.shape) == (N_TRAIN, BATCH_SIZE):
         hint_x = (check.Hint("mnist_data.batch-columns", "x_train[:, :bs] 는 픽셀(열)을 자릅니다. 미니배치는 이미지(행) 묶음이니, 첫 번째 차원에서 "
                       "처음 bs 개의 행을 고르세요."))
     check.tensor_equal("xb", xb, reference.x_train[:BATCH_SIZE], hint_x)
     check.tensor_equal("yb", yb, reference.y_train[:BATCH_SIZE],
-                       "yb 는 xb 의 이미지들과 같은 위치의 레이블입니다. y_train 도 xb 와 같은 범위로 자르세요.")
+                       check.Hint("mnist_data.labels-not-matching-batch", "yb 는 xb 의 이미지들과 같은 위치의 레이블입니다. y_train 도 xb 와 같은 범위로 자르세요."))
 
 
 def check_batch_count(n_batches: object, last_batch_size: object) -> None:
     full, rest = divmod(N_TRAIN, BATCH_SIZE)
-    hint = "남는 이미지도 작은 배치 하나가 됩니다. 나눗셈의 몫을 올림하세요: 나머지가 있으면 배치가 하나 더 필요합니다."
+    hint = check.Hint("mnist_data.batch-count-not-ceil", "남는 이미지도 작은 배치 하나가 됩니다. 나눗셈의 몫을 올림하세요: 나머지가 있으면 배치가 하나 더 필요합니다.")
     if n_batches == full:
         hint = check.Hint("mnist_data.batch-count-floor", f"{N_TRAIN} // {BATCH_SIZE} = {full} 은 마지막에 남는 {rest}장을 버립니다. " + hint)
     check.equal("n_batches (한 에포크의 미니배치 수)", n_batches, full + 1, hint)
-    hint = "n_train 에서 앞의 꽉 찬 배치들이 가져간 수를 빼세요."
+    hint = check.Hint("mnist_data.last-batch-size-wrong", "n_train 에서 앞의 꽉 찬 배치들이 가져간 수를 빼세요.")
     if last_batch_size == BATCH_SIZE:
         hint = (check.Hint("mnist_data.last-batch-full", f"마지막 배치도 꽉 찬 {BATCH_SIZE}장이라고 했습니다. 앞의 {full}개 배치가 "
                 f"{full * BATCH_SIZE:,}장을 가져가면 {N_TRAIN:,}장 중 {rest}장이 남습니다. " + hint))
