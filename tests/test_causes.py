@@ -31,9 +31,17 @@ def test_a_grader_constant_is_found_by_identity_not_by_its_text():
     assert failure(check.fail, "x", hint=first).cause == "validation.ERROR_HINTS[0]"
 
 
-def test_another_hint_is_counted_under_the_check_that_gave_it():
+def test_a_graders_hint_is_counted_under_its_own_id():
     error = failure(mnist_data.check_sizes, 1, 2)
     assert error.hint and error.cause == "mnist_data.n-train-wrong"
+
+
+def test_a_plain_hint_is_counted_under_the_check_that_gave_it():
+    """Every hint of the course's graders has an id; one without (a new check, say) still gets a
+    stable cause: the grader function the test cell called."""
+    namespace = {"__name__": "nncourse.graders.example", "check": check}
+    exec("def check_example():\n    check.fail('x', hint='아무 힌트')\n", namespace)
+    assert failure(namespace["check_example"]).cause == "example.check_example"
 
 
 def test_no_hint_is_undiagnosed_and_a_learner_error_names_its_type():
