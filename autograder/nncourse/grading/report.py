@@ -255,9 +255,14 @@ def _plots(scores: LessonScores, checks: list[dict]) -> tuple[str, str]:
             continue
         spot = (float(row["full_marks_rate"]), float(row["discrimination"]) if row["discrimination"] else 0.0)
         points[(spot, bool(row["discrimination"]))].append(row["grade_id"].removeprefix("test_"))
-    for ((difficulty, value), defined), names in points.items():
-        axes.scatter(difficulty, value, color="#dd8452" if defined else "#999999")
-        axes.annotate(", ".join(names), (difficulty, value), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    # Each spot gets a number and the checks' names are listed beside the plot: names written at
+    # the points printed over each other when checks had nearly the same difficulty.
+    for number, (((difficulty, value), defined), names) in enumerate(sorted(points.items()), start=1):
+        axes.scatter(difficulty, value, color="#dd8452" if defined else "#999999",
+                     label=f"{number}: {', '.join(names)}")
+        axes.annotate(str(number), (difficulty, value), fontsize=8, xytext=(4, 3), textcoords="offset points")
+    if points:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7, handletextpad=0.2, frameon=False)
     axes.axhline(0.2, color="#bbbbbb", linestyle="--", linewidth=1)
     axes.set_xlim(-0.05, 1.05)
     axes.set_ylim(-1.05, 1.05)
