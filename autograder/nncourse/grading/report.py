@@ -280,7 +280,8 @@ def _table(columns: list[str], rows: list[list[str]]) -> str:
 
 
 def lesson_section(scores: LessonScores, checks: list[dict], mistakes: list[dict], results: list[dict],
-                   feedback_root: Path, out: Path, current_version: str | None) -> str:
+                   graded: list[dict], feedback_root: Path, out: Path, current_version: str | None) -> str:
+    """The lesson's part of index.html; ``graded``: its :func:`score_rows` (the version of each score)."""
     e = html.escape
     students = len(scores.points)
     maximum = sum(scores.max_points.values())
@@ -317,10 +318,7 @@ def lesson_section(scores: LessonScores, checks: list[dict], mistakes: list[dict
                      str(row["students"]), example])
     parts.append(_table(["검사", "원인 (id)", "뜻 (학습자가 받은 힌트)", "학습자 수", "예 (피드백)"], rows) if rows
                  else "<p>점수를 잃은 학습자가 없습니다.</p>")
-    versions = Counter()
-    for student in scores.points:
-        graded_with = {row["version"] for row in results if row["student"] == student}
-        versions[", ".join(sorted(graded_with)) or "기록 없음"] += 1
+    versions = Counter(", ".join(row["version"].split()) or "기록 없음" for row in graded)
     lines = []
     for version, count in versions.most_common():
         note = " (지금 버전)" if version == current_version else (" (예전 버전: --regrade-changed 로 다시 채점)"
@@ -361,8 +359,10 @@ def write_report(root: Path, db_url: str, lessons: list[str] | None, out: Path) 
         write_csv(mistakes_csv, MISTAKE_COLUMNS, mistakes)
         written[lesson] = (checks_csv, mistakes_csv)
         current = current_version(db_url, lesson)
-        write_csv(out / lesson / "scores.csv", SCORE_COLUMNS, score_rows(scores[lesson], results, current))
-        sections.append(lesson_section(scores[lesson], checks, mistakes, results, root / "feedback", out, current))
+        graded = score_rows(scores[lesson], results, current)
+        write_csv(out / lesson / "scores.csv", SCORE_COLUMNS, graded)
+        sections.append(lesson_section(scores[lesson], checks, mistakes, results, graded, root / "feedback", out,
+                                       current))
     nav = "".join(f'<a href="#{html.escape(lesson)}">{html.escape(lesson)}</a>' for lesson in sorted(scores))
     page = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>반 보고서</title>'
             f"<style>{STYLE}</style></head><body><h1>반 보고서: 무엇을 틀렸나</h1>"
