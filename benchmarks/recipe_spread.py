@@ -1,6 +1,6 @@
 """How much lesson 09/10's CNN result varies between honest runs, for candidate training recipes (#24).
 
-    python benchmarks/recipe_spread.py [--seeds 0-5,100-105] [--recipe lr=0.1,epochs=3,decay=0.1 ...]
+    python benchmarks/recipe_spread.py [--seeds 0-5,100-105] [--each] [--recipe lr=0.1,epochs=3,decay=0.1 ...]
 
 Each recipe trains the course's own CNN (``nncourse.built.mnist_cnn``: He initialised, SGD with
 momentum, 08's ``fit`` over shuffled loaders) once per seed, with one torch thread, and scores it on
@@ -8,8 +8,8 @@ the whole validation set. The table gives each metric's mean, its band by the co
 rule (``nncourse.reference.tolerance_for``: the rule `make reference` applies to all runs of a
 lesson), the range, and seconds per run. Goal of #24: every band ≤ ±0.015 accuracy and ≤ ±0.04 loss.
 
-Recipe keys: ``lr`` (0.1), ``momentum`` (0.9), ``epochs`` (3), ``bs`` (64), ``decay`` (none: the
-last epoch trains at ``lr × decay``). Arithmetic settings other than one thread are measured by
+Recipe keys: ``lr`` (0.1), ``momentum`` (0.9), ``epochs`` (3, all of them), ``bs`` (64), ``decay``
+(none; else the last ``decay_epochs`` (1) of the epochs train at ``lr × decay``). Arithmetic settings other than one thread are measured by
 running the script with that setting's environment (e.g. ``ATEN_CPU_CAPABILITY=default``); the seeds
 spread the runs far more than the settings do. Run it on an otherwise idle machine for the times.
 """
@@ -35,7 +35,7 @@ from nncourse.lesson import seed_everything  # noqa: E402
 from nncourse.reference import tolerance_for  # noqa: E402
 from nncourse.training import evaluate  # noqa: E402
 
-DEFAULTS = {"lr": 0.1, "momentum": 0.9, "epochs": 3, "bs": 64, "decay": None}
+DEFAULTS = {"lr": 0.1, "momentum": 0.9, "epochs": 3, "bs": 64, "decay": None, "decay_epochs": 1}
 #: The recipe lessons 09 and 10 train with today, then the candidates measured in #24.
 RECIPES = ["lr=0.1,epochs=3", "lr=0.1,epochs=3,decay=0.1", "lr=0.1,epochs=4,decay=0.1"]
 
@@ -46,7 +46,7 @@ def parse_recipe(text: str) -> dict:
         key, _, value = part.partition("=")
         if key not in DEFAULTS:
             raise SystemExit(f"unknown recipe key {key!r}; known: {', '.join(DEFAULTS)}")
-        recipe[key] = int(value) if key in ("epochs", "bs") else float(value)
+        recipe[key] = int(value) if key in ("epochs", "bs", "decay_epochs") else float(value)
     return recipe
 
 
@@ -67,10 +67,10 @@ def train_once(recipe: dict, seed: int, data) -> tuple[float, float]:
     model = mnist_cnn()
     opt = optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     if recipe["decay"]:
-        fit(recipe["epochs"] - 1, model, F.cross_entropy, opt, train_dl, valid_dl)
+        fit(recipe["epochs"] - recipe["decay_epochs"], model, F.cross_entropy, opt, train_dl, valid_dl)
         for group in opt.param_groups:
             group["lr"] = recipe["lr"] * recipe["decay"]
-        fit(1, model, F.cross_entropy, opt, train_dl, valid_dl)
+        fit(recipe["decay_epochs"], model, F.cross_entropy, opt, train_dl, valid_dl)
     else:
         fit(recipe["epochs"], model, F.cross_entropy, opt, train_dl, valid_dl)
     return evaluate(model, x_valid, y_valid, preprocess=lambda xb: xb.view(-1, 1, 28, 28))
@@ -79,6 +79,7 @@ def train_once(recipe: dict, seed: int, data) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="0-5,100-105", help="seeds, e.g. 0-5,100-105")
+    parser.add_argument("--each", action="store_true", help="also print every seed's result")
     parser.add_argument("--recipe", action="append", help="key=value,... (repeatable); default: "
                         + " | ".join(RECIPES))
     args = parser.parse_args()
@@ -95,6 +96,8 @@ def main() -> None:
         started = time.perf_counter()
         for seed in seeds:
             loss, accuracy = train_once(recipe, seed, data)
+            if args.each:
+                print(f"  seed {seed:4d}: val acc {accuracy:.4f}, val loss {loss:.4f}", flush=True)
             losses.append(loss)
             accuracies.append(accuracy)
         seconds = (time.perf_counter() - started) / len(seeds)

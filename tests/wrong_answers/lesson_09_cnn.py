@@ -14,6 +14,7 @@ solution = lesson_solutions("09_cnn")  # the solution's code of an answer cell: 
 CNN_CLASS = solution("cnn_class")
 OPTIMIZER = solution("optimizer")
 TRAINING = solution("training")
+LOWER_LR = 'for group in opt.param_groups:\n    group["lr"] = last_lr\n'
 LAMBDA = solution("lambda_module")
 SEQUENTIAL = solution("sequential")
 WRAPPED_LOADER = solution("wrapped_loader")
@@ -37,14 +38,16 @@ WRONG = [
     WrongAnswer("cnn-squeeze", "cnn_class",
                 edit(CNN_CLASS, ("return xb.view(-1, xb.size(1))", "return xb.squeeze()")),
                 "test_cnn_class", "배치 차원까지 사라졌습니다"),
-    # A learning-rate decay the lesson does not ask for: the last epoch at lr / 10.
-    WrongAnswer("lr-decay-last-epoch", "training",
-                edit(TRAINING, ("history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)", """\
-history = fit(epochs - 1, model, loss_func, opt, train_dl, valid_dl)
-opt.param_groups[0]["lr"] = lr / 10
-last = fit(1, model, loss_func, opt, train_dl, valid_dl)
-history = {key: history[key] + last[key] for key in history}""")),
-                "test_training", "학습률은 lr = 0.1"),
+    # The last epoch at the same learning rate: four epochs at lr 0.1, a result inside the band on
+    # many seeds; the optimizer's learning rate after training shows it.
+    WrongAnswer("lr-not-lowered", "training",
+                edit(TRAINING, (LOWER_LR, "")),
+                "test_training", "param_groups 에 있습니다"),
+    # The learning rate lowered before the first fit: all four epochs at lr 0.01. The optimizer
+    # ends at last_lr as it should; the trained model is far less accurate than the reference.
+    WrongAnswer("lr-lowered-from-start", "training",
+                LOWER_LR + edit(TRAINING, (LOWER_LR, "")),
+                "test_training", "기준보다 덜 학습되었습니다"),
     WrongAnswer("optimizer-lr-0.5", "optimizer",
                 edit(OPTIMIZER, ("lr=lr", "lr=0.5")),
                 "test_optimizer", "0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률"),
@@ -110,9 +113,9 @@ history = {key: history[key] + last[key] for key in history}""")),
                 "test_conv_output_shape", "패딩을 빠뜨린 계산입니다"),
 ]
 
-# Each variant trains the CNN once more (about a minute), so each one changes several cells.
+# Each variant trains the CNN once more (about 20 s), so each one changes several cells.
 RIGHT = [
-    RightAnswer("functional-spellings", {
+    RightAnswer("functional-spellings-flatten", {
         "conv_output_shape": 'conv_output_shape = "d"',
         "cnn_class": edit(CNN_CLASS, ("xb.view(-1, 1, 28, 28)", "xb.reshape(-1, 1, 28, 28)"),
                           ("F.relu(", "torch.relu("),
@@ -120,10 +123,7 @@ RIGHT = [
                            "xb = F.adaptive_avg_pool2d(xb, 1)\n        return torch.flatten(xb, 1)")),
         "optimizer": edit(OPTIMIZER, ("optim.SGD(model.parameters()", "torch.optim.SGD(list(model.parameters())")),
         "lambda_module": edit(LAMBDA, ("self.func", "self.fn")),
-    }, why="reshape, torch.relu, F.adaptive_avg_pool2d(x, 1), torch.flatten; torch.optim.SGD over "
-           "list(model.parameters()); Lambda storing its function under another name; the concept "
-           "check's letter in another case"),
-    RightAnswer("flatten-layers-generator", {
+        "training": edit(TRAINING, (LOWER_LR, 'opt.param_groups[0]["lr"] = lr * 0.1\n')),
         "sequential": edit(SEQUENTIAL,
                            ("Lambda(lambda x: x.view(-1, 1, 28, 28))", "nn.Unflatten(1, (1, 28, 28))"),
                            ("Lambda(lambda x: x.view(x.size(0), -1))", "nn.Flatten()")),
@@ -136,8 +136,12 @@ RIGHT = [
                                 "WrappedDataLoader(valid_dl, preprocess)")),
         "adaptive_model": edit(ADAPTIVE, ("nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveAvgPool2d((1, 1))"),
                                ("Lambda(lambda x: x.view(x.size(0), -1))", "nn.Flatten()")),
-    }, why="nn.Unflatten and nn.Flatten instead of the view Lambdas, AdaptiveAvgPool2d((1, 1)), "
-           "a generator expression in __iter__, reshape(len(x), ...) in preprocess"),
+    }, why="reshape, torch.relu, F.adaptive_avg_pool2d(x, 1), torch.flatten; torch.optim.SGD over "
+           "list(model.parameters()); Lambda storing its function under another name; the concept "
+           "check's letter in another case; the one parameter group's learning rate set by index, "
+           "as lr * 0.1; nn.Unflatten and nn.Flatten instead of the view Lambdas, "
+           "AdaptiveAvgPool2d((1, 1)), a generator expression in __iter__, reshape(len(x), ...) in "
+           "preprocess"),
     # The training loader shuffles, so the seed changes the batches; the reference band covers
     # what five seeds gave.
     RightAnswer("seeded-uniform-init-permute", {

@@ -15,6 +15,7 @@ DEVICE = solution("device")
 LOADERS = solution("loaders")
 GET_MODEL = solution("get_model")
 TRAINING = solution("training")
+LOWER_LR = 'for group in opt.param_groups:\n    group["lr"] = last_lr\n'
 
 CUDA = 'device = torch.device("cuda")'
 MPS = 'device = torch.device("mps")'
@@ -80,7 +81,12 @@ WRONG = [
                 "test_training", "train_dl 과 valid_dl 의 자리가 바뀌어"),
     WrongAnswer("one-epoch", "training",
                 edit(TRAINING, ("fit(epochs,", "fit(1,")),
-                "test_training", "fit 의 첫 인자로 epochs (= 3)"),
+                "test_training", "fit 의 첫 인자로 epochs (= 4)"),
+    # A fresh model (and optimizer) for the epoch at the lower learning rate: one epoch of a new
+    # model at lr 0.01 instead of the trained model's last epoch.
+    WrongAnswer("last-epoch-fresh-model", "training",
+                edit(TRAINING, (LOWER_LR, "model, opt = get_model()\n" + LOWER_LR)),
+                "test_training", "방금 학습한 그 model 과 opt 로 이어서"),
     # Concept check: why the labels go to the device too.
     WrongAnswer("concept-labels-cpu-ops", "why_move_labels", 'why_move_labels = "B"',
                 "test_why_move_labels", "못 하는 연산이 있어서 옮기는 것이"),
@@ -94,32 +100,30 @@ WRONG = [
 ]
 
 RIGHT = [
-    RightAnswer("device-one-call", {
+    # Not seeded at all: other first weights and shuffling; the band holds that.
+    RightAnswer("device-one-call-unseeded", {
         "tensor_to_returns": 'tensor_to_returns = "c"',
         "device": 'device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',
-    }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
-           "machine without MPS or XPU; the concept check's letter in another case"),
-    RightAnswer("device-docs-string", {
-        "device": edit(DEVICE, ("current_accelerator()", "current_accelerator().type"),
-                       ('torch.device("cpu")', '"cpu"')),
-    }, why="the PyTorch docs' spelling: a device name string instead of a torch.device"),
-    # Not seeded at all: other first weights and shuffling; the band holds that.
-    RightAnswer("training-unseeded", {
         "why_move_labels": "why_move_labels = 'a'",
         "training": edit(TRAINING, ("seed_everything(0)\n", "")),
-    }, why="the seed line left out: the result depends on the random state, still right; the "
-           "concept check's letter in lower case"),
+    }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
+           "machine without MPS or XPU; the seed line left out: the result depends on the random "
+           "state, still right; the concept checks' letters in another case"),
     # The training cell seeds again before it builds the model and shuffles, so the learner's
     # extra seed in an earlier cell changes nothing.
-    RightAnswer("move-then-reshape-seeded", {
+    RightAnswer("device-docs-string-reshape", {
+        "device": edit(DEVICE, ("current_accelerator()", "current_accelerator().type"),
+                       ('torch.device("cpu")', '"cpu"')),
+        "training": edit(TRAINING, (LOWER_LR, 'for g in opt.param_groups:\n    g["lr"] *= 0.1\n')),
         "loaders": "torch.manual_seed(1234)\n\n\n" + edit(
             LOADERS, ("x.view(-1, 1, 28, 28).to(device)", "x.to(device).reshape(-1, 1, 28, 28)"),
             ("train_dl = WrappedDataLoader(train_dl, preprocess)\n"
              "valid_dl = WrappedDataLoader(valid_dl, preprocess)",
              "train_dl, valid_dl = WrappedDataLoader(train_dl, preprocess), "
              "WrappedDataLoader(valid_dl, preprocess)")),
-    }, why="moved before reshaped, reshape instead of view, both loaders wrapped in one line, "
-           "an extra torch.manual_seed(1234)"),
+    }, why="the PyTorch docs' spelling: a device name string instead of a torch.device; the learning "
+           "rate lowered in place (lr *= 0.1); moved before reshaped, reshape instead of view, both "
+           "loaders wrapped in one line, an extra torch.manual_seed(1234)"),
     # Its own body (the module moved in place, four lines), so written out.
     RightAnswer("get-model-in-place-non-blocking", {
         "get_model": "def get_model():\n"

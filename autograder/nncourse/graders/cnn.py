@@ -29,15 +29,15 @@ from ..checks import fail
 from ..data import IMAGE_SIDE, N_CLASSES
 from . import common, convnet
 from .common import concept_check, check_trained
-from .convnet import (BATCH_SIZE, LR, MOMENTUM, UNTRAINED_LOSS, conv_layers, error_hint, guard,
+from .convnet import (UNTRAINED_LOSS, conv_layers, error_hint, guard,
                       initial_loss, size_of)
 # Shared with lesson 10, and this lesson's checks too (test cells call grader.check_...).
-from .convnet import (check_conv_layers, check_fresh_start, check_he_init, check_history,
-                      check_history_matches_model, check_is_module, check_loaders, check_optimizer)
+from .convnet import (check_conv_layers, check_he_init, check_history_matches_model, check_is_module,
+                      check_loaders, check_optimizer)
 
 LESSON = "09_cnn"
-EPOCHS = 3
-SETTINGS = f"bs={BATCH_SIZE}, lr={LR}, momentum={MOMENTUM}, epochs={EPOCHS}"
+EPOCHS = convnet.EPOCHS
+SETTINGS = convnet.SETTINGS
 #: 16·1·9+16 + 16·16·9+16 + 10·16·9+10
 N_PARAMETERS = 3930
 
@@ -227,15 +227,14 @@ def _cnn_hint(got: object, want: torch.Tensor) -> str:
             "(각각 ReLU), 4×4 평균 풀링 순서로 계산하는지, 다른 모델을 쓰고 있지 않은지 보세요."))
 
 
-def check_training(model: nn.Module, history: object, opt: object) -> None:
-    """Exercise 3: ``fit`` for two epochs; the trained model scored on the whole validation set
-    from its parameters (the learner's forward must compute what they give)."""
-    check_history(history, EPOCHS)
-    check_fresh_start(history)
-    check_optimizer(model, opt)
+def check_training(model: nn.Module, history: object, last_history: object, opt: object) -> None:
+    """Exercise 3: ``fit`` for EPOCHS epochs at lr, then one more at last_lr; the trained model
+    scored on the whole validation set from its parameters (the learner's forward must compute
+    what they give)."""
+    convnet.check_last_epoch(model, history, last_history, opt)
     trained = cnn_from_parameters(model)
     common.check_model_matches(model, trained, _cnn_hint)
-    measured = check_history_matches_model(history, trained)
+    measured = check_history_matches_model(last_history, trained, name="last_history")
     check_trained(LESSON, trained, settings=SETTINGS, measured=measured)
 
 

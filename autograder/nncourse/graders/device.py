@@ -36,8 +36,8 @@ from .common import (VALID_ACCURACY, VALID_LOSS, call_learner, concept_check, ch
 from .convnet import ACCELERATOR_HINT, guard, is_accelerator_error, same_device, size_of
 
 LESSON = "10_device"
-EPOCHS = 3
-SETTINGS = f"bs={convnet.BATCH_SIZE}, lr={convnet.LR}, momentum={convnet.MOMENTUM}, epochs={EPOCHS}"
+EPOCHS = convnet.EPOCHS
+SETTINGS = convnet.SETTINGS
 META = torch.device("meta")
 #: The reference band comes from CPU runs (several seeds, thread counts and vector ISAs). An
 #: accelerator sums in yet another order (and may use TF32), so for a model trained on one the
@@ -296,7 +296,7 @@ def _diagnose(loss: float, accuracy: float, ref: dict) -> str | None:
             and accuracy > ref["val_accuracy"]["value"] + ref["val_accuracy"]["tolerance"]):
         return (check.Hint("device.better-than-reference", "기준보다 훨씬 좋습니다. 이미 학습된 모델의 가중치에서 출발했거나 에포크를 더 돌린 것 "
                 "같습니다. torch.manual_seed(0) 다음에 get_model() 로 새 모델을 만들어 "
-                f"{EPOCHS} 에포크만 학습하세요."))
+                f"{EPOCHS} 에포크, 그리고 학습률을 낮춰 1 에포크만 학습하세요."))
     return None
 
 
@@ -315,7 +315,7 @@ def _check_trained_on_accelerator(model: nn.Module) -> None:
         check.close(f"{label}, {model_device(model).type}", value, ref[key]["value"], tolerance, hint)
 
 
-def check_training(model: object, history: object, opt: object, device: object,
+def check_training(model: object, history: object, last_history: object, opt: object, device: object,
                    old_model: nn.Module | None = None) -> None:
     """The model trained on the device is a fresh one, and it learned as much as the reference."""
     chosen = _as_device("device", device)
@@ -328,10 +328,9 @@ def check_training(model: object, history: object, opt: object, device: object,
         fail("model 의 매개변수가 device 에 있어야 합니다", str(where), str(chosen),
              check.Hint("device.trained-model-not-on-device", "학습할 모델과 옵티마이저는 get_model() 이 돌려주는 것을 받아 쓰세요. 그 모델은 이미 device 에 있습니다."))
     check.passed("model 은 cpu_model 과 다른 모델이고 device 에 있습니다")
-    convnet.check_history(history, EPOCHS)
-    convnet.check_fresh_start(history, hint=OLD_MODEL_HINT)
-    convnet.check_optimizer(model, opt)
-    measured = convnet.check_history_matches_model(history, model, preprocess=_images)
+    convnet.check_last_epoch(model, history, last_history, opt, fresh_hint=OLD_MODEL_HINT)
+    measured = convnet.check_history_matches_model(last_history, model, preprocess=_images,
+                                                    name="last_history")
     if where.type != "cpu" and not reference.recording():
         _check_trained_on_accelerator(model)
         return

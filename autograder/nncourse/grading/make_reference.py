@@ -9,8 +9,9 @@ Why several settings: a learner's computer adds floats in another order than the
 (another CPU, another vector instruction set, another number of threads), and training amplifies
 the last-digit differences: one epoch of SGD with momentum turned a 4e-4 difference into 0.03
 in lesson 10's validation loss. A band measured on one machine with one seed is narrower than
-what honest learners really get. So every lesson is run under ``DEFAULT_SEEDS`` seeds (every seed
-a lesson sets is shifted through ``nncourse.seed_everything``) times these settings:
+what honest learners really get. So every lesson is run under ``DEFAULT_SEEDS`` seeds, more for the
+CNN lessons whose result depends most on the seed (``SEEDS_FOR``; every seed a lesson sets is
+shifted through ``nncourse.seed_everything``), times these settings:
 
 - ``threads=1``: the course's setting (``nncourse.setup_lesson``), native vector ISA;
 - ``threads=2`` and ``threads=default`` (torch's own choice; skipped where it is 2 anyway);
@@ -36,7 +37,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..reference import (DEFAULT_SEEDS, REFERENCE_FILE, RECORD_ENV, RULE, SEED_ENV, SETTING_ENV, SETTINGS,
-                         tolerance_for)
+                         band_lessons, recorded_seeds, seeds_for, tolerance_for)
 
 def kernel_env(setting: str, seed: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment with ``setting`` and the seed shift applied (for a kernel)."""
@@ -96,15 +97,16 @@ def setting_threads(setting: str) -> int:
     return threads if threads > 0 else os.cpu_count() or 1
 
 
-def measure(lessons: list[str], seeds: list[int], settings: list[str], solutions: Path,
+def measure(lessons: list[str], seeds: dict[str, list[int]], settings: list[str], solutions: Path,
             workers: int = 1) -> dict:
-    """Run the solutions; return lesson → check → metric → setting → {seed: value}."""
+    """Run the solutions, each lesson under its ``seeds``; return lesson → check → metric →
+    setting → {seed: value}."""
     from tqdm import tqdm
 
     measured: dict = {}
     with tempfile.TemporaryDirectory() as scratch:
         record_file = Path(scratch) / "metrics.jsonl"
-        runs = [(lesson, setting, seed) for lesson in lessons for setting in settings for seed in seeds]
+        runs = [(lesson, setting, seed) for lesson in lessons for setting in settings for seed in seeds[lesson]]
         cores = os.cpu_count() or 1
         with tqdm(total=len(runs), desc="솔루션 실행 / running solutions", unit="run") as bar:
             # Runs of one thread count at a time, never more threads than cores: torch's threads
@@ -126,19 +128,35 @@ def measure(lessons: list[str], seeds: list[int], settings: list[str], solutions
     return measured
 
 
-def summarise(measured: dict, seeds: list[int], settings: list[str]) -> dict:
+def summarise(measured: dict, seeds: dict[str, list[int]], settings: list[str]) -> dict:
     lessons = {}
     for lesson, checks in sorted(measured.items()):
         for check, metrics in sorted(checks.items()):
             for name, by_setting in sorted(metrics.items()):
-                runs = {setting: [round(by_setting[setting][seed], 6) for seed in seeds]
+                runs = {setting: [round(by_setting[setting][seed], 6) for seed in seeds[lesson]]
                         for setting in settings}
-                values = [by_setting[setting][seed] for setting in settings for seed in seeds]
+                values = [by_setting[setting][seed] for setting in settings for seed in seeds[lesson]]
                 lessons.setdefault(lesson, {}).setdefault(check, {})[name] = {
                     "value": round(statistics.fmean(values), 6),
                     "tolerance": round(tolerance_for(name, values), 6),
                     "runs": runs,
                 }
+    return lessons
+
+
+def share_bands(lessons: dict) -> dict:
+    """``lessons`` with the value and tolerance of every metric of a SHARED_BANDS group taken from
+    the runs of all its lessons (each lesson keeps its own runs)."""
+    for lesson, checks in lessons.items():
+        group = [other for other in band_lessons(lesson) if other in lessons]
+        if len(group) < 2:  # its own runs: the band summarise made
+            continue
+        for check, metrics in checks.items():
+            for name, ref in metrics.items():
+                values = [value for other in group
+                          for value in all_runs(lessons[other].get(check, {}).get(name, {"runs": {}}))]
+                ref["value"] = round(statistics.fmean(values), 6)
+                ref["tolerance"] = round(tolerance_for(name, values), 6)
     return lessons
 
 
@@ -169,7 +187,8 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="number of seeds (0..N-1)")
+    parser.add_argument("--seeds", type=int, help=f"number of seeds (0..N-1) for every lesson (default: "
+                        f"{DEFAULT_SEEDS}, more for the lessons in nncourse.reference.SEEDS_FOR)")
     parser.add_argument("--setting", action="append", choices=sorted(SETTINGS),
                         help="only these arithmetic settings (repeatable; default: all that differ here)")
     parser.add_argument("--lesson", action="append", help="only these lessons (repeatable); "
@@ -180,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     lessons = args.lesson or recording_lessons(args.solutions)
-    seeds = list(range(args.seeds))
+    seeds = {lesson: list(range(args.seeds)) if args.seeds else seeds_for(lesson) for lesson in lessons}
     settings = args.setting or settings_here()
     started = time.perf_counter()
     fresh = summarise(measure(lessons, seeds, settings, args.solutions, args.workers), seeds, settings)
@@ -192,8 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     with open(REFERENCE_FILE.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         previous = json.loads(REFERENCE_FILE.read_text(encoding="utf-8")) if REFERENCE_FILE.exists() else {}
-        merged = {**previous.get("lessons", {}), **fresh} if args.lesson else fresh
-        document = {"rule": RULE, "seeds": seeds,
+        merged = share_bands({**previous.get("lessons", {}), **fresh} if args.lesson else fresh)
+        default_seeds = list(range(DEFAULT_SEEDS))
+        # "seeds": those of every lesson not in "lesson_seeds" (see nncourse.reference.recorded_seeds)
+        lesson_seeds = {lesson: recorded_seeds(previous, lesson) for lesson in merged
+                        if lesson not in fresh and previous.get("seeds") is not None}
+        lesson_seeds.update({lesson: seeds[lesson] for lesson in fresh})
+        lesson_seeds = {lesson: values for lesson, values in sorted(lesson_seeds.items()) if values != default_seeds}
+        document = {"rule": RULE, "seeds": default_seeds, "lesson_seeds": lesson_seeds,
                     "settings": {name: SETTINGS[name] for name in settings},
                     "machine": machine(), "lessons": dict(sorted(merged.items()))}
         REFERENCE_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
