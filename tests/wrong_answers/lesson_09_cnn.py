@@ -43,11 +43,12 @@ WRONG = [
     WrongAnswer("lr-not-lowered", "training",
                 edit(TRAINING, (LOWER_LR, "")),
                 "test_training", "param_groups 에 있습니다"),
-    # The learning rate lowered before the first fit: all four epochs at lr 0.01. The optimizer
-    # ends at last_lr as it should; the trained model is far less accurate than the reference.
+    # The learning rate lowered before the first fit: all five epochs at lr 0.01. The optimizer
+    # ends at last_lr as it should; the last epoch's training loss falls no more than the one
+    # before (and the model is far less accurate than the reference).
     WrongAnswer("lr-lowered-from-start", "training",
                 LOWER_LR + edit(TRAINING, (LOWER_LR, "")),
-                "test_training", "기준보다 덜 학습되었습니다"),
+                "test_training", "마지막 fit 을 부르기 바로 전에 낮춥니다"),
     WrongAnswer("optimizer-lr-0.5", "optimizer",
                 edit(OPTIMIZER, ("lr=lr", "lr=0.5")),
                 "test_optimizer", "0.5 는 앞 강의의 로지스틱 회귀에 쓴 학습률"),

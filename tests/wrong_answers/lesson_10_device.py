@@ -82,6 +82,11 @@ WRONG = [
     WrongAnswer("one-epoch", "training",
                 edit(TRAINING, ("fit(epochs,", "fit(1,")),
                 "test_training", "fit 의 첫 인자로 epochs (= 4)"),
+    # The rate lowered after the last fit: five epochs at lr 0.1, the optimizer ending at last_lr as
+    # it should, and a result often inside the band; the last epoch's training loss tells.
+    WrongAnswer("lr-lowered-after-training", "training",
+                edit(TRAINING, (LOWER_LR, ""), ("device_seconds = ", LOWER_LR + "device_seconds = ")),
+                "test_training", "마지막 fit 을 부르기 바로 전에 낮춥니다"),
     # A fresh model (and optimizer) for the epoch at the lower learning rate: one epoch of a new
     # model at lr 0.01 instead of the trained model's last epoch.
     WrongAnswer("last-epoch-fresh-model", "training",

@@ -235,6 +235,7 @@ def check_training(model: nn.Module, history: object, last_history: object, opt:
     trained = cnn_from_parameters(model)
     common.check_model_matches(model, trained, _cnn_hint)
     measured = check_history_matches_model(last_history, trained, name="last_history")
+    convnet.check_last_epoch_decayed(history, last_history)
     check_trained(LESSON, trained, settings=SETTINGS, measured=measured)
 
 

@@ -331,6 +331,7 @@ def check_training(model: object, history: object, last_history: object, opt: ob
     convnet.check_last_epoch(model, history, last_history, opt, fresh_hint=OLD_MODEL_HINT)
     measured = convnet.check_history_matches_model(last_history, model, preprocess=_images,
                                                     name="last_history")
+    convnet.check_last_epoch_decayed(history, last_history)
     if where.type != "cpu" and not reference.recording():
         _check_trained_on_accelerator(model)
         return
