@@ -47,6 +47,11 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def spread(values: list[float], per: int = 1) -> str:
+    """The runs' range (min–max) per submission: a median of 3 hides one slow run."""
+    return f"runs {min(values) / per:.2f}–{max(values) / per:.2f}"
+
+
 def time_notebooks(lessons: list[str], workers: int) -> float:
     """Wall time of `python -m nncourse.grading.execute` (one fresh kernel per notebook)."""
     started = time.perf_counter()
@@ -250,14 +255,16 @@ def grading_rows(lessons: list[str], repeat: int, students: int, workers: int) -
     per = {variant: median(times) / submissions for variant, times in walls.items()}
     speedup = per_sequential / per[workers, True]
     rows = [
-        (f"plain `nbgrader autograde`, one after another: s/submission", f"{per_sequential:.2f}",
-         f"{students} learner(s) × {len(lessons)} lessons, a process per submission"),
+        ("plain `nbgrader autograde`, one after another: s/submission", f"{per_sequential:.2f}",
+         f"{students} learner(s) × {len(lessons)} lessons, a process per submission; "
+         f"{spread(sequential, submissions)}"),
     ]
     for count, fork in variants:
         rows.append((f"grade_class, {count} worker{'s' if count > 1 else ''}"
                      f"{'' if fork else ', --no-fork (exec’d kernels)'}: s/submission",
                      f"{per[count, fork]:.2f}", f"speed-up {per_sequential / per[count, fork]:.2f}×; peak "
-                     f"memory (PSS) of a worker {median(peaks[count, fork]):.0f} MB"))
+                     f"memory (PSS) of a worker {median(peaks[count, fork]):.0f} MB; "
+                     f"{spread(walls[count, fork], submissions)}"))
     rows.append((f"speed-up, {workers} workers, over plain sequential", f"{speedup:.2f}×",
                  "ok (≥ 3.5×)" if speedup >= 3.5 else "UNDER 3.5×"))
     for learners in (200, 2000):
@@ -302,11 +309,11 @@ def ordinary_rows(lessons: list[str], repeat: int, students: int, workers: int) 
     speedup = per_sequential / per[True]
     return [
         ("ordinary user: plain `nbgrader autograde`, one after another: s/submission", f"{per_sequential:.2f}",
-         f"as {user.name}"),
+         f"as {user.name}; {spread(sequential, submissions)}"),
         (f"ordinary user: grade_class, {workers} workers, kernels forked into the user-namespace sandbox: "
-         "s/submission", f"{per[True]:.2f}", f"speed-up {speedup:.2f}×"),
+         "s/submission", f"{per[True]:.2f}", f"speed-up {speedup:.2f}×; {spread(walls[True], submissions)}"),
         (f"ordinary user: grade_class, {workers} workers, --no-fork (exec'd kernels): s/submission",
-         f"{per[False]:.2f}", f"speed-up {per_sequential / per[False]:.2f}×"),
+         f"{per[False]:.2f}", f"speed-up {per_sequential / per[False]:.2f}×; {spread(walls[False], submissions)}"),
         (f"ordinary user: speed-up, {workers} workers, over plain sequential", f"{speedup:.2f}×",
          "ok (≥ 3.5×)" if speedup >= 3.5 else "UNDER 3.5×"),
     ]

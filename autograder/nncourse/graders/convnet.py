@@ -285,8 +285,8 @@ def check_last_epoch(model: nn.Module, history: object, last_history: object, op
             fail(f"마지막 에포크의 학습률(opt 의 lr)이 last_lr = {LAST_LR:g} 이어야 합니다", f"{rate:g}",
                  f"{LAST_LR:g}", hint)
     check_optimizer(model, opt, lr=LAST_LR)
-    before, after = history["train_loss"][-1], last_history["train_loss"][0]
-    if all(isinstance(value, float) for value in (before, after)) and after > before + 0.05:
+    before, after = _last_two_train_losses(history, last_history)
+    if before is not None and after > before + 0.05:
         fail("마지막 에포크는 앞의 학습을 이어 가야 합니다",
              f"훈련 손실 {before:.3f} → {after:.3f}",
              "앞 에포크보다 낮거나 비슷한 훈련 손실",
@@ -297,14 +297,26 @@ def check_last_epoch_decayed(history: dict, last_history: dict) -> None:
     """The last epoch really ran at the lowered rate: its mean training loss fell to at most
     DECAYED_EPOCH_RATIO of the epoch before (after check_last_epoch and the loaders' check: a model
     trained on the validation loader falls less, and that has its own hint)."""
-    before, after = history["train_loss"][-1], last_history["train_loss"][0]
-    if all(isinstance(value, float) for value in (before, after)) and after > DECAYED_EPOCH_RATIO * before:
+    before, after = _last_two_train_losses(history, last_history)
+    if before is not None and after > DECAYED_EPOCH_RATIO * before:
         fail("학습률을 낮춘 마지막 에포크에서 훈련 손실이 뚜렷하게 내려가야 합니다",
              f"{before:.3f} → {after:.3f} (앞 에포크의 {after / before:.0%})",
              f"앞 에포크의 {DECAYED_EPOCH_RATIO:.0%} 이하",
              check.Hint("convnet.last-epoch-not-decayed", "마지막 에포크가 낮춘 학습률로 학습되지 않은 것 같습니다. 학습률은 마지막 fit 을 "
                         "부르기 바로 전에 낮춥니다. fit 이 끝난 뒤에 낮추면 opt 의 값만 바뀌고, 처음부터 낮추면 앞의 "
                         "에포크들까지 작은 걸음으로 학습합니다."))
+    if before is not None:
+        check.passed(f"학습률을 낮춘 마지막 에포크: 평균 훈련 손실 {before:.4f} → {after:.4f} "
+                     f"(앞 에포크의 {DECAYED_EPOCH_RATIO:.0%} 이하)")
+
+
+def _last_two_train_losses(history: dict, last_history: dict) -> tuple[float | None, float | None]:
+    """(the last epoch at LR, the epoch at LAST_LR): their mean training losses, or (None, None)
+    when either is not a float (check_history has then said why)."""
+    before, after = history["train_loss"][-1], last_history["train_loss"][0]
+    if all(isinstance(value, float) for value in (before, after)):
+        return before, after
+    return None, None
 
 
 def check_fresh_start(history: dict, hint: str = FRESH_HINT) -> None:
