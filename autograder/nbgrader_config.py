@@ -26,6 +26,9 @@ c.CourseDirectory.ignore = [
     # ...) there would replace the course's checks. The lessons never ask for .py files.
     "*.py",
     "*.pth",
+    # Lesson 10's capstone saves its model here (my_model.pt); a saved model is the learner's
+    # output, not course material, and the grading kernel writes its own.
+    "*.pt",
     "*.so",
     "nncourse",
     "torch",

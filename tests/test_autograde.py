@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 from nbgrader.validator import Validator
+from nncourse.guard import RESTORED_NOTE
 from nncourse.verdict import CALLED_LEARNER, ERROR_PREFIX, NOT_ATTEMPTED, UNDIAGNOSED
 
 from nbgrader_course import (
@@ -164,6 +165,10 @@ def test_solution_gets_full_marks(graded, lesson):
     assert score.max_total > 0
     lost = {cell: points for cell, points in score.cells.items() if points is not None}
     assert score.total == score.max_total, f"{lesson}: solution lost points: {lost}"
+    # ... and no honest step (saving a model, say) looks to the guard like a change to the checks
+    notebook = autograded_notebook(course, "solution", lesson)
+    alarms = [cell for cell in score.cells if RESTORED_NOTE in cell_outputs_text(notebook, cell)]
+    assert not alarms, f"{lesson}: the guard reports changed grading tools under {alarms}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS)

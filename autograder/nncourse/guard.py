@@ -48,6 +48,10 @@ STOP_MESSAGE = (
 )
 
 
+#: Shown in a cell's output when the grading tools had been changed and were put back.
+RESTORED_NOTE = "⚠️ 채점 도구가 바뀌어 있어 원래대로 되돌렸습니다"
+
+
 class CellStopped(BaseException):
     """Raised into a cell that ran past nbgrader's time limit.
 
@@ -133,7 +137,7 @@ class _Snapshot:
                 setattr(module, name, value)
                 changed.append(f"{module.__name__}.{name}")
         for cls, saved in self.classes.items():
-            for name in [n for n in vars(cls) if n not in saved]:
+            for name in [n for n in vars(cls) if n not in saved and n not in CACHE_ATTRIBUTES]:
                 try:
                     delattr(cls, name)
                     changed.append(f"{cls.__qualname__}.{name}")
@@ -163,6 +167,10 @@ class _Snapshot:
 
 
 _MISSING = object()
+#: Class attributes Python itself adds as caches, never a change to the grading tools:
+#: ``copyreg`` stores ``__slotnames__`` on a class the first time one of its objects is pickled
+#: (``torch.save(model.state_dict(), ...)`` in lesson 10's capstone pickles tensors).
+CACHE_ATTRIBUTES = frozenset({"__slotnames__"})
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 
 
@@ -220,7 +228,7 @@ class Guard:
         changed = self.snapshot.restore(self.shell.user_ns)
         if changed:
             shown = ", ".join(changed[:8]) + (" …" if len(changed) > 8 else "")
-            print(f"⚠️ 채점 도구가 바뀌어 있어 원래대로 되돌렸습니다: {shown}")
+            print(f"{RESTORED_NOTE}: {shown}")
 
     def post_run_cell(self, result=None) -> None:
         self._disarm()

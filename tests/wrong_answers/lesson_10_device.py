@@ -16,6 +16,47 @@ LOADERS = solution("loaders")
 GET_MODEL = solution("get_model")
 TRAINING = solution("training")
 LOWER_LR = 'for group in opt.param_groups:\n    group["lr"] = last_lr\n'
+MY_MODEL = solution("my_model")
+FINAL_MODEL = solution("final_model")
+#: The solution's capstone architecture, as the variants replace it.
+LINEAR_HEAD = """\
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 10),
+    )
+"""
+#: The capstone as a class of the learner's own (its forward runs in the learner's kernel when
+#: the judge scores it), saved under another file name and loaded with weights_only=True.
+CAPSTONE_CLASS = """\
+class WideHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
+        self.head = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, xb):
+        xb = F.relu(self.conv1(xb))
+        xb = F.relu(self.conv2(xb))
+        return self.head(torch.flatten(xb, 1))
+
+
+def build_my_model():
+    net = WideHead()
+    net.apply(init_weights)
+    return net.to(device)
+
+
+my_model = build_my_model()
+my_opt = optim.SGD(my_model.parameters(), lr=lr, momentum=0.9)
+fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)
+my_opt.param_groups[0]["lr"] = lr / 10
+fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)
+"""
 
 CUDA = 'device = torch.device("cuda")'
 MPS = 'device = torch.device("mps")'
@@ -102,6 +143,30 @@ WRONG = [
     # Concept check (tensor_to_returns): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-tensor-to-returns-a", "tensor_to_returns", 'tensor_to_returns = "A"',
                 "test_tensor_to_returns", "xb.device 를 출력해 봅니다"),
+    # Capstone: the course's own CNN trained again (two epochs): inside its own band, not past it.
+    WrongAnswer("capstone-course-cnn-again", "my_model",
+                edit(MY_MODEL, (LINEAR_HEAD, "    model = mnist_cnn()\n")),
+                "test_my_model", "모델이 정보를 어디서 버리는지"),
+    # Capstone fit to the validation data, long enough to pass the bar there.
+    WrongAnswer("capstone-trained-on-valid", "my_model",
+                edit(MY_MODEL, ("fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)\nfor",
+                                "fit(6, my_model, loss_func, my_opt, valid_dl, valid_dl)\nfor"),
+                     ("my_last_history = fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)",
+                      "my_last_history = fit(1, my_model, loss_func, my_opt, valid_dl, valid_dl)")),
+                "test_my_model", "검증 데이터로 학습한 모델입니다"),
+    # Saved, but final_model is only another name for my_model.
+    WrongAnswer("capstone-another-name", "final_model",
+                edit(FINAL_MODEL, ("final_model = build_my_model()\n", "final_model = my_model\n")),
+                "test_final_model", "my_model 을 가리키는 다른 이름이 아니라"),
+    # A new model, the file never loaded into it.
+    WrongAnswer("capstone-state-not-loaded", "final_model",
+                edit(FINAL_MODEL, ('final_model.load_state_dict(torch.load("my_model.pt", map_location=device))', "")),
+                "test_final_model", "load_state_dict 에 넘겼는지"),
+    # The file loaded into the course's CNN: load_state_dict raises (other names), final_model is
+    # left a fresh course CNN.
+    WrongAnswer("capstone-loaded-into-course-cnn", "final_model",
+                edit(FINAL_MODEL, ("final_model = build_my_model()", "final_model = mnist_cnn().to(device)")),
+                "test_final_model", "같은 구조로 만들어야"),
 ]
 
 RIGHT = [
@@ -138,6 +203,12 @@ RIGHT = [
                      "    return net, optimizer\n",
         "loaders": edit(LOADERS, ("x.view(-1, 1, 28, 28).to(device), y.to(device)",
                                   "x.view(-1, 1, 28, 28).to(device, non_blocking=True), y.to(device, non_blocking=True)")),
+        "my_model": CAPSTONE_CLASS,
+        "final_model": 'path = "capstone.pt"\ntorch.save(my_model.state_dict(), path)\n'
+                       'final_model = build_my_model()\nfinal_model.load_state_dict(torch.load(path, weights_only=True))\n'
+                       'final_model.eval()\n',
     }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names; "
-           "non_blocking=True on both moves of preprocess (asynchronous copies on a GPU, the same values)"),
+           "non_blocking=True on both moves of preprocess (asynchronous copies on a GPU, the same values); "
+           "the capstone as a class of its own (F.relu, torch.flatten; its forward runs in the kernel "
+           "when the judge scores it), the rate set by index, another file name, weights_only=True"),
 ]

@@ -338,6 +338,133 @@ def check_training(model: object, history: object, last_history: object, opt: ob
     check_trained(LESSON, model, settings=SETTINGS, preprocess=_images, diagnose=_diagnose, measured=measured)
 
 
+# --------------------------------------------------------------------------------------------
+# The capstone: a model of the learner's own that beats the course's CNN, saved and reloaded
+# --------------------------------------------------------------------------------------------
+
+#: Training images the capstone model is also scored on (drawn through check.probe_generator, so
+#: in grading a new sample each time), to tell a model fit to the validation data.
+TRAIN_SAMPLE = 5000
+TRAIN_SAMPLE_SEED = 2024
+#: How far a model's validation accuracy may lie ABOVE its accuracy on training images. Honest
+#: models sit at or below it (measured: -0.005 to +0.001 for the lesson's solution, seeds 0-2, three
+#: samples each); one trained on the validation data sits far above (+0.030 to +0.037 after 10
+#: epochs on it). A sample of 5000 images moves the figure by about ±0.002.
+MAX_VALID_LEAD = 0.015
+#: Validation images both capstone models are run on to compare their outputs.
+SAME_OUTPUT_ROWS = 64
+SAME_OUTPUT_SEED = 77
+CAPSTONE_IDEAS = check.Hint(
+    "device.capstone-below-bar",
+    "과정의 CNN 을 시드만 바꿔 다시 학습하거나 에포크를 조금 늘리는 것으로는 이 기준을 넘기 어렵습니다. 모델이 "
+    "정보를 어디서 버리는지 보세요: 과정의 CNN 은 마지막에 10채널의 평균 하나만 남깁니다. 그 전의 특징 맵을 "
+    "통째로 쓰는 층(05 강의에서 배운 도구), 더 많은 채널, 다른 옵티마이저 가운데 하나를 골라 바꿔 보고, 바꿀 "
+    "때마다 검증 정확도를 비교하세요.")
+
+
+def capstone_bar() -> float:
+    """The validation accuracy the capstone model must reach: the top of the course CNN's band
+    (the reference value + its tolerance over seeds × arithmetic settings), so a result that is
+    only a lucky seed of the course's own CNN does not count as beating it."""
+    accuracy = reference.reference_for(LESSON, "trained")["val_accuracy"]
+    return round(accuracy["value"] + accuracy["tolerance"], 4)
+
+
+def _capstone_accuracy(name: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    try:
+        with guard():
+            return evaluate(model, x, y, preprocess=_images)[1]
+    except Exception as error:  # the learner's model, any mistake
+        fail(f"{name} 을(를) 이미지에 적용하다 오류가 났습니다", f"{type(error).__name__}: {error}",
+             "(N, 1, 28, 28) 배치를 받아 (N, 10) 로짓을 내는 모델",
+             check.Hint("device.capstone-evaluation-failed",
+                        "모델은 train_dl 이 내보내는 모양 그대로, (N, 1, 28, 28) 이미지 배치를 받아야 합니다. 모델과 "
+                        "데이터가 같은 장치에 있는지도 확인하세요."),
+             cause=error)
+
+
+def check_my_model(my_model: object) -> None:
+    """The learner's own model learned from the training data (on training images drawn now it
+    does at least about as well as on the validation data), and it beats the course's CNN on the
+    validation data."""
+    convnet.check_is_module("my_model", my_model)
+    data = check.reference_data()
+    accuracy = _capstone_accuracy("my_model", my_model, data.x_valid, data.y_valid)
+    if reference.recording():
+        return
+    rows = torch.randperm(len(data.x_train), generator=check.probe_generator(TRAIN_SAMPLE_SEED))[:TRAIN_SAMPLE]
+    on_training = _capstone_accuracy("my_model", my_model, data.x_train[rows], data.y_train[rows])
+    if accuracy - on_training > MAX_VALID_LEAD:
+        fail("my_model 은 훈련 데이터로 학습해야 합니다",
+             f"검증 정확도 {accuracy:.4f}, 훈련 이미지 {TRAIN_SAMPLE}장 정확도 {on_training:.4f}",
+             f"훈련 이미지에서도 비슷하거나 더 높은 정확도 (차이 {MAX_VALID_LEAD} 이하)",
+             check.Hint("device.capstone-fit-to-valid",
+                        "모델은 보통 학습한 데이터를 더 잘 맞히는데, 이 모델은 훈련 이미지보다 검증 이미지를 훨씬 잘 "
+                        "맞힙니다. 검증 데이터로 학습한 모델입니다. "
+                        "fit 에 넘기는 로더의 자리를 확인하세요: 학습은 train_dl, 검증은 valid_dl 입니다. 검증 "
+                        "데이터로 학습하면 검증 정확도는 더 이상 새 데이터에서의 성능을 말해 주지 않습니다."))
+    bar = capstone_bar()
+    if not accuracy >= bar:
+        fail("my_model 의 검증 정확도가 과정의 CNN 이 닿는 범위보다 높아야 합니다", f"{accuracy:.4f}",
+             f"{bar:.4f} 이상", CAPSTONE_IDEAS)
+    check.passed(f"my_model 의 검증 정확도 {accuracy:.4f} ≥ {bar:.4f} (과정 CNN 범위의 위쪽 끝), "
+                 f"훈련 이미지에서도 {on_training:.4f}")
+
+
+def check_final_model(final_model: object, my_model: object) -> None:
+    """``final_model`` is a new model into which my_model's saved state_dict was loaded: other
+    tensors, the same values, the same outputs."""
+    convnet.check_is_module("final_model", final_model)
+    convnet.check_is_module("my_model", my_model)
+    reload_hint = check.Hint(
+        "device.capstone-not-reloaded",
+        "final_model 은 my_model 을 가리키는 다른 이름이 아니라, 모델을 만드는 코드로 새로 만든 모델이어야 합니다. "
+        "그 새 모델에 저장해 둔 파일의 state_dict 를 불러오세요.")
+    if final_model is my_model or _shares_parameters(final_model, my_model):
+        fail("final_model 은 my_model 과 다른, 새로 만든 모델이어야 합니다", "my_model 과 같은 매개변수",
+             "새 모델에 불러온 같은 값", reload_hint)
+    mine = dict(my_model.named_parameters())
+    loaded = dict(final_model.named_parameters())
+    load_hint = check.Hint(
+        "device.capstone-state-not-loaded",
+        "새 모델을 만든 것만으로는 학습한 값이 들어가지 않습니다. torch.save 로 저장한 파일을 torch.load 로 읽어 "
+        "새 모델의 load_state_dict 에 넘겼는지 보세요.")
+    if sorted(mine) != sorted(loaded):
+        fail("final_model 의 매개변수 이름이 my_model 과 같아야 합니다", ", ".join(sorted(loaded))[:80],
+             ", ".join(sorted(mine))[:80],
+             check.Hint("device.capstone-other-architecture",
+                        "final_model 은 my_model 과 같은 구조로 만들어야 저장한 state_dict 가 들어맞습니다. 두 모델을 "
+                        "같은 코드(함수나 클래스)로 만드세요."))
+    different = [name for name, value in mine.items()
+                 if not torch.equal(value.detach().cpu(), loaded[name].detach().cpu())]
+    if different:
+        fail("final_model 의 매개변수 값이 my_model 과 같아야 합니다",
+             f"{len(different)}개가 다름 (예: {different[0]})", "모두 같음", load_hint)
+    data = check.reference_data()
+    rows = torch.randint(0, len(data.x_valid), (SAME_OUTPUT_ROWS,),
+                         generator=check.probe_generator(SAME_OUTPUT_SEED))
+    images = _images(data.x_valid[rows])
+    try:
+        with guard(), torch.no_grad():
+            outputs = []
+            for model in (my_model, final_model):
+                was_training = model.training
+                model.eval()
+                try:
+                    outputs.append(model(images.to(model_device(model))).detach().cpu())
+                finally:
+                    model.train(was_training)
+    except Exception as error:  # the learner's model, any mistake
+        fail("두 모델을 검증 이미지에 적용하다 오류가 났습니다", f"{type(error).__name__}: {error}", None,
+             check.Hint("device.capstone-outputs-failed", "두 모델 모두 (N, 1, 28, 28) 이미지 배치를 받아야 합니다."),
+             cause=error)
+    if outputs[0].shape != outputs[1].shape or not torch.allclose(outputs[0], outputs[1], rtol=1e-4, atol=1e-5):
+        fail("final_model 과 my_model 이 같은 이미지에 같은 출력을 내야 합니다",
+             f"검증 이미지 {SAME_OUTPUT_ROWS}장에서 다른 출력", "같은 출력", load_hint)
+    check.passed(f"final_model 은 새 모델이고, my_model 의 매개변수 {len(mine)}개를 그대로 불러와 "
+                 f"검증 이미지 {SAME_OUTPUT_ROWS}장에 같은 출력을 냅니다")
+
+
 # ---------------------------------------------------------------- concept check
 
 #: Why the labels go to the device too; every choice explained.
@@ -385,4 +512,6 @@ JUDGED = frozenset({
     "test_training",
     "test_why_move_labels",
     "test_tensor_to_returns",
+    "test_my_model",
+    "test_final_model",
 })
