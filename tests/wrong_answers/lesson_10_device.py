@@ -29,29 +29,32 @@ LINEAR_HEAD = """\
         nn.Linear(16 * 7 * 7, 10),
     )
 """
-#: The capstone as a class of the learner's own (its forward runs in the learner's kernel when
-#: the judge scores it), saved under another file name and loaded with weights_only=True.
-CAPSTONE_CLASS = """\
-class WideHead(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
-        self.head = nn.Linear(16 * 7 * 7, 10)
+#: The capstone as a class of the learner's own: its forward would run in the learner's kernel when
+#: the judge scores it, so the capstone asks for torch's own layers in an nn.Sequential.
+CAPSTONE_CLASS = edit(MY_MODEL, (LINEAR_HEAD, """\
+    class LinearHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
+            self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
+            self.head = nn.Linear(16 * 7 * 7, 10)
 
-    def forward(self, xb):
-        xb = F.relu(self.conv1(xb))
-        xb = F.relu(self.conv2(xb))
-        return self.head(torch.flatten(xb, 1))
+        def forward(self, xb):
+            xb = F.relu(self.conv1(xb))
+            xb = F.relu(self.conv2(xb))
+            return self.head(torch.flatten(xb, 1))
 
-
-def build_my_model():
-    net = WideHead()
-    net.apply(init_weights)
-    return net.to(device)
-
-
-my_model = build_my_model()
+    model = LinearHead()
+"""))
+#: A right capstone of another shape: twice the channels, the network written inline and built
+#: again for the reload by a lambda, the rate lowered by index.
+WIDE_CAPSTONE = """\
+make_net = lambda: nn.Sequential(
+    nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
+    nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
+    nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+).apply(init_weights).to(device)
+my_model = make_net()
 my_opt = optim.SGD(my_model.parameters(), lr=lr, momentum=0.9)
 fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)
 my_opt.param_groups[0]["lr"] = lr / 10
@@ -134,19 +137,22 @@ WRONG = [
                 edit(TRAINING, (LOWER_LR, "model, opt = get_model()\n" + LOWER_LR)),
                 "test_training", "방금 학습한 그 model 과 opt 로 이어서"),
     # Concept check: why the labels go to the device too.
-    WrongAnswer("concept-labels-cpu-ops", "why_move_labels", 'why_move_labels = "B"',
-                "test_why_move_labels", "못 하는 연산이 있어서 옮기는 것이"),
-    WrongAnswer("concept-labels-automatic", "why_move_labels", 'why_move_labels = "C"',
-                "test_why_move_labels", "알아서 옮기지 않습니다"),
-    WrongAnswer("concept-labels-with-images", "why_move_labels", 'why_move_labels = "D"',
-                "test_why_move_labels", "y = y.to(device) 로 따로"),
+    WrongAnswer("concept-labels-stop-at-model", "why_move_labels", 'why_move_labels = "A"',
+                "test_why_move_labels", "모델이 배치를 계산하는 동안 yb 는 쓰이지 않습니다"),
+    WrongAnswer("concept-labels-stop-at-backward", "why_move_labels", 'why_move_labels = "C"',
+                "test_why_move_labels", "yb 가 처음 쓰이는 줄을 찾아보세요"),
+    WrongAnswer("concept-labels-integers", "why_move_labels", 'why_move_labels = "D"',
+                "test_why_move_labels", "자료형과 상관없이 모든 텐서에"),
     # Concept check (tensor_to_returns): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-tensor-to-returns-a", "tensor_to_returns", 'tensor_to_returns = "A"',
-                "test_tensor_to_returns", "xb.device 를 출력해 봅니다"),
+                "test_tensor_to_returns", "원래 텐서의 .device 를 출력해 봅니다"),
     # Capstone: the course's own CNN trained again (two epochs): inside its own band, not past it.
     WrongAnswer("capstone-course-cnn-again", "my_model",
                 edit(MY_MODEL, (LINEAR_HEAD, "    model = mnist_cnn()\n")),
                 "test_my_model", "모델이 정보를 어디서 버리는지"),
+    # Capstone as a class of the learner's own: the judge could not compute it itself.
+    WrongAnswer("capstone-own-class", "my_model", CAPSTONE_CLASS,
+                "test_my_model", "torch 가 주는 층만 nn.Sequential 로"),
     # Capstone fit to the validation data, long enough to pass the bar there.
     WrongAnswer("capstone-trained-on-valid", "my_model",
                 edit(MY_MODEL, ("fit(1, my_model, loss_func, my_opt, train_dl, valid_dl)\nfor",
@@ -174,7 +180,7 @@ RIGHT = [
     RightAnswer("device-one-call-unseeded", {
         "tensor_to_returns": 'tensor_to_returns = "c"',
         "device": 'device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',
-        "why_move_labels": "why_move_labels = 'a'",
+        "why_move_labels": "why_move_labels = 'b'",
         "training": edit(TRAINING, ("seed_everything(0)\n", "")),
     }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
            "machine without MPS or XPU; the seed line left out: the result depends on the random "
@@ -203,12 +209,12 @@ RIGHT = [
                      "    return net, optimizer\n",
         "loaders": edit(LOADERS, ("x.view(-1, 1, 28, 28).to(device), y.to(device)",
                                   "x.view(-1, 1, 28, 28).to(device, non_blocking=True), y.to(device, non_blocking=True)")),
-        "my_model": CAPSTONE_CLASS,
+        "my_model": WIDE_CAPSTONE,
         "final_model": 'path = "capstone.pt"\ntorch.save(my_model.state_dict(), path)\n'
-                       'final_model = build_my_model()\nfinal_model.load_state_dict(torch.load(path, weights_only=True))\n'
+                       'final_model = make_net()\nfinal_model.load_state_dict(torch.load(path, weights_only=True))\n'
                        'final_model.eval()\n',
     }, why="the module moved in place with net.to(device), torch.optim.SGD, other local names; "
            "non_blocking=True on both moves of preprocess (asynchronous copies on a GPU, the same values); "
-           "the capstone as a class of its own (F.relu, torch.flatten; its forward runs in the kernel "
-           "when the judge scores it), the rate set by index, another file name, weights_only=True"),
+           "a capstone of another shape (32 channels, the network built by a lambda, unseeded), the rate "
+           "set by index, another file name, weights_only=True, final_model.eval()"),
 ]

@@ -354,6 +354,12 @@ MAX_VALID_LEAD = 0.015
 #: Validation images both capstone models are run on to compare their outputs.
 SAME_OUTPUT_ROWS = 64
 SAME_OUTPUT_SEED = 77
+#: The layers a capstone model may be made of: torch's own, chained by nn.Sequential. The grading
+#: judge rebuilds these layers itself and computes the model's outputs from the learner's parameters;
+#: a class of the learner's own would run its forward in the learner's kernel, where it could look the
+#: validation labels up instead of computing anything.
+CAPSTONE_LAYERS = (nn.Sequential, nn.Conv2d, nn.Linear, nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Flatten,
+                   nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Identity)
 CAPSTONE_IDEAS = check.Hint(
     "device.capstone-below-bar",
     "과정의 CNN 을 시드만 바꿔 다시 학습하거나 에포크를 조금 늘리는 것으로는 이 기준을 넘기 어렵습니다. 모델이 "
@@ -383,11 +389,24 @@ def _capstone_accuracy(name: str, model: nn.Module, x: torch.Tensor, y: torch.Te
              cause=error)
 
 
+def _check_torch_layers(name: str, model: object) -> None:
+    """``model`` is made of torch's own layers (CAPSTONE_LAYERS) only."""
+    convnet.check_is_module(name, model)
+    others = sorted({type(layer).__name__ for layer in model.modules() if type(layer) not in CAPSTONE_LAYERS})
+    if others:
+        fail(f"{name} 은(는) torch 의 층만 nn.Sequential 로 이어 만들어야 합니다", ", ".join(others)[:80],
+             "nn.Sequential 안에 " + ", ".join(f"nn.{layer.__name__}" for layer in CAPSTONE_LAYERS[1:]) + " 만",
+             check.Hint("device.capstone-own-layers",
+                        "채점기가 모델의 출력을 직접 계산해 정확도를 잴 수 있도록, 마지막 과제의 모델은 torch 가 "
+                        "주는 층만 nn.Sequential 로 이어 만듭니다. nn.Module 을 상속한 클래스나 Lambda 같은 직접 "
+                        "만든 층은 쓸 수 없습니다. 모양을 바꾸는 일은 nn.Flatten 이 합니다."))
+
+
 def check_my_model(my_model: object) -> None:
     """The learner's own model learned from the training data (on training images drawn now it
     does at least about as well as on the validation data), and it beats the course's CNN on the
-    validation data."""
-    convnet.check_is_module("my_model", my_model)
+    validation data; it is made of torch's own layers, so the judge computes it itself."""
+    _check_torch_layers("my_model", my_model)
     data = check.reference_data()
     accuracy = _capstone_accuracy("my_model", my_model, data.x_valid, data.y_valid)
     if reference.recording():
@@ -414,8 +433,8 @@ def check_my_model(my_model: object) -> None:
 def check_final_model(final_model: object, my_model: object) -> None:
     """``final_model`` is a new model into which my_model's saved state_dict was loaded: other
     tensors, the same values, the same outputs."""
-    convnet.check_is_module("final_model", final_model)
-    convnet.check_is_module("my_model", my_model)
+    _check_torch_layers("final_model", final_model)
+    _check_torch_layers("my_model", my_model)
     reload_hint = check.Hint(
         "device.capstone-not-reloaded",
         "final_model 은 my_model 을 가리키는 다른 이름이 아니라, 모델을 만드는 코드로 새로 만든 모델이어야 합니다. "
@@ -467,35 +486,32 @@ def check_final_model(final_model: object, my_model: object) -> None:
 
 # ---------------------------------------------------------------- concept check
 
-#: Why the labels go to the device too; every choice explained.
+#: Where a loop stops first when preprocess leaves the labels on the CPU; every choice explained.
 WHY_MOVE_LABELS = {
-    "A": "손실 함수는 모델의 출력(device 위)과 레이블을 함께 계산합니다. 둘이 다른 장치에 있으면 "
-         "\"Expected all tensors to be on the same device\" 같은 RuntimeError 가 납니다.",
-    "B": "CPU 의 텐서로도 argmax·비교·평균을 모두 할 수 있습니다. 못 하는 연산이 있어서 옮기는 것이 "
-         "아닙니다.",
-    "C": "PyTorch 는 텐서를 다른 장치로 알아서 옮기지 않습니다. 장치가 다른 텐서끼리 계산하면 "
-         "느려지는 것이 아니라 RuntimeError 가 납니다.",
-    "D": "x.to(device) 는 x 하나를 옮긴 새 텐서를 돌려줄 뿐, 다른 텐서는 건드리지 않습니다. "
-         "레이블은 y = y.to(device) 로 따로 옮깁니다.",
+    "A": "xb 와 모델은 모두 device 에 있습니다. 모델이 배치를 계산하는 동안 yb 는 쓰이지 않습니다.",
+    "B": "손실 함수가 장치 위의 모델 출력과 CPU 의 레이블을 함께 계산하려다 \"Expected all tensors to be on "
+         "the same device\" 같은 RuntimeError 를 냅니다. 계산에 함께 쓰는 텐서는 모두 같은 장치에 있어야 하므로 "
+         "preprocess 가 레이블도 옮깁니다.",
+    "C": "yb 가 기울기를 구할 때 처음 쓰이는 것은 아닙니다. 훈련 루프에서 yb 가 처음 쓰이는 줄을 찾아보세요.",
+    "D": "장치 규칙은 자료형과 상관없이 모든 텐서에 적용됩니다. 정수 레이블도 어느 장치 위에 있습니다(yb.device).",
 }
 
 
 check_why_move_labels = concept_check(
-    "why_move_labels", "A", WHY_MOVE_LABELS, "why preprocess moves the labels to the device too")
+    "why_move_labels", "B", WHY_MOVE_LABELS, "where a loop stops when the labels stay on the CPU")
 
 
 # ---------------------------------------------------------------- concept check: tensor to returns
 
 #: A tensor's .to(dev) whose result is dropped; every choice explained.
 TENSOR_TO_RETURNS = {
-    "A": "제자리에서 옮기는 것은 모듈의 .to(model.to(dev))입니다. 텐서의 .to 도 그런지는 직접 확인해 "
-         "보세요: xb.to(dev) 만 부른 뒤 xb.device 를 출력해 봅니다.",
-    "B": "xb.to(dev) 자체는 오류 없이 새 텐서를 만들어 줍니다. 오류는 나중에, CPU 의 xb 를 GPU 의 "
-         "모델에 넣을 때 납니다.",
+    "A": "텐서의 .to 가 제자리에서 옮기는지 확인 셀 아래의 셀에서 직접 보세요: .to(...) 만 부른 뒤 "
+         "원래 텐서의 .device 를 출력해 봅니다.",
+    "B": "옮길 장치가 있는 한 .to 호출은 이 줄에서 오류 없이 끝납니다.",
     "C": "텐서의 .to 는 옮긴 새 텐서를 돌려주고 원래 텐서는 그대로 둡니다. 그래서 xb = xb.to(dev) 처럼 "
          "받아야 합니다. 모듈의 .to 는 제자리에서 옮기므로 model.to(dev) 만으로 됩니다.",
-    "D": "PyTorch 는 따로 정하지 않으면 텐서를 CPU 에 만들고, 데이터 로더가 내보내는 배치도 CPU 에 "
-         "있습니다. xb.device 로 어디에 있는지 언제든 확인할 수 있습니다.",
+    "D": "가속기가 있다고 PyTorch 가 텐서를 만드는 곳을 스스로 바꾸지는 않습니다(torch.set_default_device 로 "
+         "정했을 때만 바뀝니다). 이 질문의 요점은 .to 가 무엇을 돌려주는지입니다.",
 }
 
 
