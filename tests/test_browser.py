@@ -187,7 +187,7 @@ def test_solution_filled_lesson_runs_in_jupyterlab(lab, browser):
     if "준비 완료" not in text:
         page.fail(f"the setup cell's Korean message is missing; outputs:\n{text[:2000]}")
     expected = ["✅ n_train (훈련 이미지 수) = 50000", "✅ first_image", "✅ label_counts",
-                "✅ n_batches (한 에포크의 미니배치 수) = 782", "✅ what_reshape_does: C.", "✅ why_valid_set: D."]
+                "✅ n_batches (한 에포크의 미니배치 수) = 782", "✅ what_reshape_does: B.", "✅ why_valid_set: D."]
     missing = [line for line in expected if line not in text]
     if missing or "❌" in text or "Error" in text:
         page.fail(f"visible checks did not all pass: missing {missing}; outputs:\n{text[:3000]}")

@@ -51,20 +51,21 @@ WRONG = [
                 edit(solution("batch_count"), ("n_train - (n_batches - 1) * bs", "bs")),
                 "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
     # Concept check: each wrong choice gets its own explanation as the hint.
-    WrongAnswer("concept-valid-set-spare-images", "why_valid_set", 'why_valid_set = "A"',
-                "test_why_valid_set", "남아서 버리지 않고 모아 두는 것과는"),
-    WrongAnswer("concept-valid-set-saves-time", "why_valid_set", 'why_valid_set = "B"',
-                "test_why_valid_set", "시간을 아끼려는 것이 아닙니다"),
-    WrongAnswer("concept-valid-set-harder-images", "why_valid_set", 'why_valid_set = "C"',
-                "test_why_valid_set", "어렵거나 흐린 글씨를 골라 둔 것이 아닙니다"),
+    WrongAnswer("concept-valid-set-higher", "why_valid_set", 'why_valid_set = "A"',
+                "test_why_valid_set", "이미지가 적다고 한 장 한 장이 쉬워지지는"),
+    WrongAnswer("concept-valid-set-same-score", "why_valid_set", 'why_valid_set = "B"',
+                "test_why_valid_set", "본 바로 그 이미지들은 아닙니다"),
+    WrongAnswer("concept-valid-set-near-zero", "why_valid_set", 'why_valid_set = "C"',
+                "test_why_valid_set", "알아보지 못하는 것은 아닙니다"),
     # Concept check (what_reshape_does): one wrong choice here; every choice is checked in tests/test_concepts.py.
-    WrongAnswer("concept-what-reshape-does-b", "what_reshape_does", 'what_reshape_does = "B"',
-                "test_what_reshape_does", "784 = 28 × 28"),
+    # D: the values read column by column (5 × 28 + 2), as if reshape filled the grid top to bottom
+    WrongAnswer("concept-what-reshape-does-d", "what_reshape_does", 'what_reshape_does = "D"',
+                "test_what_reshape_does", "142 = 5 × 28 + 2"),
 ]
 
 RIGHT = [
     RightAnswer("size-view-stack", {
-        "what_reshape_does": 'what_reshape_does = "c"',
+        "what_reshape_does": 'what_reshape_does = " b"',
         "why_valid_set": 'why_valid_set = "d"',
         "sizes": "n_train, n_pixels = x_train.size()",
         "first_image": "first_image = x_train[0].view(28, 28)",

@@ -60,21 +60,22 @@ WRONG = [
                      ("yb = y_train[start_i:end_i]", "yb = y_valid[start_i % 9984:start_i % 9984 + bs]")),
                 "test_training", "검증 데이터로 학습"),
     # Concept check: each wrong choice gets its own explanation as the hint.
-    WrongAnswer("concept-no-grad-to-read-grad", "why_no_grad", 'why_no_grad = "A"',
-                "test_why_no_grad", "no_grad 밖에서도 언제든 읽을 수"),
-    WrongAnswer("concept-no-grad-clears-grad", "why_no_grad", 'why_no_grad = "C"',
+    WrongAnswer("concept-no-grad-only-speed", "why_no_grad", 'why_no_grad = "B"',
+                "test_why_no_grad", "no_grad 는 속도를 위한 것이 아닙니다"),
+    WrongAnswer("concept-no-grad-update-recorded", "why_no_grad", 'why_no_grad = "C"',
+                "test_why_no_grad", "더는 그래프의 시작점(잎 텐서)이 아닐"),
+    WrongAnswer("concept-no-grad-clears-grad", "why_no_grad", 'why_no_grad = "D"',
                 "test_why_no_grad", "no_grad 는 기울기를 지우지 않습니다"),
-    WrongAnswer("concept-no-grad-same-result", "why_no_grad", 'why_no_grad = "D"',
-                "test_why_no_grad", "RuntimeError"),
     # Concept check (why_grad_after_division): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    # D: a reshape keeps every value, yet it is recorded, so b is not a leaf
     WrongAnswer("concept-why-grad-after-division-d", "why_grad_after_division", 'why_grad_after_division = "D"',
-                "test_why_grad_after_division", "순서를 바꾸면 학습이 실제로 달라집니다"),
+                "test_why_grad_after_division", "reshape 가 만든 새 텐서입니다"),
 ]
 
 RIGHT = [
     RightAnswer("logsumexp-gather-addmm", {
-        "why_grad_after_division": 'why_grad_after_division = " a"',
-        "why_no_grad": 'why_no_grad = " b"',
+        "why_grad_after_division": 'why_grad_after_division = " c"',
+        "why_no_grad": 'why_no_grad = "a "',
         "log_softmax": "def log_softmax(x):\n    return x - x.logsumexp(dim=-1, keepdim=True)",
         "model": "def model(xb):\n    return log_softmax(torch.addmm(bias, xb, weights))",
         "nll": "def nll(input, target):\n    return -input.gather(1, target.unsqueeze(1)).mean()",

@@ -50,15 +50,16 @@ WRONG = [
     WrongAnswer("trained-with-nll-loss", "loss_func", LOSS_FUNC_NLL,
                 "test_training", "loss_func 가 F.cross_entropy 가 아니었습니다"),
     # Concept check: each wrong choice gets its own explanation as the hint.
-    WrongAnswer("concept-log-softmax-twice-error", "keep_log_softmax", 'keep_log_softmax = "A"',
-                "test_keep_log_softmax", "오류는 나지 않습니다"),
     WrongAnswer("concept-log-softmax-twice-other-loss", "keep_log_softmax", 'keep_log_softmax = "B"',
-                "test_keep_log_softmax", "우연이 아니라 수학입니다"),
-    WrongAnswer("concept-log-softmax-twice-skipped", "keep_log_softmax", 'keep_log_softmax = "D"',
-                "test_keep_log_softmax", "알아보지 않고 언제나 log_softmax 를"),
+                "test_keep_log_softmax", "다시 적용하면 값이 바뀐다고 본 것입니다"),
+    WrongAnswer("concept-log-softmax-twice-skipped", "keep_log_softmax", 'keep_log_softmax = "C"',
+                "test_keep_log_softmax", "살펴보지 않고 언제나 log_softmax 부터"),
+    WrongAnswer("concept-log-softmax-twice-error", "keep_log_softmax", 'keep_log_softmax = "D"',
+                "test_keep_log_softmax", "오류는 나지 않습니다"),
     # Concept check (why_stable): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    # A: float64 holds exp(100) but not exp(-1000), so the fix fails on the second input
     WrongAnswer("concept-why-stable-a", "why_stable", 'why_stable = "A"',
-                "test_why_stable", "float32 그대로 계산됩니다"),
+                "test_why_stable", "exp(-1000) 은 64비트에서도 0"),
 ]
 
 # nn.CrossEntropyLoss() is not here: this lesson asks for the function F.cross_entropy, and
@@ -66,7 +67,7 @@ WRONG = [
 RIGHT = [
     RightAnswer("addmm-model-method-log-softmax", {
         "why_stable": 'why_stable = "D "',
-        "keep_log_softmax": 'keep_log_softmax = "c "',
+        "keep_log_softmax": 'keep_log_softmax = "a "',
         "cross_entropy_by_parts": "def cross_entropy_by_parts(logits, target):\n"
                                   "    return F.nll_loss(logits.log_softmax(dim=1), target)",
         "model": "def model(xb):\n    return torch.addmm(bias, xb, weights)",

@@ -139,38 +139,45 @@ def check_training(model: Callable, losses: object, lr: object, epochs: object,
 
 # ---------------------------------------------------------------- concept check: torch.no_grad()
 
-#: Why the update runs inside torch.no_grad(); every choice explained.
+#: What ``weights -= weights.grad * lr`` does outside torch.no_grad(); every choice explained.
 WHY_NO_GRAD = {
-    "A": ".grad 는 no_grad 밖에서도 언제든 읽을 수 있습니다. no_grad 는 그 안의 계산을 autograd 가 "
-         "기록하지 않게 할 뿐입니다.",
-    "B": "갱신은 모델이 하는 계산이 아니라 학습 절차의 한 걸음이라 기록되면 안 됩니다. 기록하려 들면 "
-         "requires_grad 인 잎 텐서를 제자리에서 바꾸는 셈이라 autograd 가 오류로 막습니다.",
-    "C": "no_grad 는 기울기를 지우지 않습니다. 그래서 이 루프도 weights.grad.zero_(), "
+    "A": "weights 는 requires_grad 인 잎 텐서라, 기록이 켜진 채로 제자리에서 바꾸면 autograd 가 \"a leaf "
+         "Variable that requires grad is being used in an in-place operation\" 오류로 막고 값은 그대로 "
+         "둡니다. 갱신은 모델의 계산이 아니라 학습 절차의 한 걸음이므로, 기록을 끄는 no_grad 안에서 합니다.",
+    "B": "no_grad 는 속도를 위한 것이 아닙니다. 블록 안의 계산을 autograd 가 기록할지를 정합니다. 기록이 "
+         "켜진 채로 requires_grad 인 잎 텐서를 제자리에서 바꾸려 하면 autograd 가 어떻게 할지 생각해 보세요.",
+    "C": "그렇게 기록된다면 weights 는 뺄셈이 만든 텐서가 되어 더는 그래프의 시작점(잎 텐서)이 아닐 "
+         "것입니다. autograd 가 잎 텐서를 제자리에서 바꾸는 계산을 그대로 기록하도록 두는지, 확인 셀 아래의 "
+         "셀에서 확인해 보세요.",
+    "D": "no_grad 는 기울기를 지우지 않습니다. 그래서 이 루프도 weights.grad.zero_(), "
          "bias.grad.zero_() 로 직접 지웁니다.",
-    "D": "결과가 같지 않습니다. no_grad 없이 weights -= weights.grad * lr 을 하면 RuntimeError "
-         "(a leaf Variable that requires grad is being used in an in-place operation) 가 납니다.",
 }
 
 
 check_why_no_grad = common.concept_check(
-    "why_no_grad", "B", WHY_NO_GRAD, "why the update runs inside ``torch.no_grad()``")
+    "why_no_grad", "A", WHY_NO_GRAD, "the update ``weights -= weights.grad * lr`` without ``torch.no_grad()``")
 
 
 # ---------------------------------------------------------------- concept check: why grad after division
 
-#: Why requires_grad_() comes after the division; every choice explained.
+#: Which of four tensors b gets b.grad after (b * 2).sum().backward(): the rule of exercise 1 (the
+#: division before requires_grad_()) on other operations; every choice explained.
 WHY_GRAD_AFTER_DIVISION = {
-    "A": "나눗셈이 기록되지 않으니 weights 는 그래프의 시작점인 잎 텐서입니다. backward() 는 잎 텐서의 "
-         ".grad 만 채우므로 이 순서여야 weights.grad 로 갱신할 수 있습니다.",
-    "B": "값은 어느 순서든 같습니다. 달라지는 것은 값이 아니라 나눗셈이 계산 그래프에 기록되는지입니다.",
-    "C": "requires_grad_() 는 값을 바꾸지 않고, 이 텐서에 대한 기울기를 계산하라고 표시만 합니다.",
-    "D": "순서를 바꾸면 학습이 실제로 달라집니다. 두 순서로 각각 weights 를 만들어 손실의 backward() 를 "
-         "불러 보고, 무엇이 다른지 직접 확인해 보세요.",
+    "A": "+ 0.1 도 계산입니다. 더하는 수 0.1 에 기울기가 없어도, requires_grad 인 텐서에 한 덧셈은 계산 "
+         "그래프에 기록되고, b 는 그 덧셈이 만든 새 텐서입니다.",
+    "B": "requires_grad_() 를 불렀어도 그 뒤에 * 1 을 했습니다. 1 을 곱해 값이 그대로여도 곱셈은 곱셈으로 "
+         "기록되고, b 는 그 곱셈이 만든 새 텐서입니다.",
+    "C": "덧셈을 먼저 하고 requires_grad_() 를 나중에 불렀으니 b 는 그래프가 시작하는 잎(leaf) 텐서입니다. "
+         "backward() 는 잎 텐서의 .grad 만 채웁니다. 나머지 셋은 requires_grad 를 켠 뒤에 한 계산이 만든 "
+         "텐서라 잎 텐서가 아니고, .grad 가 채워지지 않습니다. 연습 1 의 나눗셈도 같습니다.",
+    "D": "reshape 는 값을 하나도 바꾸지 않지만(01 강의), requires_grad 인 텐서에 한 연산이라 계산 그래프에 "
+         "기록됩니다. b 는 reshape 가 만든 새 텐서입니다.",
 }
 
 
 check_why_grad_after_division = common.concept_check(
-    "why_grad_after_division", "A", WHY_GRAD_AFTER_DIVISION, "why requires_grad_() comes after the division")
+    "why_grad_after_division", "C", WHY_GRAD_AFTER_DIVISION,
+    "which b gets .grad: requires_grad_() after every operation, as after exercise 1's division")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by

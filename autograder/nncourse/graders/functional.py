@@ -154,41 +154,46 @@ def check_training(model: Callable, loss_func: object, lr: object, epochs: objec
 
 # ---------------------------------------------------------------- concept check: log_softmax twice
 
-#: What happens when the model keeps its log_softmax and the loss is F.cross_entropy.
+#: What happens when the model keeps its log_softmax and the loss is F.cross_entropy (asked before
+#: exercise 3 explains it); every choice explained.
 KEEP_LOG_SOFTMAX = {
-    "A": "오류는 나지 않습니다. log_softmax 를 거쳐도 모양은 (64, 10) 그대로라 F.cross_entropy 가 "
+    "A": "log_softmax 를 거친 값은 행마다 exp 의 합이 이미 1 이라(logsumexp 가 0), 한 번 더 적용해도 빼는 "
+         "값이 0 입니다. 그래서 손실 값은 (반올림 오차 말고는) 그대로입니다. 그래도 모델의 log_softmax 는 "
+         "F.cross_entropy 가 안에서 하는 계산을 한 번 더 할 뿐이라, 모델은 로짓만 돌려주고 정규화는 손실 "
+         "함수에 맡깁니다.",
+    "B": "log_softmax 를 다시 적용하면 값이 바뀐다고 본 것입니다. log_softmax 를 한 번 거친 값에서 한 행의 "
+         "exp 를 모두 더하면 얼마인지 계산해 보세요.",
+    "C": "F.cross_entropy 는 입력을 살펴보지 않고 언제나 log_softmax 부터 적용합니다. 입력이 로그 확률이어도 "
+         "건너뛰는 일은 없습니다.",
+    "D": "오류는 나지 않습니다. log_softmax 를 거쳐도 모양은 (64, 10) 그대로라 F.cross_entropy 가 "
          "그대로 받습니다.",
-    "B": "손실 값은 달라지지 않습니다. log_softmax 의 출력은 exp 의 합이 이미 1 이라, 한 번 더 "
-         "적용해도 (반올림 오차 말고는) 같은 값이 나옵니다. 우연이 아니라 수학입니다.",
-    "C": "F.cross_entropy 안에 log_softmax 가 이미 들어 있어, 모델의 log_softmax 는 같은 계산을 한 번 "
-         "더 할 뿐입니다. 그래서 모델은 로짓만 돌려주고 정규화는 손실 함수에 맡깁니다.",
-    "D": "F.cross_entropy 는 입력이 이미 로그 확률인지 알아보지 않고 언제나 log_softmax 를 적용합니다. "
-         "값이 같은 것은 건너뛰어서가 아니라 두 번 적용해도 같기 때문입니다.",
 }
 
 
 check_keep_log_softmax = concept_check(
-    "keep_log_softmax", "C", KEEP_LOG_SOFTMAX, "a log_softmax left in the model before F.cross_entropy")
+    "keep_log_softmax", "A", KEEP_LOG_SOFTMAX, "a log_softmax left in the model before F.cross_entropy")
 
 
 # ---------------------------------------------------------------- concept check: why stable
 
-#: Why F.log_softmax does not overflow; every choice explained.
+#: Which fix of the hand-written log_softmax gives F.log_softmax's values on both [100, 0, -100]
+#: and [-1000, -1000]; every choice explained.
 WHY_STABLE = {
-    "A": "float32 로짓은 float32 그대로 계산됩니다. 자릿수를 늘리는 것이 아니라 계산하는 순서를 바꿔 문제를 "
-         "피합니다.",
-    "B": "로짓을 자르면 값이 달라져 손실도 틀려집니다. F.log_softmax 는 로짓을 바꾸지 않고 정확한 값을 "
-         "냅니다.",
-    "C": "F.log_softmax 도 exp 와 log 로 계산합니다. 다만 exp 에 넣기 전에 한 가지를 해서 넘치지 "
-         "않게 합니다.",
-    "D": "log_softmax(x) = x - max - log(sum(exp(x - max))) 이고, x - max "
-         "는 0 이하라 exp 가 1 을 넘지 않습니다. 가장 큰 항의 exp 는 정확히 1 이라 합이 0 이 되어 "
-         "log 가 -inf 가 되는 일도 없습니다.",
+    "A": "64비트 실수는 exp(100) 은 담지만, exp(-1000) 은 64비트에서도 0 이 됩니다. 그러면 log(0) 이 -inf "
+         "라 [-1000, -1000] 에서 [inf, inf] 가 나옵니다. 자릿수를 늘려도 더 크거나 더 작은 로짓에서는 같은 "
+         "일이 생깁니다.",
+    "B": "자르면 로짓이 바뀌어 다른 값이 나옵니다. [100, 0, -100] 은 [50, 0, -50] 으로 잘려 [0, -50, -100] "
+         "이 되지만, F.log_softmax 는 [0, -100, -200] 을 냈습니다.",
+    "C": "log(sum(exp(x))) 는 가장 큰 로짓과 비슷할 때가 많지만, 늘 같지는 않습니다. [-1000, -1000] 에서는 "
+         "[0, 0] 이 나오는데, 이는 두 확률이 모두 1 이라는 뜻이라 맞지 않습니다.",
+    "D": "로그 소프트맥스는 한 행의 모든 로짓에서 같은 수를 빼도 값이 그대로입니다. 가장 큰 로짓 m 을 빼면 "
+         "x - m 은 0 이하라 exp 가 1 을 넘지 않고(넘침 없음), 가장 큰 항의 exp 는 정확히 1 이라 합이 0 이 "
+         "되어 log 가 -inf 가 되는 일도 없습니다. F.log_softmax 도 안에서 이렇게 계산합니다.",
 }
 
 
 check_why_stable = concept_check(
-    "why_stable", "D", WHY_STABLE, "why F.log_softmax does not overflow")
+    "why_stable", "D", WHY_STABLE, "which fix makes the hand-written log_softmax stable")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
