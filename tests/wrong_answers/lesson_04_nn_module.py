@@ -117,24 +117,25 @@ WRONG = [
                 "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
     WrongAnswer("trained-plain-tensors", "mnist_logistic", PLAIN_TENSORS,
                 "test_training", "model.parameters() 가 비어 있어"),
-    # Concept check: why fit() clears the gradients. Each wrong choice gets its own explanation.
-    WrongAnswer("concept-zero-grad-resets-weights", "why_zero_grad", 'why_zero_grad = "A"',
-                "test_why_zero_grad", "기울기 .grad 만 지웁니다"),
-    WrongAnswer("concept-zero-grad-graph", "why_zero_grad", 'why_zero_grad = "C"',
-                "test_why_zero_grad", "계산 그래프는 순전파"),
-    WrongAnswer("concept-zero-grad-same-result", "why_zero_grad", 'why_zero_grad = "D"',
-                "test_why_zero_grad", "결과가 달라집니다"),
+    # Concept check: two backward() calls on the halves of a batch, not zeroed in between. Each
+    # wrong choice gets its own explanation.
+    WrongAnswer("concept-zero-grad-halves-same", "why_zero_grad", 'why_zero_grad = "A"',
+                "test_why_zero_grad", "32장 평균 두 개를 더한 것이"),
+    WrongAnswer("concept-zero-grad-overwritten", "why_zero_grad", 'why_zero_grad = "B"',
+                "test_why_zero_grad", "새 값으로 바꿔 쓰지 않습니다"),
+    WrongAnswer("concept-zero-grad-graph-error", "why_zero_grad", 'why_zero_grad = "C"',
+                "test_why_zero_grad", "새 순전파가 새 계산 그래프를"),
     WrongAnswer("concept-zero-grad-number", "why_zero_grad", "why_zero_grad = 2",
                 "test_why_zero_grad", "보기 하나의 글자를 문자열로"),
     # Concept check (why_parameter): one wrong choice here; every choice is checked in tests/test_concepts.py.
-    WrongAnswer("concept-why-parameter-c", "why_parameter", 'why_parameter = "C"',
-                "test_why_parameter", "02, 03 강의에서"),
+    WrongAnswer("concept-why-parameter-a", "why_parameter", 'why_parameter = "A"',
+                "test_why_parameter", "Half 의 두 속성이"),
 ]
 
 RIGHT = [
     # The lesson names its parameters weights and bias; nothing after it depends on the names.
     RightAnswer("other-names-addmm", {
-        "why_parameter": 'why_parameter = "b"',
+        "why_parameter": 'why_parameter = "c"',
         "mnist_logistic": """
 class Mnist_Logistic(nn.Module):
     def __init__(self):
@@ -158,7 +159,7 @@ class Mnist_Logistic(nn.Module):
                                                   "model.weights.numel() + model.bias.numel()")),
     }, why="model.zero_grad(set_to_none=True) at the top of the loop body, p.sub_(lr * p.grad)"),
     RightAnswer("fit-split-loop-zero-no-none", {
-        "why_zero_grad": 'why_zero_grad = " b "',
+        "why_zero_grad": 'why_zero_grad = " d "',
         "fit": """
 def fit():
     for epoch in range(epochs):

@@ -54,22 +54,23 @@ WRONG = [
     WrongAnswer("last-batch-dropped", "fit",
                 edit(FIT, ("range((n - 1) // bs + 1)", "range(n // bs)")),
                 "test_training", "마지막 16장짜리 배치를 빠뜨렸습니다"),
-    # Concept check: each wrong choice gets its own explanation as the hint.
-    WrongAnswer("concept-linear-no-transpose", "what_linear_computes", 'what_linear_computes = "B"',
-                "test_what_linear_computes", "안쪽 크기(784 와 10)가 맞지 않아"),
-    WrongAnswer("concept-linear-weight-first", "what_linear_computes", 'what_linear_computes = "C"',
-                "test_what_linear_computes", "xb 가 곱셈의 왼쪽에"),
-    WrongAnswer("concept-linear-elementwise-sum", "what_linear_computes", 'what_linear_computes = "D"',
-                "test_what_linear_computes", "한 수로 줄여"),
+    # Concept check (the shapes of nn.Linear(784, 128) on 32 images): each wrong choice gets its
+    # own explanation as the hint.
+    WrongAnswer("concept-linear-weight-as-built", "what_linear_computes", 'what_linear_computes = "A"',
+                "test_what_linear_computes", "만들 때 적은 인자의 순서를 따른다고"),
+    WrongAnswer("concept-linear-batch-last", "what_linear_computes", 'what_linear_computes = "C"',
+                "test_what_linear_computes", "들어간 이미지 수가 출력의 어느 자리에"),
+    WrongAnswer("concept-linear-features-kept", "what_linear_computes", 'what_linear_computes = "D"',
+                "test_what_linear_computes", "층이 특성의 수를 바꾸지 못합니다"),
     # Concept check (layer_in_forward): one wrong choice here; every choice is checked in tests/test_concepts.py.
-    WrongAnswer("concept-layer-in-forward-b", "layer_in_forward", 'layer_in_forward = "B"',
-                "test_layer_in_forward", "느려지기만 하는 것이 아닙니다"),
+    WrongAnswer("concept-layer-in-forward-c", "layer_in_forward", 'layer_in_forward = "C"',
+                "test_layer_in_forward", "모델에 쌓인다고 본 것입니다"),
 ]
 
 RIGHT = [
     RightAnswer("functional-linear-forward", {
-        "layer_in_forward": 'layer_in_forward = " c"',
-        "what_linear_computes": 'what_linear_computes = "a"',
+        "layer_in_forward": 'layer_in_forward = " a"',
+        "what_linear_computes": 'what_linear_computes = "b"',
         "model_class": edit(MODEL, ("self.lin = nn.Linear(784, 10)",
                                     "self.lin = nn.Linear(in_features=784, out_features=10)"),
                             ("return self.lin(xb)", "return F.linear(xb, self.lin.weight, self.lin.bias)")),

@@ -66,13 +66,13 @@ WRONG = [
     WrongAnswer("trained-twice", "training",
                 TRAINING + "\n" + TRAINING[TRAINING.index("losses = []"):],
                 "test_training", "같은 모델을 여러 번 학습시켰습니다"),
-    # Concept check: what opt.step() does. Each wrong choice gets its own explanation.
-    WrongAnswer("concept-step-backward", "what_step_does", 'what_step_does = "A"',
-                "test_what_step_does", "기울기를 계산하지 않고"),
-    WrongAnswer("concept-step-clears", "what_step_does", 'what_step_does = "B"',
-                "test_what_step_does", "기울기를 지우는 것은 opt.zero_grad()"),
-    WrongAnswer("concept-step-forward", "what_step_does", 'what_step_does = "D"',
+    # Concept check: opt.step() twice after one backward(). Each wrong choice gets its own explanation.
+    WrongAnswer("concept-step-uses-up-grad", "what_step_does", 'what_step_does = "A"',
+                "test_what_step_does", "첫 step() 이 끝난 뒤 .grad 에"),
+    WrongAnswer("concept-step-forward", "what_step_does", 'what_step_does = "B"',
                 "test_what_step_does", "옵티마이저는 모델을 부르지 않습니다"),
+    WrongAnswer("concept-step-twice-error", "what_step_does", 'what_step_does = "C"',
+                "test_what_step_does", "몇 번이든 부를 수 있는 호출이라"),
     # Concept check (zero_grad_between): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-zero-grad-between-d", "zero_grad_between", 'zero_grad_between = "D"',
                 "test_zero_grad_between", "오류 메시지로는 알 수 없습니다"),
@@ -98,7 +98,7 @@ def get_model():
                           "        opt.zero_grad(set_to_none=False)\n        pred = model(xb)\n")),
     }, why="opt.zero_grad(set_to_none=False) at the top of the loop body, before backward"),
     RightAnswer("split-loop", {
-        "what_step_does": "what_step_does = 'c'",
+        "what_step_does": "what_step_does = 'd'",
         "training": """
 model, opt = get_model()
 criterion = nn.CrossEntropyLoss()

@@ -103,40 +103,46 @@ def check_training(model: object, losses: object) -> None:
 
 # ---------------------------------------------------------------- concept check: what lin(xb) computes
 
-#: What nn.Linear(784, 10) computes on a (64, 784) batch; every choice explained.
+#: The weight's shape and the output's shape of nn.Linear(784, 128) on a (32, 784) batch; every
+#: choice explained.
 WHAT_LINEAR_COMPUTES = {
-    "A": "weight 는 (출력, 입력) = (10, 784) 모양으로 저장되므로, 전치해서 xb @ weight.T 로 곱하고 "
-         "bias 를 더합니다. 결과는 (64, 10) 입니다.",
-    "B": "(64, 784) @ (10, 784) 는 안쪽 크기(784 와 10)가 맞지 않아 곱할 수 없습니다. weight 는 "
-         "(출력, 입력) 모양으로 저장된다는 것을 떠올려 보세요.",
-    "C": "(10, 784) @ (64, 784) 도 안쪽 크기가 맞지 않습니다. 미니배치의 첫 차원은 이미지 번호라, "
-         "xb 가 곱셈의 왼쪽에 옵니다.",
-    "D": "원소별 곱 * 은 (10, 784) 와 (64, 784) 의 모양이 맞지 않아 오류이고, .sum() 은 모든 값을 "
-         "한 수로 줄여 이미지마다 로짓 10개가 남지 않습니다.",
+    "A": "weight 의 모양이 만들 때 적은 인자의 순서를 따른다고 본 것입니다. 위에서 출력한 "
+         "nn.Linear(784, 10) 의 weight 모양과 견줘 보세요.",
+    "B": "weight 는 (출력, 입력) = (128, 784) 모양으로 저장되고, hidden(x) 는 x @ weight.T + bias 를 "
+         "계산하므로 (32, 784) @ (784, 128) 에서 (32, 128) 이 나옵니다. 이미지 수는 그대로이고, 이미지마다 "
+         "784개의 값이 128개로 바뀝니다.",
+    "C": "층은 이미지마다 따로 계산합니다. 들어간 이미지 수가 출력의 어느 자리에 남는지, 위에서 출력한 "
+         "lin(xb).shape 를 다시 보세요.",
+    "D": "출력의 둘째 자리가 입력과 같다면 층이 특성의 수를 바꾸지 못합니다. 위의 lin(xb) 에서는 출력의 "
+         "둘째 자리가 몇이었는지 보세요.",
 }
 
 
 check_what_linear_computes = concept_check(
-    "what_linear_computes", "A", WHAT_LINEAR_COMPUTES, "the value of lin(xb) for lin = nn.Linear(784, 10)")
+    "what_linear_computes", "B", WHAT_LINEAR_COMPUTES,
+    "the shapes of weight and of the output for nn.Linear(784, 128) on a (32, 784) batch")
 
 
 # ---------------------------------------------------------------- concept check: layer in forward
 
-#: A layer built inside forward(); every choice explained.
+#: How many parameter tensors a module registers when its layer is built inside forward(),
+#: after two calls; every choice explained.
 LAYER_IN_FORWARD = {
-    "A": "오류는 나지 않습니다. 층을 만들어 바로 부르는 것은 문법으로도 계산으로도 문제가 없어서, 더 알아채기 "
-         "어렵습니다.",
-    "B": "느려지기만 하는 것이 아닙니다. 이 모델을 학습시켜 보면 결과가 다릅니다. forward 가 불릴 때마다 "
-         "그 줄이 무엇을 만드는지 따라가 보세요.",
-    "C": "층은 self 의 속성이어야 모듈에 등록됩니다. forward 안에서 만든 층은 부를 때마다 새로 생기고 "
-         "model.parameters() 에 없으니, 손실은 학습 전 수준(약 2.3)에 머뭅니다.",
-    "D": "PyTorch 는 forward 안에서 만든 층을 기억하지 않습니다. nn.Linear(784, 10) 은 부를 "
-         "때마다 새 층을 만듭니다.",
+    "A": "층은 self 의 속성이어야 모듈에 등록됩니다. forward 안에서 만든 층은 부를 때마다 새 무작위 "
+         "가중치로 새로 생겼다가 사라지고 parameters() 에는 없으니 0 개입니다. 갱신도 zero_grad() 도 그 "
+         "층을 모르니, 이런 모델은 아무것도 배우지 못하고 손실은 학습 전 수준(약 2.3)에 머뭅니다.",
+    "B": "2 는 층 하나의 weight 와 bias 가 모델에 등록되었다고 본 것입니다. 04 강의에서 nn.Module 이 "
+         "매개변수를 어떻게 알아챘는지, 그때 nn.Parameter 를 어디에 넣었는지 떠올려 보세요.",
+    "C": "4 는 forward 가 불릴 때마다 만든 층이 모델에 쌓인다고 본 것입니다. forward 안의 "
+         "nn.Linear(784, 10) 이 어느 이름에 담기는지, 모델의 어디에 남는지 찾아보세요.",
+    "D": "층을 forward 안에서 만들어 바로 부르는 것은 문법으로도 계산으로도 문제가 없어 오류가 나지 "
+         "않습니다. 그래서 이런 실수는 더 알아채기 어렵습니다.",
 }
 
 
 check_layer_in_forward = concept_check(
-    "layer_in_forward", "C", LAYER_IN_FORWARD, "a layer built inside forward()")
+    "layer_in_forward", "A", LAYER_IN_FORWARD,
+    "how many parameter tensors a module has when its layer is built inside forward()")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by

@@ -327,40 +327,47 @@ def check_training(model: object, losses: object, lr: object = LR, epochs: objec
 
 # ---------------------------------------------------------------- concept check: zero_grad
 
-#: Why fit() clears the gradients after every update; every choice explained.
+#: Two backward() calls on the halves of a 64-image batch, not zeroed in between: what p.grad
+#: holds against one backward() on the whole batch; every choice explained.
 WHY_ZERO_GRAD = {
-    "A": "model.zero_grad() 는 매개변수 값이 아니라 기울기 .grad 만 지웁니다. 가중치가 0 이 되면 "
-         "배운 것이 모두 사라집니다.",
-    "B": "backward() 는 새 기울기를 .grad 에 더합니다(누적). 지우지 않으면 다음 배치의 기울기에 "
-         "이전 배치들의 기울기가 섞여, 갱신이 점점 커지고 엉뚱한 방향으로 갑니다.",
-    "C": "계산 그래프는 순전파(model(xb), loss_func(...))를 할 때마다 새로 만들어집니다. "
-         "zero_grad 는 그래프와 상관없이 .grad 에 쌓인 값만 지웁니다.",
-    "D": "결과가 달라집니다. 기울기가 배치마다 더해지므로, 지우지 않으면 갱신에 쓰는 기울기가 "
-         "이전 배치들의 합이 됩니다.",
+    "A": "두 반쪽의 기울기가 .grad 에서 합쳐지는 것까지는 맞습니다. 그런데 F.cross_entropy 는 반쪽마다 "
+         "32장의 평균을 냅니다. 32장 평균 두 개를 더한 것이 64장의 평균과 같은지 따져 보세요.",
+    "B": "backward() 는 .grad 에 있던 값을 새 값으로 바꿔 쓰지 않습니다. 위 '훈련 루프에서 이름 지우기' 에서 "
+         "bias.grad.zero_() 한 줄을 빠뜨리면 무슨 일이 생긴다고 했는지 다시 보세요.",
+    "C": "두 번째 backward() 는 두 번째 반쪽으로 새로 계산한 손실에서 부릅니다. 새 순전파가 새 계산 그래프를 "
+         "만들었으니, 그래프를 두 번 거슬러 가는 일은 없습니다.",
+    "D": "backward() 는 새 기울기를 .grad 에 더합니다. 32장 평균의 기울기 두 개를 더하면 64장 평균의 "
+         "기울기의 두 배입니다. 그래서 배치마다 zero_grad() 로 지우지 않으면 이전 배치들의 기울기가 쌓여 "
+         "갱신이 엉뚱하게 커집니다.",
 }
 
 
 check_why_zero_grad = concept_check(
-    "why_zero_grad", "B", WHY_ZERO_GRAD, "why ``fit`` calls ``model.zero_grad()`` after every update")
+    "why_zero_grad", "D", WHY_ZERO_GRAD,
+    "p.grad after backward() on both halves of a batch without zeroing, against one backward() on the whole")
 
 
 # ---------------------------------------------------------------- concept check: why parameter
 
-#: Why the weights are wrapped in nn.Parameter; every choice explained.
+#: How many numbers a module counts when its bias is a plain tensor that requires grad (only
+#: nn.Parameter attributes are registered); every choice explained.
 WHY_PARAMETER = {
-    "A": "nn.Parameter 는 값을 정하지 않습니다. 감싼 텐서의 값(여기서는 randn / √784)이 그대로 "
-         "쓰입니다.",
-    "B": "모듈은 속성에 넣은 nn.Parameter 를 등록해 둡니다. 그래서 model.parameters() 로 "
-         "하나하나 이름을 쓰지 않고도 모든 매개변수를 갱신하고 기울기를 지울 수 있습니다.",
-    "C": "일반 텐서도 requires_grad 를 가질 수 있습니다. 02, 03 강의에서 "
-         "weights.requires_grad_() 로 그렇게 했습니다. nn.Parameter 는 "
-         "requires_grad 를 켜 주는 것 말고도 하는 일이 있습니다.",
-    "D": "장치와는 상관없습니다. 일반 텐서도 GPU 에서 계산할 수 있습니다.",
+    "A": "7850 은 연습 2 의 모델처럼 가중치와 편향이 둘 다 매개변수일 때의 수입니다. Half 의 두 속성이 "
+         "어떻게 다른지 보고, 위 'nn.Module 과 nn.Parameter' 에서 nn.Module 이 무엇을 기억해 둔다고 했는지 "
+         "다시 읽어 보세요.",
+    "B": "10 은 편향 하나에 든 숫자의 개수입니다. 두 속성 가운데 어느 쪽이 parameters() 에 나올지 다시 "
+         "생각해 보세요.",
+    "C": "nn.Module 은 속성에 넣은 nn.Parameter 만 매개변수로 등록합니다. requires_grad 를 켰어도 보통 "
+         "텐서인 bias 는 parameters() 에 없으니 784 × 10 = 7840 개만 셉니다. 이런 모델은 parameters() 를 "
+         "돌며 갱신할 때 편향을 빠뜨리고, zero_grad() 도 편향의 기울기를 지우지 않습니다.",
+    "D": "nn.Module 의 속성에는 텐서, 숫자, 리스트 무엇이든 넣을 수 있어 오류는 나지 않습니다. 오류가 없으니 "
+         "이런 실수는 더 알아채기 어렵습니다.",
 }
 
 
 check_why_parameter = concept_check(
-    "why_parameter", "B", WHY_PARAMETER, "why the weights are wrapped in nn.Parameter")
+    "why_parameter", "C", WHY_PARAMETER,
+    "how many numbers parameters() gives when the bias is a plain tensor with requires_grad")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by

@@ -219,20 +219,23 @@ def check_training(model: object, opt: object, losses: object) -> None:
 
 # ---------------------------------------------------------------- concept check
 
-#: What opt.step() does; every choice explained.
+#: opt.step() called twice after one backward(), without zero_grad(): what happens to the
+#: parameters; every choice explained.
 WHAT_STEP_DOES = {
-    "A": "opt.step() 은 기울기를 계산하지 않고, .grad 에 이미 들어 있는 기울기를 씁니다. 그래서 "
-         "step 전에 loss.backward() 를 직접 부릅니다.",
-    "B": "기울기를 지우는 것은 opt.zero_grad() 입니다. opt.step() 은 .grad 를 건드리지 않고 그대로 둡니다.",
-    "C": "옵티마이저는 가리키고 있는 매개변수마다 기울기로 갱신 규칙을 적용합니다. SGD 라면 기울기를 "
-         "기록하지 않은 채 p -= lr * p.grad 를 합니다.",
-    "D": "옵티마이저는 모델을 부르지 않습니다. 옵티마이저가 아는 것은 가리키는 매개변수와 그 .grad 뿐이고, "
+    "A": "기울기를 지우는 일은 위에서 본 다른 호출이 맡습니다. 첫 step() 이 끝난 뒤 .grad 에 무엇이 "
+         "남아 있는지 따라가 보세요.",
+    "B": "옵티마이저는 모델을 부르지 않습니다. 옵티마이저가 아는 것은 가리키는 매개변수와 그 .grad 뿐이고, "
          "손실은 루프가 model 과 loss_func 로 직접 계산합니다.",
+    "C": "step() 은 몇 번이든 부를 수 있는 호출이라 오류는 나지 않습니다. 오류가 없으니 이런 실수는 더 "
+         "알아채기 어렵습니다.",
+    "D": "step() 은 .grad 에 든 기울기로 p -= lr * p.grad 를 할 뿐, 기울기를 지우지 않습니다. 같은 기울기로 "
+         "두 번 옮기니 학습률을 두 배로 한 한 걸음과 같습니다. 그래서 step() 은 배치마다 한 번, 그 배치의 "
+         "기울기로 부릅니다.",
 }
 
 
 check_what_step_does = concept_check(
-    "what_step_does", "C", WHAT_STEP_DOES, "what opt.step() does")
+    "what_step_does", "D", WHAT_STEP_DOES, "what opt.step() called twice after one backward() does")
 
 
 # ---------------------------------------------------------------- concept check: zero grad between
