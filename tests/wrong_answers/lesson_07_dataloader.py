@@ -45,20 +45,20 @@ WRONG = [
                 edit(TRAINING, ("losses.append(loss.item())", "losses.append(loss)")),
                 "test_training", ".item() 으로 꺼내세요"),
     # Concept check: each wrong choice gets its own explanation as the hint.
-    WrongAnswer("concept-same-model-shuffled", "why_same_model", 'why_same_model = "A"',
-                "test_why_same_model", "shuffle=True 라고 할 때만"),
-    WrongAnswer("concept-same-model-drops-last", "why_same_model", 'why_same_model = "B"',
+    WrongAnswer("concept-same-model-same-order", "why_same_model", 'why_same_model = "A"',
+                "test_why_same_model", "이미지를 보는 순서가 같다는 것만으로"),
+    WrongAnswer("concept-same-model-mean-loss", "why_same_model", 'why_same_model = "B"',
+                "test_why_same_model", "첫 걸음으로 이미 바뀐 매개변수에서"),
+    WrongAnswer("concept-same-model-drops-last", "why_same_model", 'why_same_model = "C"',
                 "test_why_same_model", "drop_last 의 기본값은 False"),
-    WrongAnswer("concept-same-model-any-order", "why_same_model", 'why_same_model = "C"',
-                "test_why_same_model", "배치를 보는 순서에 따라 달라집니다"),
-    # Concept check (dataset_slice): one wrong choice here; every choice is checked in tests/test_concepts.py.
-    WrongAnswer("concept-dataset-slice-a", "dataset_slice", 'dataset_slice = "A"',
-                "test_dataset_slice", "리스트로 만들지 않습니다"),
+    # Concept check (dataset_sizes): one wrong choice here; every choice is checked in tests/test_concepts.py.
+    WrongAnswer("concept-dataset-sizes-zip", "dataset_sizes", 'dataset_sizes = "B"',
+                "test_dataset_sizes", "짧은 쪽에 맞춰 자르지 않습니다"),
 ]
 
 RIGHT = [
     RightAnswer("positional-batch-size", {
-        "dataset_slice": 'dataset_slice = "b"',
+        "dataset_sizes": 'dataset_sizes = "a"',
         "why_same_model": 'why_same_model = "d"',
         "loader": edit(LOADER, ("batch_size=bs", "bs")),
     }, why="batch_size passed by position; the concept check's letter in another case or with spaces"),

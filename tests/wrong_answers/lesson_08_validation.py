@@ -164,18 +164,18 @@ WRONG = [
                 edit(FINAL_RUN, ("get_data(train_ds, valid_ds, bs)", "get_data(valid_ds, train_ds, bs)")),
                 "test_training", "인자 순서가 맞는지"),
     # Concept checks: each wrong choice gets its own explanation.
-    WrongAnswer("concept-valid-batch-more-data", "why_bigger_valid_batch", 'why_bigger_valid_batch = "A"',
-                "test_why_bigger_valid_batch", "검증 쪽이 오히려 적습니다"),
+    WrongAnswer("concept-valid-batch-unshuffled", "why_bigger_valid_batch", 'why_bigger_valid_batch = "A"',
+                "test_why_bigger_valid_batch", "섞는지는 배치를 키울 수 있는지와 상관없습니다"),
     WrongAnswer("concept-valid-batch-smaller-loss", "why_bigger_valid_batch", 'why_bigger_valid_batch = "B"',
                 "test_why_bigger_valid_batch", "배치 크기와 상관없이 같은 값"),
     WrongAnswer("concept-valid-batch-generalises", "why_bigger_valid_batch", 'why_bigger_valid_batch = "D"',
-                "test_why_bigger_valid_batch", "검증은 모델을 바꾸지 않습니다"),
-    WrongAnswer("concept-eval-no-grad", "what_eval_changes", 'what_eval_changes = "B"',
-                "test_what_eval_changes", "기울기 기록을 끄지 않습니다"),
-    WrongAnswer("concept-eval-freezes", "what_eval_changes", 'what_eval_changes = "C"',
-                "test_what_eval_changes", "opt.step() 은 매개변수를 바꿉니다"),
-    WrongAnswer("concept-eval-changes-loss", "what_eval_changes", 'what_eval_changes = "D"',
-                "test_what_eval_changes", "두 모드에서 출력이 똑같습니다"),
+                "test_why_bigger_valid_batch", "매개변수를 바꾸지 않습니다"),
+    WrongAnswer("concept-eval-still-drops", "what_eval_changes", 'what_eval_changes = "A"',
+                "test_what_eval_changes", "그것은 훈련 모드의 동작입니다"),
+    WrongAnswer("concept-eval-halves", "what_eval_changes", 'what_eval_changes = "C"',
+                "test_what_eval_changes", "0.5 를 곱하면 평균이"),
+    WrongAnswer("concept-eval-zeroes", "what_eval_changes", 'what_eval_changes = "D"',
+                "test_what_eval_changes", "층을 꺼 버리지 않습니다"),
 ]
 
 RIGHT = [
@@ -188,7 +188,7 @@ RIGHT = [
     }, why="the seed set after get_model(): another initialisation, still a right loop"),
     RightAnswer("loop-other-seed", {
         "why_bigger_valid_batch": 'why_bigger_valid_batch = "c"',
-        "what_eval_changes": "what_eval_changes = 'A '",
+        "what_eval_changes": "what_eval_changes = 'B '",
         "validation_loop": edit(VALIDATION_LOOP, ("seed_everything(0)\n", "torch.manual_seed(1234)\n")),
     }, why="torch.manual_seed(1234) instead of seed 0: other first weights and shuffling; the "
            "concept checks' letters in lower case or with a space"),

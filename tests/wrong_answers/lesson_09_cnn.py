@@ -103,21 +103,21 @@ WRONG = [
                                 "adaptive_model = nn.Sequential(\n    Lambda(lambda x: x.view(-1, 1, 28, 28)),\n")),
                 "test_adaptive_model", "맨 앞의 Lambda"),
     # Concept check: the (16, 16, 3, 3) weight of conv2.
-    WrongAnswer("concept-weight-big-filters", "conv_weight_shape", 'conv_weight_shape = "A"',
-                "test_conv_weight_shape", "필터의 크기는 kernel_size=3"),
-    WrongAnswer("concept-weight-image-size", "conv_weight_shape", 'conv_weight_shape = "B"',
-                "test_conv_weight_shape", "입력 이미지의 크기와 상관없습니다"),
-    WrongAnswer("concept-weight-batch", "conv_weight_shape", 'conv_weight_shape = "C"',
-                "test_conv_weight_shape", "배치 크기와 상관없습니다"),
+    WrongAnswer("concept-weight-constructor-order", "conv_weight_shape", 'conv_weight_shape = "A"',
+                "test_conv_weight_shape", "생성자에 적은 인자의 순서를 그대로 따르지 않습니다"),
+    WrongAnswer("concept-weight-no-input-channels", "conv_weight_shape", 'conv_weight_shape = "B"',
+                "test_conv_weight_shape", "5×5 가중치가 한 장뿐입니다"),
+    WrongAnswer("concept-weight-shared-channels", "conv_weight_shape", 'conv_weight_shape = "C"',
+                "test_conv_weight_shape", "빨강과 파랑을 구별할 수 없습니다"),
     # Concept check (conv_output_shape): one wrong choice here; every choice is checked in tests/test_concepts.py.
     WrongAnswer("concept-conv-output-shape-c", "conv_output_shape", 'conv_output_shape = "C"',
-                "test_conv_output_shape", "패딩을 빠뜨린 계산입니다"),
+                "test_conv_output_shape", "입력 채널 수는 출력에 남지 않습니다"),
 ]
 
 # Each variant trains the CNN once more (about 20 s), so each one changes several cells.
 RIGHT = [
     RightAnswer("functional-spellings-flatten", {
-        "conv_output_shape": 'conv_output_shape = "d"',
+        "conv_output_shape": 'conv_output_shape = "a"',
         "cnn_class": edit(CNN_CLASS, ("xb.view(-1, 1, 28, 28)", "xb.reshape(-1, 1, 28, 28)"),
                           ("F.relu(", "torch.relu("),
                           ("xb = F.avg_pool2d(xb, 4)\n        return xb.view(-1, xb.size(1))",

@@ -394,37 +394,44 @@ def check_adaptive_model(model: object, sides: tuple[int, ...] = (20, 36)) -> No
 
 # ---------------------------------------------------------------- concept check
 
-#: What the (16, 16, 3, 3) weight of the second convolution means; every choice explained.
+#: The weight shape of nn.Conv2d(3, 8, kernel_size=5), a layer for colour images; every choice
+#: explained.
 CONV_WEIGHT_SHAPE = {
-    "A": "필터의 크기는 kernel_size=3, 곧 3×3 입니다. 앞의 두 16 은 필터 수와 입력 채널 수입니다.",
-    "B": "가중치 모양은 입력 이미지의 크기와 상관없습니다. 같은 층이 14×14 든 7×7 이든 같은 가중치로 "
-         "계산합니다(그래서 적응형 풀링을 쓰면 크기가 다른 이미지도 넣을 수 있습니다).",
-    "C": "가중치는 배치 크기와 상관없습니다. 배치의 모든 이미지가 같은 필터를 씁니다.",
-    "D": "필터가 16개(출력 채널 16개)이고, 필터 하나는 입력 특성 맵 16장마다 3×3 가중치를 가집니다. "
-         "그래서 필터 하나가 16 × 9 = 144 개의 곱을 더해 출력 한 칸을 만듭니다.",
+    "A": "가중치 모양은 생성자에 적은 인자의 순서를 그대로 따르지 않습니다. 위 목록의 conv1.weight 모양을 "
+         "nn.Conv2d(1, 16, ...) 와 견줘 보세요(05 강의의 nn.Linear 의 weight 도 그랬습니다).",
+    "B": "이 모양이면 필터 하나에 5×5 가중치가 한 장뿐입니다. 입력이 채널 3개일 때 필터 하나가 그 채널들을 "
+         "어떻게 덮는지, 위에서 둘째 층을 설명한 문단을 다시 보세요.",
+    "C": "세 채널이 같은 5×5 가중치를 나눠 쓴다면 필터는 빨강과 파랑을 구별할 수 없습니다. 위 목록에서 둘째 "
+         "자리의 수가 어디서 오는지 conv2.weight 와 conv3.weight 를 보며 확인해 보세요.",
+    "D": "가중치는 (출력 채널 = 필터 수, 입력 채널, 높이, 너비) 순서라 (8, 3, 5, 5) 입니다. 필터 8개가 "
+         "저마다 세 채널 각각에 5×5 가중치를 가져, 3 × 25 = 75 개의 곱을 더하고 편향을 더해 출력 한 칸을 "
+         "만듭니다.",
 }
 
 
 check_conv_weight_shape = concept_check(
-    "conv_weight_shape", "D", CONV_WEIGHT_SHAPE, "the meaning of conv2's (16, 16, 3, 3) weight")
+    "conv_weight_shape", "D", CONV_WEIGHT_SHAPE, "the weight shape of nn.Conv2d(3, 8, kernel_size=5)")
 
 
 # ---------------------------------------------------------------- concept check: conv output shape
 
-#: The output shape of conv3; every choice explained.
+#: The output shape of nn.Conv2d(16, 32, kernel_size=5) (stride 1, no padding) on (8, 16, 12, 12);
+#: every choice explained.
 CONV_OUTPUT_SHAPE = {
-    "A": "스트라이드가 2 라 가로세로가 줄어듭니다. 패딩 1 은 창이 가장자리에서도 들어가게 해 줄 뿐, 크기를 지켜 "
-         "주지는 않습니다.",
-    "B": "둘째 자리는 출력 채널 수, 곧 필터의 수입니다. 이 층의 필터는 10개입니다.",
-    "C": "패딩을 빠뜨린 계산입니다. 위의 식에서 패딩이 양쪽에 더해지는 자리(2·padding)를 넣어 다시 "
-         "계산해 보세요.",
-    "D": "⌊(7 + 2·1 − 3) / 2⌋ + 1 = 4 이고, 채널은 필터 수 10 입니다. 그래서 28 → 14 → "
-         "7 → 4 로 줄어든 뒤 AvgPool2d(4) 가 4×4 를 한 칸으로 평균 냅니다.",
+    "A": "⌊(12 + 2·0 − 5) / 1⌋ + 1 = 8 이고, 채널은 필터 수 32 입니다. 이 강의의 층(스트라이드 2, 패딩 1)은 "
+         "가로세로를 절반(올림)으로 줄였지만, 패딩 없는 5×5 창은 스트라이드 1 로도 양쪽 가장자리에서 2칸씩, "
+         "모두 4칸을 줄입니다.",
+    "B": "스트라이드가 1 이어도 패딩이 없으면 5×5 창의 가운데는 가장자리 픽셀 위에 올 수 없습니다. 창을 놓을 "
+         "수 있는 자리가 입력의 칸 수보다 적으니, 크기가 그대로 남지 않습니다.",
+    "C": "둘째 자리는 출력 채널 수, 곧 필터의 수입니다. 입력 채널 수는 출력에 남지 않습니다. 이 층을 만들 때 "
+         "준 두 번째 인자를 보세요.",
+    "D": "위 식의 각 항을 다시 넣어 보세요. 12칸에서 5칸짜리 창을 한 칸씩 옮길 때, 맨 처음 놓는 자리도 한 "
+         "자리로 세었는지 보세요.",
 }
 
 
 check_conv_output_shape = concept_check(
-    "conv_output_shape", "D", CONV_OUTPUT_SHAPE, "the output shape of conv3")
+    "conv_output_shape", "A", CONV_OUTPUT_SHAPE, "the output shape of another convolution")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by

@@ -79,38 +79,45 @@ def check_training(model: Callable, losses: object) -> None:
 
 # ---------------------------------------------------------------- concept check: the same model
 
-#: Why the DataLoader loop and the sliced loop make identical models; every choice explained.
+#: Whether a model trained on batches of 32 (same seed, same order, unshuffled) equals
+#: model_sliced, trained on batches of 64; every choice explained.
 WHY_SAME_MODEL = {
-    "A": "DataLoader 는 shuffle=True 라고 할 때만 섞고, 기본값은 섞지 않는 것입니다. 섞었다면 배치의 "
-         "순서가 달라져 두 모델은 같지 않았을 것입니다.",
-    "B": "DataLoader 는 마지막 16장짜리 배치도 꺼냅니다(drop_last 의 기본값은 False, len(train_dl) 은 "
-         "782). 손으로 자른 루프도 그 배치를 씁니다.",
-    "C": "SGD 의 결과는 배치를 보는 순서에 따라 달라집니다. 같은 시드만으로는 부족하고, 같은 배치를 "
-         "같은 순서로 보아야 같은 모델이 됩니다.",
-    "D": "두 루프 모두 같은 시드의 같은 초깃값에서 출발하고, 섞지 않는 DataLoader 는 train_ds[i * bs : "
-         "i * bs + bs] 와 똑같은 배치를 같은 순서로 꺼냅니다. 계산이 같으니 결과도 같습니다.",
+    "A": "이미지를 보는 순서가 같다는 것만으로 충분한지 따져 보세요. 앞의 두 루프는 이미지의 순서 말고 무엇까지 "
+         "같았나요? 배치 크기가 32 이면 한 에포크에 opt.step() 이 몇 번 불리는지 세어 보세요.",
+    "B": "평균은 손실의 크기를 배치 크기와 상관없게 만들 뿐입니다. 32장씩 나눠 가면 두 번째 걸음의 기울기는 "
+         "첫 걸음으로 이미 바뀐 매개변수에서 구한다는 점을 생각해 보세요.",
+    "C": "DataLoader 는 마지막 작은 배치도 버리지 않습니다(drop_last 의 기본값은 False). 연습 2 에서 본 "
+         "마지막 16장짜리 배치처럼, 32 로 나누고 남은 이미지도 한 배치로 나옵니다.",
+    "D": "배치 크기가 32 이면 한 에포크에 step() 이 1563번, 64 이면 782번 불리고, 걸음마다 평균 내는 이미지 "
+         "묶음도 다릅니다. 두 번째 걸음은 첫 걸음으로 바뀐 매개변수에서 기울기를 구하므로, 32장씩 두 걸음은 "
+         "64장 한 걸음과 같지 않습니다. 앞의 두 루프가 같았던 것은 같은 초깃값에서 같은 배치를 같은 순서로 "
+         "보았기 때문입니다.",
 }
 
 
 check_why_same_model = concept_check(
-    "why_same_model", "D", WHY_SAME_MODEL, "why both loops make the very same model")
+    "why_same_model", "D", WHY_SAME_MODEL,
+    "whether training on batches of 32 gives the same model as on batches of 64")
 
 
-# ---------------------------------------------------------------- concept check: dataset slice
+# ---------------------------------------------------------------- concept check: tensors of other sizes
 
-#: What train_ds[0:3] returns; every choice explained.
-DATASET_SLICE = {
-    "A": "TensorDataset 은 샘플을 하나씩 묶어 리스트로 만들지 않습니다. 받은 텐서마다 같은 인덱스로 잘라 "
-         "돌려줍니다.",
-    "B": "TensorDataset 은 받은 텐서들을 같은 인덱스로 잘라 튜플로 돌려줍니다. 그래서 xb, yb = "
-         "train_ds[i * bs : i * bs + bs] 한 줄이 두 줄로 자르던 것을 대신합니다.",
-    "C": "TensorDataset 은 만들 때 받은 모든 텐서를 함께 자릅니다. 레이블도 같은 범위로 함께 나옵니다.",
-    "D": "텐서를 이어 붙이지 않습니다. 이미지 (3, 784) 와 레이블 (3,) 이 따로따로 튜플에 담깁니다.",
+#: What TensorDataset(x_train, y_valid) does (50,000 images, 10,000 labels); every choice explained.
+DATASET_SIZES = {
+    "A": "TensorDataset 은 만들 때 모든 텐서의 첫 번째 차원 길이가 같은지 확인하고, 다르면 그 줄에서 "
+         "AssertionError: Size mismatch between tensors 를 냅니다. 그래서 이미지와 레이블의 수가 다른 "
+         "데이터셋으로는 학습을 시작할 수조차 없습니다.",
+    "B": "TensorDataset 은 파이썬 zip 처럼 짧은 쪽에 맞춰 자르지 않습니다. 그렇게 잘랐다면 레이블을 잘못 "
+         "골랐다는 것을 아무도 모른 채 학습했을 것입니다.",
+    "C": "ds[i] 로 꺼낼 때 텐서를 자르는 것은 맞습니다. 하지만 그 전에, 연습 1 의 설명에서 TensorDataset 이 "
+         "어떤 텐서들을 받는다고 했는지 다시 보세요.",
+    "D": "레이블을 되풀이하면 10,001번째 이미지가 첫 번째 레이블과 짝지어집니다. 틀린 정답으로 학습하게 "
+         "되므로, TensorDataset 은 텐서를 늘리거나 되풀이하지 않습니다.",
 }
 
 
-check_dataset_slice = concept_check(
-    "dataset_slice", "B", DATASET_SLICE, "what train_ds[0:3] returns")
+check_dataset_sizes = concept_check(
+    "dataset_sizes", "A", DATASET_SIZES, "what TensorDataset does with tensors of different lengths")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
@@ -119,6 +126,6 @@ JUDGED = frozenset({
     "test_dataset",
     "test_loader",
     "test_training",
-    "test_dataset_slice",
+    "test_dataset_sizes",
     "test_why_same_model",
 })

@@ -581,26 +581,34 @@ def check_training(fit: Callable, get_data: Callable, model: Callable, history: 
 
 # ---------------------------------------------------------------- concept checks
 
-#: Why the validation loader may take batches twice as large; every choice explained.
+#: Why the validation loader may take batches twice as large (asked before exercise 1 explains
+#: it); every choice explained.
 WHY_BIGGER_VALID_BATCH = {
-    "A": "검증 데이터는 10,000장, 훈련 데이터는 50,000장으로 검증 쪽이 오히려 적습니다. 배치 크기는 데이터 수가 아니라 한 번에 계산할 수 있는 메모리에 "
-         "달려 있습니다.",
-    "B": "배치 크기로 가중해 평균 내면 검증 손실은 배치 크기와 상관없이 같은 값입니다(소수점 끝자리 정도만 다릅니다). 큰 배치는 검증을 빨리 끝낼 뿐 손실을 바꾸지 "
-         "않습니다.",
-    "C": "검증은 torch.no_grad() 안에서 하므로 역전파에 쓸 순전파의 중간값을 저장하지 않습니다. 이미지 한 장에 드는 메모리가 줄어, 같은 메모리로 더 큰 "
-         "배치를 한 번에 계산할 수 있습니다.",
-    "D": "검증은 모델을 바꾸지 않습니다(기울기도, 갱신도 없습니다). 그래서 검증 배치의 크기는 일반화가 아니라 속도와 메모리에만 영향을 줍니다.",
+    "A": "섞는지는 배치를 키울 수 있는지와 상관없습니다. 섞는 훈련 로더도 배치를 키울 수 있고, 섞지 않는다고 "
+         "배치가 커도 되는 것은 아닙니다. 훈련과 견주어 검증 쪽에서만 달라지는 것이 무엇인지 생각해 보세요.",
+    "B": "배치 크기로 가중해 평균 내면 검증 손실은 배치 크기와 상관없이 같은 값입니다(소수점 끝자리 정도만 "
+         "다릅니다). 큰 배치는 검증을 빨리 끝낼 뿐 손실을 바꾸지 않습니다.",
+    "C": "검증은 torch.no_grad() 안에서 하고 backward() 를 하지 않으므로, 역전파에 쓸 순전파의 중간값을 "
+         "저장하지 않습니다. 이미지 한 장에 드는 메모리가 줄어, 같은 메모리로 더 큰 배치를 한 번에 계산할 수 "
+         "있습니다.",
+    "D": "검증은 모델을 재기만 할 뿐 매개변수를 바꾸지 않습니다. 검증 배치를 어떻게 나누든 모델은 그대로이니, "
+         "과적합에도 일반화에도 영향을 줄 길이 없습니다.",
 }
 
-#: What model.eval() changes; every choice explained.
+#: What nn.Dropout(p=0.5) gives on torch.ones(8) after .eval() (asked before exercise 2 explains
+#: the modes); every choice explained.
 WHAT_EVAL_CHANGES = {
-    "A": "model.eval() 은 model.training 을 False 로 바꿔, Dropout 이나 BatchNorm 처럼 훈련과 평가에서 다르게 동작하는 층이 "
-         "평가 방식으로 계산하게 합니다.",
-    "B": "model.eval() 은 기울기 기록을 끄지 않습니다. 그래서 검증 루프를 따로 with torch.no_grad(): 로 감쌉니다. 둘은 하는 일이 "
-         "다릅니다.",
-    "C": "평가 모드에서도 opt.step() 은 매개변수를 바꿉니다. 모드는 층이 계산하는 방식만 바꾸고 매개변수를 얼리지 않습니다.",
-    "D": "이 강의의 모델은 선형 층 하나라 Dropout 도 BatchNorm 도 없습니다. 두 모드에서 출력이 똑같습니다. 그래도 그런 층을 넣을 때를 위해 "
-         "model.eval() 을 부르는 습관을 들입니다.",
+    "A": "그것은 훈련 모드의 동작입니다. eval() 을 부른 뒤에도 똑같이 지운다면 모드를 바꿀 까닭이 없겠지요. "
+         "eval() 은 기울기 기록을 끄는 호출(그건 torch.no_grad() 의 일)이 아니라, 층이 계산하는 방식을 "
+         "바꾸는 호출입니다.",
+    "B": "평가 모드의 Dropout 은 아무것도 지우지 않고 값을 그대로 넘깁니다. model.eval() 은 모델과 그 안의 "
+         "모든 층의 training 을 False 로 바꿔, Dropout 이나 BatchNorm 처럼 훈련과 평가에서 다르게 동작하는 "
+         "층이 평가 방식으로 계산하게 합니다. 기울기 기록은 끄지 않으므로 검증은 따로 torch.no_grad() 안에서 "
+         "합니다.",
+    "C": "훈련 때 남은 값을 2배로 키운 것은 평균을 들어온 값과 같게 맞추려는 것이었습니다. 평가 때 모든 값에 "
+         "0.5 를 곱하면 평균이 얼마가 되는지 보세요.",
+    "D": "eval() 은 층을 꺼 버리지 않습니다. 모든 값을 0 으로 만드는 층을 지나면 다음 층은 아무것도 받지 못해, "
+         "평가할 때 모델이 입력과 상관없는 답만 내게 됩니다.",
 }
 
 
@@ -609,7 +617,7 @@ check_why_bigger_valid_batch = concept_check(
 
 
 check_what_eval_changes = concept_check(
-    "what_eval_changes", "A", WHAT_EVAL_CHANGES, "what model.eval() changes")
+    "what_eval_changes", "B", WHAT_EVAL_CHANGES, "what nn.Dropout computes after eval()")
 
 
 #: Test cells whose points the judge decides outside the learner's kernel, from values read by
