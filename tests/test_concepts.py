@@ -30,6 +30,8 @@ class Concept:
     module: str
     right: str
     letters: tuple[str, ...]
+    stem: str                 # the question before its choices
+    choices: tuple[str, ...]  # each choice's text, in the order of ``letters``
 
     def __str__(self) -> str:
         return f"{self.lesson}:{self.name}"
@@ -48,7 +50,9 @@ def _concepts() -> list[Concept]:
                 continue
             name = call.group(2)
             right = re.search(r'=\s*"(\w)"', solution_code(by_id[name].source)).group(1)
-            found.append(Concept(lesson, name, module, right, tuple(CHOICE.findall(question.source))))
+            stem, *choices = CHOICE.split(question.source)
+            found.append(Concept(lesson, name, module, right, tuple(choices[0::2]), stem,
+                                 tuple(text.split("\n\n", 1)[0] for text in choices[1::2])))
     return found
 
 
@@ -88,6 +92,37 @@ def test_every_wrong_choice_explains_itself(concept, capsys):
         assert right_text not in message
         hints[letter] = message.split("힌트: ", 1)[1]
     assert len(set(hints.values())) == len(concept.letters) - 1, hints
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[`*\s]", "", text)
+
+
+def _pieces(choice: str) -> set[str]:
+    """What a choice says that could give it away: its code spans (a shape, a count, a call) and,
+    when it is more than a word, its whole text."""
+    pieces = {_plain(span) for span in re.findall(r"`([^`]+)`", choice)}
+    if len(_plain(choice)) >= 6:
+        pieces.add(_plain(choice))
+    return {piece for piece in pieces if len(piece) >= 2}
+
+
+@pytest.mark.parametrize("concept", CONCEPTS, ids=str)
+def test_no_wrong_choice_explanation_quotes_the_right_choice(concept):
+    """A wrong letter's explanation never repeats what only the right choice says (its shape, its
+    count, its call, its wording): the learner who guessed wrong is told why, not handed the answer.
+    What the question itself or the wrong choice shows may be repeated."""
+    right = concept.choices[concept.letters.index(concept.right)]
+    for letter, choice in zip(concept.letters, concept.choices):
+        if letter == concept.right:
+            continue
+        with pytest.raises(CheckFailed) as failed:
+            check(concept)(letter)
+        explanation = _plain(str(failed.value).split("힌트: ", 1)[1])
+        given_away = [piece for piece in _pieces(right)
+                      if piece not in _plain(concept.stem) and piece not in _plain(choice)
+                      and piece in explanation]
+        assert not given_away, f"{concept}: {letter}'s explanation quotes the right choice: {given_away}"
 
 
 @pytest.mark.parametrize("concept", CONCEPTS, ids=str)
