@@ -298,16 +298,17 @@ def check_last_epoch_decayed(history: dict, last_history: dict) -> None:
     DECAYED_EPOCH_RATIO of the epoch before (after check_last_epoch and the loaders' check: a model
     trained on the validation loader falls less, and that has its own hint)."""
     before, after = _last_two_train_losses(history, last_history)
-    if before is not None and after > DECAYED_EPOCH_RATIO * before:
+    if before is None:  # not two numbers: check_history has said why
+        return
+    if after > DECAYED_EPOCH_RATIO * before:
         fail("학습률을 낮춘 마지막 에포크에서 훈련 손실이 뚜렷하게 내려가야 합니다",
              f"{before:.3f} → {after:.3f} (앞 에포크의 {after / before:.0%})",
              f"앞 에포크의 {DECAYED_EPOCH_RATIO:.0%} 이하",
              check.Hint("convnet.last-epoch-not-decayed", "마지막 에포크가 낮춘 학습률로 학습되지 않은 것 같습니다. 학습률은 마지막 fit 을 "
                         "부르기 바로 전에 낮춥니다. fit 이 끝난 뒤에 낮추면 opt 의 값만 바뀌고, 처음부터 낮추면 앞의 "
                         "에포크들까지 작은 걸음으로 학습합니다."))
-    if before is not None:
-        check.passed(f"학습률을 낮춘 마지막 에포크: 평균 훈련 손실 {before:.4f} → {after:.4f} "
-                     f"(앞 에포크의 {DECAYED_EPOCH_RATIO:.0%} 이하)")
+    check.passed(f"학습률을 낮춘 마지막 에포크: 평균 훈련 손실 {before:.4f} → {after:.4f} "
+                 f"(앞 에포크의 {DECAYED_EPOCH_RATIO:.0%} 이하)")
 
 
 def _last_two_train_losses(history: dict, last_history: dict) -> tuple[float | None, float | None]:
