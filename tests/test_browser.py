@@ -64,6 +64,10 @@ def lab(tmp_path_factory):
     failed.mkdir(parents=True)
     nbformat.write(filled_notebook(FAILED_LESSON, FAILED_ANSWER), failed / f"{FAILED_LESSON}.ipynb")
 
+    # The course's settings overrides, as `make lab` and the learner bundle install them (no "Jupyter
+    # news" question over the learner's notebook in the screenshots).
+    from nncourse.lab import install_overrides
+    install_overrides()
     port, token = free_port(), new_token()
     env = nbgrader_env()
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_CONFIG_DIR"):
