@@ -18,7 +18,7 @@ from .data import IMAGE_SIDE, N_CLASSES, N_PIXELS
 from .training import accuracy, progress
 
 __all__ = [
-    "Lambda", "Mnist_Logistic", "WrappedDataLoader", "accuracy", "fit", "get_data", "get_model",
+    "Mnist_Logistic", "WrappedDataLoader", "accuracy", "fit", "get_data", "get_model",
     "init_weights", "loss_batch", "mnist_cnn", "preprocess",
 ]
 
@@ -78,17 +78,6 @@ def fit(epochs: int, model: nn.Module, loss_func: Callable, opt: optim.Optimizer
             losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
         history["valid_loss"].append(float(np.average(losses, weights=sizes)))
     return history
-
-
-class Lambda(nn.Module):
-    """Lesson 09: wraps a function as a layer, for use in ``nn.Sequential``."""
-
-    def __init__(self, func: Callable[[torch.Tensor], torch.Tensor]):
-        super().__init__()
-        self.func = func
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.func(x)
 
 
 def preprocess(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
