@@ -234,15 +234,38 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> MnistSplit:
                 f"{given} holds no MNIST digest file ({DIGEST_FILE}).\n"
                 + _RESTORE_HINT.format(sub=MNIST_SUBDIR, name=DIGEST_FILE)
             )
+    return _split(mnist_dir, copy=True)
+
+
+def shared_mnist() -> MnistSplit:
+    """The split over this process's cached arrays, with no copy of the pixels (220 MB).
+
+    Only for the grading judge's agent in a kernel that grades one submission and ends: the
+    judge trusts nothing the kernel holds, so a learner who writes into these tensors only spoils
+    the inputs of their own answers. Never for a learner's notebook (:func:`load_mnist` gives each
+    caller its own copies, so an in-place ``x_train /= 255`` cannot reach the next run of the setup
+    cell). Copying the split again for the agent cost about a third of a light submission's grading
+    time in a sandboxed kernel.
+    """
+    return _split(find_mnist_dir(), copy=False)
+
+
+def _split(mnist_dir: Path, copy: bool) -> MnistSplit:
     stamps = _file_stamps(mnist_dir)
     arrays = _verified_arrays(mnist_dir, stamps)
     pixels = _scaled_images(mnist_dir, stamps)
+    import warnings
+
     import torch  # here, not at the top: the grader finds the data folder without torch
 
     # Every caller gets its own copies (numpy's copy: a quarter of the time torch's conversion
     # from bytes takes, which each notebook paid twice, for its own data and the checks').
     def images(name: str) -> torch.Tensor:
-        return torch.from_numpy(pixels[name].copy())
+        if copy:
+            return torch.from_numpy(pixels[name].copy())
+        with warnings.catch_warnings():  # the cache is read-only to numpy; see shared_mnist
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.from_numpy(pixels[name])
 
     def labels(name: str) -> torch.Tensor:
         return torch.from_numpy(arrays[name].astype(np.int64))

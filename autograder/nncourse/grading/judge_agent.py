@@ -199,17 +199,17 @@ def decode(item):
         return values if kind == "list" else tuple(values)
     if kind == "dtype":
         return getattr(torch, item["v"])
-    if kind == "course_view":  # a view of the course's data: the same view of the kernel's copy
-        import nncourse.checks
+    if kind == "course_view":  # a view of the course's data: the same view of the kernel's data
+        import nncourse.data
 
-        base = getattr(nncourse.checks.reference_data(), item["name"])
+        base = getattr(nncourse.data.shared_mnist(), item["name"])
         if str(base.dtype).removeprefix("torch.") != item["dtype"]:
             raise ValueError("the course's data has another dtype here")
         return torch.as_strided(base, item["shape"], item["stride"], item["offset"]).clone()
-    if kind == "course_tensor":  # one of the course's data tensors (x_train...), the kernel's copy
-        import nncourse.checks
+    if kind == "course_tensor":  # one of the course's data tensors (x_train...), the kernel's own
+        import nncourse.data
 
-        return getattr(nncourse.checks.reference_data(), item["name"])
+        return getattr(nncourse.data.shared_mnist(), item["name"])
     if kind == "dataset":
         return torch.utils.data.TensorDataset(*[decode(t) for t in item["tensors"]])
     if kind == "loader":
