@@ -4,8 +4,8 @@ kernels forked from the worker's zygote into bwrap's user-namespace sandbox.
 
 Every isolation probe is blocked as for root, except what only root can give a sandbox
 (ORDINARY_GRADER_LIMITS): a memory cgroup per submission (an ordinary grader keeps a per-process
-address-space limit) and a size-capped tmpfs for the kernel's folder (it keeps the per-file size
-limit). Those probes are listed, not hidden: the table the run prints shows them.
+address-space limit). Those probes are listed, not hidden: the table the run prints shows them.
+The kernel's folder is size-capped as for root: a tmpfs that bwrap makes in its user namespace.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ ORDINARY_GRADER_LIMITS = {
     "memory-processes": "no memory cgroup without root: each process has its own address-space limit",
     "memfd": "no memory cgroup without root: memfd pages are not counted per submission",
     "memory-kernel": "no memory cgroup without root: under the per-process limit, the kernel keeps its memory",
-    "disk-fill": "no tmpfs for the kernel's folder without root: only the per-file size limit",
 }
 #: what the probes' table shows for the ordinary grader (conftest prints it with root's)
 ORDINARY_RESULTS: dict[str, str] = {}
@@ -78,3 +77,13 @@ def test_probe_is_blocked_as_for_root(graded_by_user, probe):
     if probe.name in SYSCALL_PROBES:  # refused by the filter, not by a failed import
         output = cell_outputs_text(autograded_notebook(graded_by_user["course"], probe.name, LESSON), LAST_CELL)
         assert f"PROBE {probe.name}: REFUSED PermissionError" in output, output[-2000:]
+    elif probe.name == "disk-fill":  # the folder (bwrap's tmpfs) is full, far under the bound
+        output = cell_outputs_text(autograded_notebook(graded_by_user["course"], probe.name, LESSON), LAST_CELL)
+        assert f"PROBE {probe.name}: REFUSED OSError [Errno 28]" in output, output[-2000:]
+
+
+def test_the_kernels_folder_is_bwraps_tmpfs(graded_by_user):
+    """An honest learner's log: what the kernel wrote in its folder, against the folder's limit
+    (the tmpfs is the user namespace's, and the grader measured it through the sandbox's root)."""
+    log = (graded_by_user["course"] / "grading_logs" / LESSON / "honest-a.log").read_text(encoding="utf-8")
+    assert "disk: the kernel wrote" in log, log[-3000:]

@@ -20,7 +20,9 @@ runs inside Debian's bubblewrap (``bwrap``) with
   process). Per submission: a root grader puts the whole kernel tree in a memory cgroup of its
   own (nncourse.grading.cgroups: tmpfs and memfd pages count too), and a pool kernel's writable
   folder is a tmpfs of ``work_mb`` beyond the submission's own files (:func:`mount_work_tmpfs`).
-  An ordinary grader has neither: RLIMIT_AS per process, RLIMIT_FSIZE per file;
+  An ordinary grader has no memory cgroup (RLIMIT_AS per process instead); its pool kernel's
+  folder is a tmpfs that bwrap makes inside the user namespace, of the largest submission plus
+  ``work_mb`` (:meth:`SandboxProvisioner.kernel_folder`);
 * a seccomp filter (nncourse.grading.seccomp_filter): no new namespaces, no mount, io_uring,
   userfaultfd, bpf, keyctl, ptrace, module or kexec loading;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
@@ -197,12 +199,15 @@ def _ro_binds() -> list[str]:
 
 
 def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limits: dict[str, int],
-                  seccomp_fd: int, fontlists: list[Path] = (), uid: int | None = None) -> list[str]:
+                  seccomp_fd: int, fontlists: list[Path] = (), uid: int | None = None,
+                  work_tmpfs_bytes: int | None = None) -> list[str]:
     """The command line (up to the kernel's own) that runs a submission's kernel in bwrap.
 
     ``seccomp_fd``: where bwrap reads the seccomp filter (:func:`seccomp_filter.program_fd`;
     the caller passes it to bwrap and closes it). ``uid``: the unprivileged uid a root grader
-    drops to (:func:`sandbox_uid`); None for an ordinary grader.
+    drops to (:func:`sandbox_uid`); None for an ordinary grader. ``work_tmpfs_bytes``: the
+    kernel's folder is a tmpfs of that size that bwrap makes inside (an ordinary grader's pool
+    kernel: :meth:`SandboxProvisioner.kernel_folder`) instead of ``workdir`` bound in.
     """
     bwrap = bwrap_path()
     if bwrap is None:
@@ -237,7 +242,10 @@ def bwrap_command(workdir: Path, lesson_dir: str, runtime_dir: Path | None, limi
     if runtime_dir is not None:
         command += ["--bind", str(runtime_dir), str(runtime_dir)]
     inside = f"{WORK_ROOT}/{lesson_dir}"
-    command += ["--bind", str(workdir), inside]
+    if work_tmpfs_bytes is None:
+        command += ["--bind", str(workdir), inside]
+    else:
+        command += ["--size", str(work_tmpfs_bytes), "--tmpfs", inside, "--chmod", "0700", inside]
     # The sandbox's own root (a tmpfs the user owns in a user namespace) must not be writable
     # memory outside the size-limited /tmp.
     command += [*_open_parents(command), "--remount-ro", "/", "--chdir", inside, "--", *inner]
@@ -481,7 +489,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                              "nncourse.grading.cgroups); 0: none. Default: $NNCOURSE_SUBMISSION_MEMORY_MB, "
                              "which grade_class sets").tag(config=True)
     work_mb = Integer(DEFAULT_WORK_MB, help="what a pool kernel may write in its folder beyond the "
-                                            "submission's files, MiB (a tmpfs; root grader); 0: no tmpfs").tag(config=True)
+                                            "submission's files, MiB (a tmpfs); 0: no tmpfs").tag(config=True)
     remove_workdir = Bool(False, help="remove the kernel's folder when it is shut down "
                                       "(a pool kernel's private folder)")
 
@@ -558,6 +566,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         # AsyncKernelManager binds shutdown_kernel to the base class's coroutine itself.
         self._drop_client_ahead()
         if self.provisioner is not None:
+            self.provisioner.take_stock_inside()
             self.provisioner.report_leftovers()
         await super().shutdown_kernel(now=now, restart=restart)
 
@@ -583,8 +592,15 @@ class SandboxProvisioner(LocalProvisioner):
     kernel_pid: int | None = None
     #: the kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none
     memory_cgroup: cgroups.KernelCgroup | None = None
-    #: whether the kernel's folder is a tmpfs mounted here
+    #: whether the kernel's folder is a tmpfs mounted here (a root grader's pool kernel)
     work_mounted = False
+    #: whether the kernel's folder is a tmpfs bwrap made inside the sandbox, reached from here
+    #: through the sandbox's root (an ordinary grader's pool kernel: :meth:`kernel_folder`)
+    work_inside = False
+    #: an inside folder's files written by the kernel and bytes used, taken before the sandbox ends
+    #: (then the folder is gone with it)
+    written_inside: list[str] | None = None
+    used_inside = 0
     #: what the folder held before the kernel could write (folder_listing; replaced, never changed)
     received: dict[str, tuple[int, int]] = {}
     #: whether this (pool) kernel was handed a submission, and the bytes of its files in the folder
@@ -614,6 +630,8 @@ class SandboxProvisioner(LocalProvisioner):
         self.uid = sandbox_uid()
         if km.remove_workdir and self.uid is not None and km.work_mb > 0 and not self.work_mounted:
             self._mount_work()
+        # An ordinary grader cannot mount; bwrap can, in the user namespace it makes.
+        self.work_inside = km.remove_workdir and self.uid is None and km.work_mb > 0
         kw = await super().pre_launch(**kw)
         if self.uid is not None:  # the unprivileged sandbox user must own what it may write
             _chown_tree(self.workdir, self.uid, self.uid)
@@ -647,6 +665,25 @@ class SandboxProvisioner(LocalProvisioner):
     def _work_name(self) -> str:
         return self.parent.work_name or self.workdir.name
 
+    def _inside_bytes(self) -> int:
+        """The size of an inside folder: the largest submission the safe copy lets in, and what the
+        kernel may write beyond it (a root grader's tmpfs is sized to the submission it receives;
+        this one is made before the submission comes, and cannot be resized from outside)."""
+        return MAX_TOTAL_BYTES + self.parent.work_mb * 2**20
+
+    def kernel_folder(self) -> Path:
+        """The kernel's folder as this process reaches it: ``workdir``, or for an inside folder
+        the same folder through the sandbox's root (``/proc/<pid>/root``; the grader's uid owns
+        the user namespace, so it may). It exists while the sandbox runs."""
+        if not self.work_inside:
+            return self.workdir
+        pid = self.waiter_pid
+        if pid is None:  # an exec'd kernel: bwrap's init, pid 1 of the sandbox
+            import psutil
+
+            pid = psutil.Process(self.process.pid).children()[0].pid
+        return Path(f"/proc/{pid}/root{WORK_ROOT}/{self._work_name()}")
+
     def _program(self, cmd: list[str]) -> tuple[list[str], list[str] | None]:
         """What bwrap runs, and a forked kernel's ipykernel arguments (None: the kernel is exec'd)."""
         km = self.parent
@@ -668,7 +705,8 @@ class SandboxProvisioner(LocalProvisioner):
         output = None
         try:
             cmd = [*bwrap_command(self.workdir, self._work_name(), self.runtime_dir, self._limits(),
-                                  seccomp_fd, _fontlists(), uid=self.uid), *cmd]
+                                  seccomp_fd, _fontlists(), uid=self.uid,
+                                  work_tmpfs_bytes=self._inside_bytes() if self.work_inside else None), *cmd]
             self._new_memory_cgroup()
             # bwrap's and the kernel's own output: through a pipe into this process's stderr (the
             # worker's log), never the log file itself (see kernel_output)
@@ -721,6 +759,11 @@ class SandboxProvisioner(LocalProvisioner):
     def release_limits(self) -> None:
         """The kernel has ended (or never started): its folder's tmpfs unmounted, its memory cgroup
         removed; for a submission's kernel the log says how much of each it used (the margins)."""
+        if self.work_inside and self.handed and self.written_inside is not None and self.used_inside:
+            written, self.used_inside = (self.used_inside - self.received_bytes) / 2**20, 0
+            work_mb = self.parent.work_mb
+            self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
+                          "of its %d MiB in its folder", written, work_mb, written, work_mb)
         if self.work_mounted:
             self.work_mounted = False
             if self.handed:
@@ -748,9 +791,12 @@ class SandboxProvisioner(LocalProvisioner):
 
     def receive(self, grading_dir: Path) -> list[str]:
         """See :meth:`SandboxedKernelManager.receive`."""
-        skipped = copy_submission(grading_dir, self.workdir, dest_exists_ok=True)
-        self.received = folder_listing(self.workdir)
+        folder = self.kernel_folder()
+        skipped = copy_submission(grading_dir, folder, dest_exists_ok=True)
+        self.received = folder_listing(folder)
         self.handed = True
+        if self.work_inside:
+            self.received_bytes = _used_bytes(folder)
         if self.work_mounted:  # the kernel may write work_mb beyond the submission's own files
             self.received_bytes = _used_bytes(self.workdir)
             try:
@@ -771,9 +817,12 @@ class SandboxProvisioner(LocalProvisioner):
         removed. Either way the log names them (a planted ``torch/__init__.py`` or ``nncourse.py``
         would otherwise be imported by whoever opens that notebook later)."""
         target, self.grading_dir = self.grading_dir, None
-        if self.workdir is None or not self.workdir.is_dir():
+        if self.work_inside:
+            written = self.written_inside or []
+        elif self.workdir is None or not self.workdir.is_dir():
             return
-        written = written_since(self.workdir, self.received)
+        else:
+            written = written_since(self.workdir, self.received)
         if target is None:  # the kernel ran in the grading folder itself
             for name in written:
                 if name not in self.received:
@@ -782,6 +831,20 @@ class SandboxProvisioner(LocalProvisioner):
             shown = ", ".join(written[:LISTED]) + (f" (+{len(written) - LISTED})" if len(written) > LISTED else "")
             self.log.warning("샌드박스: 커널이 쓴 파일은 채점 폴더에 두지 않습니다 / sandbox: files the kernel "
                              "wrote stay out of the grading folder: %s", shown)
+
+    def take_stock_inside(self) -> None:
+        """An inside folder, before the sandbox ends and takes it along: what the kernel wrote
+        there (nothing of it is copied anywhere) and how much of the folder it used."""
+        if not self.work_inside or not self.handed or self.written_inside is not None:
+            return
+        import psutil
+
+        try:
+            folder = self.kernel_folder()
+            self.written_inside = written_since(folder, self.received)
+            self.used_inside = _used_bytes(folder)
+        except (OSError, IndexError, psutil.Error):  # the sandbox has ended (killed for its memory, say)
+            self.written_inside = []
 
     def report_leftovers(self) -> None:
         """Log the processes the submission left running: the pid namespace ends them now."""
