@@ -4,7 +4,8 @@ A root test run creates the system user ``nncourse-grader`` once, and for it a v
 environment of its own that reuses this environment's packages: a venv made by a Python the user
 may run (this one's, or Debian's ``/usr/bin/python3.11``) whose ``site-packages`` is a link to
 this venv's, with the console scripts nbgrader needs (``nbgrader``, ``alembic``, ``jupyter``...)
-pointing at it. Without root, or where the user cannot read the repository, the tests that need
+pointing at it, and its ``share`` (nbconvert's templates, Jupyter's kernel specs) a link to this
+venv's. Without root, or where the user cannot read the repository, the tests that need
 it skip and say why.
 """
 
@@ -69,10 +70,13 @@ def _searchable(folder: Path) -> None:
 
 
 def _base_python() -> str | None:
-    """A Python 3.11 the ordinary user may run: this venv's base, unless it lies in a private
-    folder (pyenv under /root), else Debian's."""
-    candidates = [os.path.realpath(os.path.join(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}")),
-                  "/usr/bin/python3.11"]
+    """A Python 3.11 the ordinary user may run: this venv's base (the packages were installed for
+    it: Debian's 3.11.2 with them failed in soupsieve, so no feedback HTML), its folders made
+    searchable by others where they are private (pyenv under /root); else Debian's."""
+    base = os.path.realpath(os.path.join(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"))
+    if os.path.isfile(base) and os.stat(base).st_mode & 0o001 and not _others_may_run(base):
+        _searchable(Path(base).parent)
+    candidates = [base, "/usr/bin/python3.11"]
     return next((path for path in candidates if os.path.isfile(path) and _others_may_run(path)), None)
 
 
@@ -111,6 +115,9 @@ def prepare(scratch: Path) -> OrdinaryUser | str:
     packages = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
     shutil.rmtree(packages)
     packages.symlink_to(sysconfig.get_paths()["purelib"])
+    # and its data files: nbconvert's templates (the feedback HTML), Jupyter's kernel specs
+    shutil.rmtree(venv / "share", ignore_errors=True)
+    (venv / "share").symlink_to(VENV_BIN.parent / "share")
     for name in SCRIPTS:
         source = VENV_BIN / name
         if source.is_file():

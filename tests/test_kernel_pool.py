@@ -55,3 +55,19 @@ def test_a_warm_kernel_discarded_unused_closes_its_client(pool):
     assert not client.channels_running and client.context.closed
     del km, client
     gc.collect()  # with the context open this call would never return
+
+
+def test_a_submission_is_measured_as_the_safe_copy_will_copy_it(tmp_path):
+    """An ordinary grader's warm kernel has SUBMISSION_ROOM for the submission's files; the pool
+    starts a kernel with room for a larger one, measured as copy_submission copies: links and
+    files over MAX_FILE_BYTES are not copied, and never more than MAX_TOTAL_BYTES in all."""
+    from nncourse.grading.kernels import submission_size
+    from nncourse.grading.sandbox import MAX_FILE_BYTES, SUBMISSION_ROOM
+
+    (tmp_path / "lesson.ipynb").write_bytes(bytes(1000))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "images.npy").write_bytes(bytes(SUBMISSION_ROOM))
+    (tmp_path / "link").symlink_to(tmp_path / "data" / "images.npy")
+    with open(tmp_path / "huge.bin", "wb") as sparse:  # skipped by the copy: over MAX_FILE_BYTES
+        sparse.truncate(MAX_FILE_BYTES + 1)
+    assert submission_size(tmp_path) == SUBMISSION_ROOM + 1000 > SUBMISSION_ROOM

@@ -2,27 +2,20 @@
 graded by `grade_class` run as the system user ``nncourse-grader`` (tests/ordinary_user.py), with
 kernels forked from the worker's zygote into bwrap's user-namespace sandbox.
 
-Every isolation probe is blocked as for root, except what only root can give a sandbox
-(ORDINARY_GRADER_LIMITS): a memory cgroup per submission (an ordinary grader keeps a per-process
-address-space limit). Those probes are listed, not hidden: the table the run prints shows them.
-The kernel's folder is size-capped as for root: a tmpfs that bwrap makes in its user namespace.
+Every isolation probe is blocked and said so as for root, by the same checks. What only root can
+give a sandbox is made otherwise: the kernel's folder is a size-capped tmpfs that bwrap makes in
+its user namespace (root's is mounted by the grader), and the submission's memory is watched by
+the worker (nncourse.grading.memory_watch) where root's is a memory cgroup.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from nbgrader_course import autograded_notebook, cell_outputs_text
 from ordinary_user import prepare
-from test_sandbox import (FULL, LAST_CELL, LESSON, LOST, PROBER_NAMES, PROBES, SYSCALL_PROBES, Listener,
-                          _make_class, _outside_evidence)
+from test_sandbox import (FULL, LESSON, LOST, PROBER_NAMES, PROBES, Listener, _make_class, _outside_evidence)
+from test_sandbox import test_probe_is_blocked_and_said_so as root_checks
 
-#: probe → why an ordinary grader's sandbox lets it through (root's blocks it)
-ORDINARY_GRADER_LIMITS = {
-    "memory-processes": "no memory cgroup without root: each process has its own address-space limit",
-    "memfd": "no memory cgroup without root: memfd pages are not counted per submission",
-    "memory-kernel": "no memory cgroup without root: under the per-process limit, the kernel keeps its memory",
-}
 #: what the probes' table shows for the ordinary grader (conftest prints it with root's)
 ORDINARY_RESULTS: dict[str, str] = {}
 
@@ -64,22 +57,24 @@ def test_an_ordinary_grader_grades_the_class(graded_by_user):
 @pytest.mark.parametrize("student", ["honest-a", "honest-b", *PROBER_NAMES])
 def test_everyone_keeps_full_marks(graded_by_user, student):
     score = graded_by_user["scores"][student]
-    lost = 0 if student in ORDINARY_GRADER_LIMITS else LOST.get(student, 0)
-    assert score.max_total == FULL and score.total == FULL - lost, (student, score.cells)
+    assert score.max_total == FULL and score.total == FULL - LOST.get(student, 0), (student, score.cells)
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
 def test_probe_is_blocked_as_for_root(graded_by_user, probe):
-    got = graded_by_user["evidence"][probe.name]
-    if probe.name in ORDINARY_GRADER_LIMITS:
-        pytest.xfail(f"{probe.name}: {ORDINARY_GRADER_LIMITS[probe.name]} ({got or 'blocked'})")
-    assert got is None, f"{probe.name} got through an ordinary grader's sandbox: {got}"
-    if probe.name in SYSCALL_PROBES:  # refused by the filter, not by a failed import
-        output = cell_outputs_text(autograded_notebook(graded_by_user["course"], probe.name, LESSON), LAST_CELL)
-        assert f"PROBE {probe.name}: REFUSED PermissionError" in output, output[-2000:]
-    elif probe.name == "disk-fill":  # the folder (bwrap's tmpfs) is full, far under the bound
-        output = cell_outputs_text(autograded_notebook(graded_by_user["course"], probe.name, LESSON), LAST_CELL)
-        assert f"PROBE {probe.name}: REFUSED OSError [Errno 28]" in output, output[-2000:]
+    root_checks(graded_by_user, probe)
+
+
+def test_the_memory_is_watched_not_capped_by_a_cgroup(graded_by_user):
+    """The memory probes were stopped by the worker's watch (no cgroup without root): its log
+    says so, and the worker's log says once which limits apply."""
+    course = graded_by_user["course"]
+    for name in ("memory-processes", "memfd", "memory-kernel"):
+        log = (course / "grading_logs" / LESSON / f"{name}.log").read_text(encoding="utf-8")
+        assert "its largest process was killed" in log, log[-3000:]
+    logs = "".join(path.read_text(encoding="utf-8", errors="replace")
+                   for path in (course / "grading_logs").rglob("*.log"))
+    assert logs.count("the worker watches each sandbox's memory instead") >= 1, logs[-3000:]
 
 
 def test_the_kernels_folder_is_bwraps_tmpfs(graded_by_user):

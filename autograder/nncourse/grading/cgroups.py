@@ -11,7 +11,8 @@ therefore puts each kernel, before any learner code runs, into a memory cgroup o
   among them): ``memory.limit_in_bytes`` and, where the host accounts swap,
   ``memory.memsw.limit_in_bytes`` at the same value (no swap on top);
 * **neither** (no memory controller, a grader that is not root, a container whose cgroup cannot be
-  written): only the per-process RLIMIT_AS; the worker says so once in its log.
+  written): the per-process RLIMIT_AS, and the worker watches each sandbox's memory instead
+  (nncourse.grading.memory_watch); it says so once in its log.
 
 Every page the kernel's processes touch is charged to it: their memory, the tmpfs and memfd pages
 they write, the page cache they read first. Pages a forked kernel still shares with the worker's
@@ -192,8 +193,9 @@ def hierarchy() -> Hierarchy | None:
         found = _find()
     except (OSError, LookupError) as error:
         log.warning("메모리: 제출물마다의 메모리 cgroup 을 만들 수 없어, 프로세스마다의 주소 공간 한도(RLIMIT_AS, "
-                    "grade_class --memory-limit-gb)만 적용합니다 / memory: no memory cgroup per submission here "
-                    "(%s); only the per-process address-space limit (RLIMIT_AS) applies", error)
+                    "grade_class --memory-limit-gb)와 샌드박스 감시(nncourse.grading.memory_watch)로 제한합니다 / "
+                    "memory: no memory cgroup per submission here (%s); the per-process address-space limit "
+                    "(RLIMIT_AS) applies, and the worker watches each sandbox's memory instead", error)
         return None
     log.info("메모리: 제출물마다 커널의 프로세스 전체에 cgroup v%d 메모리 한도를 둡니다 (%s) / memory: one "
              "cgroup v%d per submission caps its whole kernel tree (%s)", found.version, found.tree(),

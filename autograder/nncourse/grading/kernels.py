@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -31,7 +32,8 @@ import nbformat
 from jupyter_core.utils import run_sync
 
 from . import cgroups
-from .sandbox import SandboxedKernelManager, _fontlists, kernel_env
+from .sandbox import (MAX_FILE_BYTES, MAX_TOTAL_BYTES, SUBMISSION_ROOM, SandboxedKernelManager, _fontlists,
+                      kernel_env)
 from .warm_kernel import INLINE_BACKEND
 from .zygote import Zygote, ZygoteError
 
@@ -88,6 +90,21 @@ def lesson_modules(notebook_path: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def submission_size(folder: Path) -> int:
+    """What the safe copy will put in a kernel's folder from ``folder``, at most (bytes): its
+    regular files (links not followed) up to MAX_FILE_BYTES each, MAX_TOTAL_BYTES in all."""
+    total = 0
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            try:
+                info = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                total += info.st_size
+    return min(total, MAX_TOTAL_BYTES)
+
+
 class KernelPool:
     """``size`` warm kernels per lesson, inside the sandbox; one submission per kernel."""
 
@@ -128,13 +145,15 @@ class KernelPool:
                              self._zygote.threads)
         return self._zygote
 
-    def _start(self, lesson: str) -> SandboxedKernelManager:
+    def _start(self, lesson: str, submission_bytes: int | None = None) -> SandboxedKernelManager:
         folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))
         km = SandboxedKernelManager(kernel_name="python3", log=self.log,
                                     **({"config": self.config} if self.config is not None else {}))
         km.work_name = lesson
         km.preload = list(lesson_modules(self.source_notebook(lesson)))
         km.remove_workdir = True
+        if submission_bytes is not None:
+            km.submission_bytes = submission_bytes
         try:
             if self.fork:
                 km.zygote = self.zygote(km.preload)
@@ -174,6 +193,9 @@ class KernelPool:
         lesson = grading_dir.name
         waiting = self._warm.get(lesson, [])
         km = None
+        size = submission_size(grading_dir)
+        if size > SUBMISSION_ROOM:  # more than a warm kernel's folder has room for (an ordinary grader's)
+            km = self._start(lesson, submission_bytes=size)
         while waiting and km is None:
             candidate = waiting.pop(0)
             if run_sync(candidate.is_alive)():

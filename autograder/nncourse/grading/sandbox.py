@@ -76,6 +76,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 from . import cgroups, seccomp_filter
 from .ipc_kernels import checked_prefix
 from .kernel_output import OutputDrain
+from .memory_watch import WatchedSandbox
 from .warm_kernel import INLINE_BACKEND
 from .zygote import WAITER_ARGS, find_waiter
 
@@ -96,6 +97,10 @@ DEFAULT_FILE_MB = 1024
 #: What a pool kernel may write in its folder beyond the submission's own files (MiB; the lessons
 #: write nothing there, a saved model of the course is under 1 MiB).
 DEFAULT_WORK_MB = 512
+#: Room for a submission's files in an ordinary grader's pool kernel, made before it comes (an
+#: honest lesson folder holds one notebook of under 1 MiB; a larger submission gets a kernel made
+#: for its size).
+SUBMISSION_ROOM = 16 * 2**20
 #: Files and folders the kernel's folder may hold (its tmpfs's inodes; folder_listing reads 2000).
 WORK_INODES = 20_000
 #: A root grader runs each kernel's code as its own uid: UID_BASE + (grader pid, kernel number).
@@ -492,6 +497,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                                             "submission's files, MiB (a tmpfs); 0: no tmpfs").tag(config=True)
     remove_workdir = Bool(False, help="remove the kernel's folder when it is shut down "
                                       "(a pool kernel's private folder)")
+    submission_bytes = Integer(SUBMISSION_ROOM, help="room for the submission's files in a folder bwrap "
+                                                     "makes (an ordinary grader's pool kernel), bytes")
 
     #: the worker's zygote (nncourse.grading.zygote): the kernel is forked from it into the sandbox
     #: instead of exec'd there (a pool kernel); None: exec'd
@@ -666,10 +673,12 @@ class SandboxProvisioner(LocalProvisioner):
         return self.parent.work_name or self.workdir.name
 
     def _inside_bytes(self) -> int:
-        """The size of an inside folder: the largest submission the safe copy lets in, and what the
-        kernel may write beyond it (a root grader's tmpfs is sized to the submission it receives;
-        this one is made before the submission comes, and cannot be resized from outside)."""
-        return MAX_TOTAL_BYTES + self.parent.work_mb * 2**20
+        """The size of an inside folder: room for the submission, and what the kernel may write
+        beyond it. A root grader's tmpfs is resized to the submission it receives; this one is made
+        before the submission comes and cannot be resized from outside, so it has room for
+        ``submission_bytes`` (the pool starts a kernel with more room for a larger submission:
+        nncourse.grading.kernels)."""
+        return self.parent.submission_bytes + self.parent.work_mb * 2**20
 
     def kernel_folder(self) -> Path:
         """The kernel's folder as this process reaches it: ``workdir``, or for an inside folder
@@ -746,12 +755,19 @@ class SandboxProvisioner(LocalProvisioner):
         except OSError as error:
             self.log.warning("메모리: 이 커널의 cgroup 을 만들지 못했습니다 / memory: no cgroup for this kernel: %s",
                              error)
+        if self.memory_cgroup is None:  # an ordinary grader, or no memory controller: watched instead
+            tmpfs = self.work_inside or self.work_mounted  # (a plain folder's usage is its disk's)
+            self.memory_cgroup = WatchedSandbox.create(
+                self.parent.memory_mb, f"{WORK_ROOT}/{self._work_name()}" if tmpfs else None)
 
     def _place(self, pid: int) -> None:
         if self.memory_cgroup is None:
             return
         try:
-            self.memory_cgroup.place(pid)
+            if isinstance(self.memory_cgroup, WatchedSandbox):  # a pool kernel's: from its submission
+                self.memory_cgroup.place(pid, now=not self.parent.remove_workdir)
+            else:
+                self.memory_cgroup.place(pid)
         except OSError as error:
             self.log.warning("메모리: 커널을 cgroup 에 넣지 못했습니다 / memory: cannot put the kernel in its "
                              "cgroup: %s", error)
@@ -795,6 +811,8 @@ class SandboxProvisioner(LocalProvisioner):
         skipped = copy_submission(grading_dir, folder, dest_exists_ok=True)
         self.received = folder_listing(folder)
         self.handed = True
+        if isinstance(self.memory_cgroup, WatchedSandbox):
+            self.memory_cgroup.watch()
         if self.work_inside:
             self.received_bytes = _used_bytes(folder)
         if self.work_mounted:  # the kernel may write work_mb beyond the submission's own files

@@ -40,8 +40,9 @@ level up, it holds every capability there, which setns into the others needs), t
 namespaces, then the nested one; it keeps the grader's uid, as bwrap maps it inside, and drops
 every capability, the bounding set included, as above. Its supplementary groups cannot be
 dropped there (setgroups is denied in such a namespace, for bwrap's own kernels too); they are
-the grader's own, never root's. Without root there is no memory cgroup and no tmpfs folder: an
-ordinary grader's kernels keep the per-process limits (see the README). The zygote never runs a
+the grader's own, never root's. Without root there is no memory cgroup: the worker watches the
+sandbox's memory instead (nncourse.grading.memory_watch), and the kernel's folder is a tmpfs
+bwrap makes (nncourse.grading.sandbox). The zygote never runs a
 learner's code itself, and no submission's data passes through it: it reads requests from the
 worker only.
 
