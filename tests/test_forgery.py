@@ -89,23 +89,33 @@ def _evidence(course, probe, score) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("forgery") / "course", [LESSON])
+def grade_forgery_class(root, user=None) -> dict:
+    """The forgery class of lesson 01, graded by grade_class (as ``user``, an
+    ordinary_user.OrdinaryUser, when given: tests/test_ordinary_grader.py); probe → evidence."""
+    course = make_course(root / "course", [LESSON])
     run_nbgrader(course, "generate_assignment", LESSON, "--force")
     submit(course, "honest", LESSON, filled_notebook(LESSON))
     for probe in PROBES:
         submit(course, probe.name, LESSON, prober_notebook(probe, course))
-    grading = subprocess.run(
-        [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
-         "--workers", "2", "--no-export"],
-        cwd=course, env=nbgrader_env(), capture_output=True, text=True, timeout=1800)
+    command = [sys.executable, "-m", "nncourse.grading.grade_class", "--root", str(course), "--lesson", LESSON,
+               "--workers", "2", "--no-export"]
+    env = nbgrader_env()
+    if user is not None:
+        user.own(course)
+        command, env = user.command([user.python, *command[1:]], user.env()), None
+    grading = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=1800)
     assert grading.returncode == 0, grading.stdout[-4000:] + grading.stderr[-4000:]
     graded_scores = scores(course, LESSON)
-    for probe in PROBES:
-        got = _evidence(course, probe, graded_scores.get(probe.name))
-        FORGERY_RESULTS[probe.name]["after"] = got or "blocked"
-    return {"course": course, "scores": graded_scores}
+    evidence = {probe.name: _evidence(course, probe, graded_scores.get(probe.name)) for probe in PROBES}
+    return {"course": course, "scores": graded_scores, "evidence": evidence}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    run = grade_forgery_class(tmp_path_factory.mktemp("forgery"))
+    for name, got in run["evidence"].items():
+        FORGERY_RESULTS[name]["after"] = got or "blocked"
+    return run
 
 
 def test_the_honest_learner_keeps_full_marks(graded):

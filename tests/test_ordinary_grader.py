@@ -15,6 +15,7 @@ import pytest
 from ordinary_user import prepare
 from test_sandbox import (FULL, LESSON, LOST, PROBER_NAMES, PROBES, Listener, _make_class, _outside_evidence)
 from test_sandbox import test_probe_is_blocked_and_said_so as root_checks
+from forgery_probes import PROBES as FORGERY_PROBES
 
 #: what the probes' table shows for the ordinary grader (conftest prints it with root's)
 ORDINARY_RESULTS: dict[str, str] = {}
@@ -82,3 +83,23 @@ def test_the_kernels_folder_is_bwraps_tmpfs(graded_by_user):
     (the tmpfs is the user namespace's, and the grader measured it through the sandbox's root)."""
     log = (graded_by_user["course"] / "grading_logs" / LESSON / "honest-a.log").read_text(encoding="utf-8")
     assert "disk: the kernel wrote" in log, log[-3000:]
+
+
+@pytest.fixture(scope="module")
+def forgery_graded_by_user(tmp_path_factory, ordinary):
+    """tests/test_forgery.py's class, graded as the ordinary user: the judge decides every point
+    outside the learner's interpreter whoever runs the grader."""
+    from test_forgery import grade_forgery_class
+
+    return grade_forgery_class(tmp_path_factory.mktemp("forgery-ordinary"), user=ordinary)
+
+
+def test_the_honest_learner_keeps_full_marks_against_forgers(forgery_graded_by_user):
+    score = forgery_graded_by_user["scores"]["honest"]
+    assert score.total == score.max_total > 0, score.cells
+
+
+@pytest.mark.parametrize("probe", FORGERY_PROBES, ids=lambda probe: probe.name)
+def test_the_forgery_earns_nothing_for_an_ordinary_grader(forgery_graded_by_user, probe):
+    got = forgery_graded_by_user["evidence"][probe.name]
+    assert got is None, f"{probe.name} got through an ordinary grader: {got}"
