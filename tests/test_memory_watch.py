@@ -1,10 +1,10 @@
 """nncourse.grading.memory_watch: a sandbox's memory, watched where no cgroup can be made.
 
-Each test starts a real sandbox (bwrap with its own pid namespace and tmpfs folders), watches it
-with a small limit, and has a process inside hold memory one way: its own pages, a memfd no
-process maps, a file in the sandbox's /tmp, or several processes each holding a share. Over the
-limit, the largest process is killed (SIGKILL); under it, nothing happens. The whole probe class
-runs against it in tests/test_ordinary_grader.py.
+Each test starts a real sandbox (bwrap with its own pid namespace and its own /dev, a tmpfs),
+watches it with a small limit, and has a process inside hold memory one way: its own pages, a
+memfd no process maps, a file in the sandbox's /dev/shm, or several processes each holding a
+share. Over the limit, the largest process is killed (SIGKILL); under it, nothing happens. The
+whole probe class runs against it in tests/test_ordinary_grader.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ LIMIT_MB = 200
 HOLD = {
     "pages": "data = bytes([1]) * ({mb} << 20)\n",
     "memfd": "import os\nfd = os.memfd_create('hold')\nfor _ in range({mb}):\n    os.write(fd, bytes(1 << 20))\n",
-    "tmpfs": "with open('/tmp/hold.bin', 'wb') as out:\n    out.write(bytes({mb} << 20))\n",
+    "tmpfs": "with open('/dev/shm/hold.bin', 'wb') as out:\n    out.write(bytes({mb} << 20))\n",
     "children": ("import subprocess, sys\n"
                  "kids = [subprocess.Popen([sys.executable, '-c', 'data = bytes([1]) * ({mb} // 3 << 20)\\n"
                  "import sys; print(1, flush=True); sys.stdin.read()'], stdin=subprocess.PIPE, "
@@ -38,9 +38,12 @@ def _sandbox(how: str, mb: int) -> subprocess.Popen:
     """A sandbox whose process holds ``mb`` MiB once it reads a line (so the watch starts first)."""
     code = ("import sys\nsys.stdin.readline()\n" + HOLD[how].format(mb=mb)
             + "print('held', flush=True)\nsys.stdin.read()\n")
+    # (no tmpfs on /tmp: it would hide a venv that lives there, as CI's fresh clone's does; bwrap's
+    # /dev is a tmpfs of the sandbox's own, /dev/shm in it)
     command = [bwrap_path(), "--die-with-parent", "--unshare-pid", "--ro-bind", "/", "/", "--dev", "/dev",
-               "--proc", "/proc", "--tmpfs", "/tmp", "--", sys.executable, "-c", code]
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               "--proc", "/proc", "--", sys.executable, "-c", code]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
 
 
 def _held(how: str, mb: int) -> tuple[memory_watch.WatchedSandbox, subprocess.Popen, str]:
@@ -52,6 +55,9 @@ def _held(how: str, mb: int) -> tuple[memory_watch.WatchedSandbox, subprocess.Po
     process.stdin.write("go\n")
     process.stdin.flush()
     said = process.stdout.readline().strip()
+    deadline = time.monotonic() + 10.0  # a busy machine may delay the watch's looks
+    while watch.oom_kills() == 0 and mb > LIMIT_MB and time.monotonic() < deadline:
+        time.sleep(memory_watch.INTERVAL)
     time.sleep(20 * memory_watch.INTERVAL)
     return watch, process, said
 
