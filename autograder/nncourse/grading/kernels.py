@@ -24,7 +24,6 @@ import functools
 import logging
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from jupyter_core.utils import run_sync
 
 from . import cgroups
 from .sandbox import (MAX_FILE_BYTES, MAX_TOTAL_BYTES, SUBMISSION_ROOM, SandboxedKernelManager, _fontlists,
-                      kernel_env)
+                      folder_listing, kernel_env)
 from .warm_kernel import INLINE_BACKEND
 from .zygote import Zygote, ZygoteError
 
@@ -93,16 +92,8 @@ def lesson_modules(notebook_path: Path) -> tuple[str, ...]:
 def submission_size(folder: Path) -> int:
     """What the safe copy will put in a kernel's folder from ``folder``, at most (bytes): its
     regular files (links not followed) up to MAX_FILE_BYTES each, MAX_TOTAL_BYTES in all."""
-    total = 0
-    for dirpath, _, filenames in os.walk(folder):
-        for name in filenames:
-            try:
-                info = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
-                total += info.st_size
-    return min(total, MAX_TOTAL_BYTES)
+    sizes = (size for size, _ in folder_listing(folder).values() if size <= MAX_FILE_BYTES)
+    return min(sum(sizes), MAX_TOTAL_BYTES)
 
 
 class KernelPool:

@@ -33,6 +33,8 @@ import os
 import signal
 import threading
 
+from .cgroups import _children
+
 #: Seconds between two looks at a sandbox.
 INTERVAL = 0.05
 #: The sandbox's tmpfs folders (besides the kernel's own), as seen from inside.
@@ -94,11 +96,9 @@ def _inside(pid: int, timeout: float = 10.0) -> int:
             try:
                 if os.stat(f"/proc/{member}/ns/pid").st_ino != here:
                     return member
-                for task in os.listdir(f"/proc/{member}/task"):
-                    with open(f"/proc/{member}/task/{task}/children", encoding="ascii") as children:
-                        todo += [int(child) for child in children.read().split()]
             except OSError:
                 continue
+            todo += _children(member)
         if time.monotonic() > deadline:
             raise OSError(f"no sandbox below process {pid}")
         time.sleep(0.005)

@@ -21,8 +21,9 @@ runs inside Debian's bubblewrap (``bwrap``) with
   own (nncourse.grading.cgroups: tmpfs and memfd pages count too), and a pool kernel's writable
   folder is a tmpfs of ``work_mb`` beyond the submission's own files (:func:`mount_work_tmpfs`).
   An ordinary grader has no memory cgroup (RLIMIT_AS per process instead); its pool kernel's
-  folder is a tmpfs that bwrap makes inside the user namespace, of the largest submission plus
-  ``work_mb`` (:meth:`SandboxProvisioner.kernel_folder`);
+  folder is a tmpfs that bwrap makes inside the user namespace, with SUBMISSION_ROOM for the
+  submission's files (or a larger submission's size) plus ``work_mb``
+  (:meth:`SandboxProvisioner.kernel_folder`);
 * a seccomp filter (nncourse.grading.seccomp_filter): no new namespaces, no mount, io_uring,
   userfaultfd, bpf, keyctl, ptrace, module or kexec loading;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
@@ -776,23 +777,25 @@ class SandboxProvisioner(LocalProvisioner):
         """The kernel has ended (or never started): its folder's tmpfs unmounted, its memory cgroup
         removed; for a submission's kernel the log says how much of each it used (the margins)."""
         if self.work_inside and self.handed and self.written_inside is not None and self.used_inside:
-            written, self.used_inside = (self.used_inside - self.received_bytes) / 2**20, 0
-            work_mb = self.parent.work_mb
-            self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
-                          "of its %d MiB in its folder", written, work_mb, written, work_mb)
+            self._log_written(self.used_inside)
+            self.used_inside = 0
         if self.work_mounted:
             self.work_mounted = False
             if self.handed:
-                written = (_used_bytes(self.workdir) - self.received_bytes) / 2**20
-                work_mb = self.parent.work_mb
-                self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
-                              "of its %d MiB in its folder", written, work_mb, written, work_mb)
+                self._log_written(_used_bytes(self.workdir))
             try:
                 unmount(self.workdir)
             except OSError as error:
                 self.log.warning("샌드박스: 커널 폴더의 tmpfs 를 내리지 못했습니다 / sandbox: cannot unmount "
                                  "the kernel's folder: %s", error)
         self._release_memory_cgroup()
+
+    def _log_written(self, used: int) -> None:
+        """The margin of a submission's kernel folder: what it wrote beyond its files (``used``:
+        the folder's bytes in use at the end)."""
+        written, work_mb = (used - self.received_bytes) / 2**20, self.parent.work_mb
+        self.log.info("디스크: 커널 폴더에 쓴 양 %.1f MiB / 한도 %d MiB / disk: the kernel wrote %.1f MiB "
+                      "of its %d MiB in its folder", written, work_mb, written, work_mb)
 
     def _release_memory_cgroup(self) -> None:
         group, self.memory_cgroup = self.memory_cgroup, None
