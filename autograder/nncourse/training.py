@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .plots import use_korean_font
+from .plots import pyplot, use_korean_font
 
 #: Batch size for evaluation only: big enough to be quick, small enough to keep memory low.
 EVAL_BATCH_SIZE = 2000
@@ -84,7 +83,7 @@ def plot_losses(losses: Sequence[float], title: str = "학습 중 미니배치 �
     """Mini-batch losses over training, with a moving average and epoch boundaries."""
     use_korean_font()
     values = torch.as_tensor(list(losses), dtype=torch.float64)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = pyplot().subplots(figsize=(7, 3.2))
     ax.plot(values.numpy(), color="tab:blue", alpha=0.3, linewidth=0.8, label="미니배치 손실")
     if len(values) >= smooth:
         kernel = torch.ones(smooth, dtype=torch.float64) / smooth
@@ -105,7 +104,7 @@ def plot_losses(losses: Sequence[float], title: str = "학습 중 미니배치 �
 def plot_history(history: dict[str, Sequence[float]], title: str = "에포크별 훈련 손실과 검증 손실"):
     """Training and validation loss per epoch on one plot (``fit``'s history)."""
     use_korean_font()
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = pyplot().subplots(figsize=(6, 3.2))
     labels = {"train_loss": "훈련 손실", "valid_loss": "검증 손실"}
     for key, values in history.items():
         epochs = range(1, len(values) + 1)
