@@ -4,4 +4,3 @@ import os
 
 # Progress bars go to stderr, which nbval would compare with the stored outputs.
 os.environ["NNCOURSE_PROGRESS"] = "0"
-
