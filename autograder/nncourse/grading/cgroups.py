@@ -251,9 +251,10 @@ class KernelCgroup:
             raise
         return cls(found, path, limit)
 
-    def place(self, pid: int) -> None:
+    def place(self, pid: int, now: bool = True) -> None:
         """Move ``pid`` and every process below it into this cgroup, parents before their
-        children: a child forked meanwhile inherits its parent's cgroup, so none is missed."""
+        children: a child forked meanwhile inherits its parent's cgroup, so none is missed.
+        ``now`` is the watch's (nncourse.grading.memory_watch): a cgroup caps from here on."""
         todo = [pid]
         while todo:
             member = todo.pop()
@@ -262,6 +263,10 @@ class KernelCgroup:
             except ProcessLookupError:
                 continue  # it has exited
             todo += _children(member)
+
+    def watch(self) -> None:
+        """Nothing to start: the cgroup has capped the tree since :meth:`place` (the watch's
+        interface, nncourse.grading.memory_watch)."""
 
     def _read(self, name: str) -> str:
         try:

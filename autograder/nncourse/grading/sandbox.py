@@ -765,10 +765,8 @@ class SandboxProvisioner(LocalProvisioner):
         if self.memory_cgroup is None:
             return
         try:
-            if isinstance(self.memory_cgroup, WatchedSandbox):  # a pool kernel's: from its submission
-                self.memory_cgroup.place(pid, now=not self.parent.remove_workdir)
-            else:
-                self.memory_cgroup.place(pid)
+            # a pool kernel's watch starts with its submission (copy_in); a cgroup caps at once
+            self.memory_cgroup.place(pid, now=not self.parent.remove_workdir)
         except OSError as error:
             self.log.warning("메모리: 커널을 cgroup 에 넣지 못했습니다 / memory: cannot put the kernel in its "
                              "cgroup: %s", error)
@@ -814,7 +812,7 @@ class SandboxProvisioner(LocalProvisioner):
         skipped = copy_submission(grading_dir, folder, dest_exists_ok=True)
         self.received = folder_listing(folder)
         self.handed = True
-        if isinstance(self.memory_cgroup, WatchedSandbox):
+        if self.memory_cgroup is not None:
             self.memory_cgroup.watch()
         if self.work_inside:
             self.received_bytes = _used_bytes(folder)
