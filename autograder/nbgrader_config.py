@@ -53,23 +53,23 @@ c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9.\-]+)_(?P<file_id>\d\d_[a-z_]+\.ipynb)$"
 # A student id comes from the outermost name the LMS gave a file, never from a name inside a
 # learner's upload; conflicts and unreadable archives are logged and left out, the rest collected
-# (nncourse.grading.lms_collect). Plain `nbgrader zip_collect` gets the same rule.
-c.ZipCollectApp.collector_plugin = "nncourse.grading.lms_collect.TrustedNameCollector"
-c.ZipCollectApp.extractor_plugin = "nncourse.grading.lms_collect.TolerantExtractor"
+# (nncourse.grading.nbgrader_plugins.lms_collect). Plain `nbgrader zip_collect` gets the same rule.
+c.ZipCollectApp.collector_plugin = "nncourse.grading.nbgrader_plugins.lms_collect.TrustedNameCollector"
+c.ZipCollectApp.extractor_plugin = "nncourse.grading.nbgrader_plugins.lms_collect.TolerantExtractor"
 
 # Feedback HTML must not show hidden tests (nor their lines in a traceback).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from nncourse.grading.feedback import AnsiColours, HideHiddenTests  # noqa: E402
+from nncourse.grading.nbgrader_plugins.feedback import AnsiColours, HideHiddenTests  # noqa: E402
 
 # AnsiColours: the verdict's coloured labels and tracebacks' colours (the page has no ANSI CSS)
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor, AnsiColours]
 
 # No learner script in the instructor's pages: the feedback HTML and formgrader's view of a
 # submission (both nbconvert's HTMLExporter, configured here) show a learner's outputs and
-# Markdown with JavaScript left out and their HTML cleaned (see nncourse.grading.feedback).
-from nncourse.grading.feedback import SanitizedMarkdown2HTML, clean_learner_html  # noqa: E402
+# Markdown with JavaScript left out and their HTML cleaned (see nncourse.grading.nbgrader_plugins.feedback).
+from nncourse.grading.nbgrader_plugins.feedback import SanitizedMarkdown2HTML, clean_learner_html  # noqa: E402
 
 c.HTMLExporter.sanitize_html = True
 c.HTMLExporter.filters = {"clean_html": clean_learner_html, "markdown2html": SanitizedMarkdown2HTML}
@@ -77,12 +77,12 @@ c.HTMLExporter.filters = {"clean_html": clean_learner_html, "markdown2html": San
 # inline, its <script> and onload would run.
 c.HTMLExporter.skip_svg_encoding = False
 
-# A deleted test cell is put back and run (nncourse.grading.missing_tests), instead of scoring 0 and
+# A deleted test cell is put back and run (nncourse.grading.nbgrader_plugins.missing_tests), instead of scoring 0 and
 # waiting for a manual grade.
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import OverwriteCells  # noqa: E402
 
-from nncourse.grading.missing_tests import RestoreDeletedTests  # noqa: E402
+from nncourse.grading.nbgrader_plugins.missing_tests import RestoreDeletedTests  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     RestoreDeletedTests if step is OverwriteCells else step
@@ -90,7 +90,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 
 # Learners' code runs in a bubblewrap sandbox when `python -m nncourse.grading.grade_class` grades it
-# (it passes --SandboxedExecute.sandbox=True; see nncourse.grading.sandbox). The test cells that a
+# (it passes --SandboxedExecute.sandbox=True; see nncourse.grading.kernels.sandbox). The test cells that a
 # lesson's grader lists in JUDGED are decided by the judge, outside the learner's kernel, in every
 # autograde, sandboxed or not (nncourse.grading.judge). Plain `nbgrader validate` (the learner's
 # own check) runs every cell in the learner's kernel as before.
@@ -98,7 +98,7 @@ from nbgrader.preprocessors import Execute  # noqa: E402
 
 from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 
-from nncourse.grading.judged_execute import JudgedExecute  # noqa: E402
+from nncourse.grading.nbgrader_plugins.judged_execute import JudgedExecute  # noqa: E402
 from nncourse.grading.results import SaveResults  # noqa: E402
 
 # After nbgrader saved the scores, SaveResults keeps each test cell's cause and the course version

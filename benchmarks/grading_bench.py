@@ -16,7 +16,7 @@
 3. The same grading as an ordinary user (not root; made by tests/ordinary_user.py when the bench
    runs as root): plain sequential `nbgrader autograde` against `grade_class` with kernels forked
    into bwrap's user-namespace sandbox, and with exec'd kernels (--no-fork). Goal ≥ 3.5× as well.
-4. What the grading sandbox (nncourse.grading.sandbox) adds per submission: a kernel started,
+4. What the grading sandbox (nncourse.grading.kernels.sandbox) adds per submission: a kernel started,
    made to import what every lesson imports, and shut down, by nbgrader's kernel manager and by
    the sandboxed one, taking turns (plus the safe copy of a submission). Goal: ≤ 0.3 s.
 
@@ -142,7 +142,7 @@ def time_sandbox(repeat: int) -> dict[str, float]:
     import asyncio
 
     from jupyter_client.manager import AsyncKernelManager
-    from nncourse.grading import sandbox
+    from nncourse.grading.kernels import sandbox
 
     plain, boxed, copies = [], [], []
     with tempfile.TemporaryDirectory() as scratch:

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from nncourse.grading.ipc_kernels import kernel_config, private_socket_folder
+from nncourse.grading.kernels.ipc import kernel_config, private_socket_folder
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = {"01": 20, "02": 20, "03": 20, "04": 20, "05": 20, "06": 20,
@@ -28,7 +28,7 @@ TARGET_SECONDS = {"01": 20, "02": 20, "03": 20, "04": 20, "05": 20, "06": 20,
 def run_notebook(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
-    with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.ipc_kernels
+    with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.kernels.ipc
         NotebookClient(notebook, timeout=600, kernel_name="python3", config=kernel_config(sockets),
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     return time.perf_counter() - started

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
+from nncourse.grading.kernels.ipc import command_line_options, private_socket_folder
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -90,7 +90,7 @@ def require_sandbox() -> None:
     """Skip the calling test module where the grading sandbox cannot start (fail under CI)."""
     import pytest
 
-    from nncourse.grading.sandbox import sandbox_problem
+    from nncourse.grading.kernels.sandbox import sandbox_problem
 
     problem = sandbox_problem()
     if problem:

@@ -469,7 +469,7 @@ def test_hostile_feedback_runs_no_learner_script(hostile_submission, browser):
     ran = _scripts_that_ran(page, listener)
     _check_shows_the_notebook(page)
     _check_no_learner_script(page, ran, "feedback HTML")
-    # The labels are coloured as in JupyterLab (nncourse.grading.feedback.AnsiColours): bold cyan.
+    # The labels are coloured as in JupyterLab (nncourse.grading.nbgrader_plugins.feedback.AnsiColours): bold cyan.
     label = page.page.locator(f"pre:has-text('{FAIL_MARK}') span.ansi-cyan-intense-fg").first
     style = label.evaluate("s => [getComputedStyle(s).color, getComputedStyle(s).fontWeight]")
     if style != ["rgb(37, 143, 143)", "700"]:

@@ -1,4 +1,4 @@
-"""The cgroup v2 branch of nncourse.grading.cgroups, on a stand-in for the kernel's cgroup2 files.
+"""The cgroup v2 branch of nncourse.grading.kernels.cgroups, on a stand-in for the kernel's cgroup2 files.
 
 The course's machines (this one, CI's) boot with cgroup v1, where tests/test_sandbox.py runs the
 real memory cgroups; a host with cgroup v2 takes the other branch, which would otherwise never
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nncourse.grading import cgroups
+from nncourse.grading.kernels import cgroups
 
 #: The control files a new cgroup2 folder has, and those it gets with the memory controller.
 CORE_FILES = ("cgroup.controllers", "cgroup.subtree_control", "cgroup.procs")

@@ -114,7 +114,7 @@ FAULTS = [
           edit_cells={"test_get_model": "print('✅ 통과')", "test_training": "print('✅ 통과')"}),
     Fault("edited-test-right", "right answer, test cell emptied", FULL,
           edit_cells={"test_training": ""}),
-    # A deleted test cell is put back from the gradebook and run (nncourse.grading.missing_tests).
+    # A deleted test cell is put back from the gradebook and run (nncourse.grading.nbgrader_plugins.missing_tests).
     Fault("deleted-test", "right answer, test cell deleted", FULL,
           edit_cells={"test_training": None}, restored="test_training"),
     # nbgrader's own add_missing_cells fails the whole submission here (KeyError: the cell

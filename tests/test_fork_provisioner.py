@@ -1,4 +1,4 @@
-"""Kernels forked from a zygote for unsandboxed runs (nncourse.grading.fork_provisioner): a kernel
+"""Kernels forked from a zygote for unsandboxed runs (nncourse.grading.kernels.fork_provisioner): a kernel
 spec that names the provisioner gets a kernel that runs as a started one would, in its folder and
 environment, with the imports already done; a zygote forks only the kind it was started for."""
 
@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from jupyter_client.manager import KernelManager
 
-from nncourse.grading.fork_provisioner import ForkedKernel, ForkProvisioner, kernel_spec_folder
-from nncourse.grading.zygote import Zygote, ZygoteError
+from nncourse.grading.kernels.fork_provisioner import ForkedKernel, ForkProvisioner, kernel_spec_folder
+from nncourse.grading.kernels.zygote import Zygote, ZygoteError
 
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

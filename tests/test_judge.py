@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from nncourse import checks
-from nncourse.grading import judge, judge_agent
+from nncourse.grading import judge
+from nncourse.grading.judge import agent as judge_agent
 
 
 def no_calls(request):

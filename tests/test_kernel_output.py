@@ -1,4 +1,4 @@
-"""A kernel's own output reaches the worker's log through nncourse.grading.kernel_output's pipe:
+"""A kernel's own output reaches the worker's log through nncourse.grading.kernels.output's pipe:
 marked as the kernel's, capped, and the log file itself out of the child's reach."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from nncourse.grading.kernel_output import OutputDrain
+from nncourse.grading.kernels.output import OutputDrain
 
 CHILD = """
 import os, sys

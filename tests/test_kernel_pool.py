@@ -1,4 +1,4 @@
-"""The worker's pool of warm kernels (nncourse.grading.kernels), with the real sandbox."""
+"""The worker's pool of warm kernels (nncourse.grading.kernels.pool), with the real sandbox."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from jupyter_core.utils import run_sync
 
 from nbgrader_course import SOLUTIONS
-from nncourse.grading.kernels import KernelPool
-from nncourse.grading.sandbox import AheadClient, SandboxProvisioner, sandbox_problem
+from nncourse.grading.kernels.pool import KernelPool
+from nncourse.grading.kernels.sandbox import AheadClient, SandboxProvisioner, sandbox_problem
 
 LESSON = "01_mnist_data"
 
@@ -61,8 +61,8 @@ def test_a_submission_is_measured_as_the_safe_copy_will_copy_it(tmp_path):
     """An ordinary grader's warm kernel has SUBMISSION_ROOM for the submission's files; the pool
     starts a kernel with room for a larger one, measured as copy_submission copies: links and
     files over MAX_FILE_BYTES are not copied, and never more than MAX_TOTAL_BYTES in all."""
-    from nncourse.grading.kernels import submission_size
-    from nncourse.grading.sandbox import MAX_FILE_BYTES, SUBMISSION_ROOM
+    from nncourse.grading.kernels.pool import submission_size
+    from nncourse.grading.kernels.sandbox import MAX_FILE_BYTES, SUBMISSION_ROOM
 
     (tmp_path / "lesson.ipynb").write_bytes(bytes(1000))
     (tmp_path / "data").mkdir()

@@ -19,7 +19,7 @@ KERNEL_SIDE = [*sorted(PACKAGE.glob("*.py")), *sorted(GRADERS.glob("*.py"))]
 
 def imported_modules(path: Path) -> set[str]:
     """Absolute names of the nncourse modules ``path`` imports (relative imports resolved)."""
-    package = "nncourse" if path.parent == PACKAGE else f"nncourse.{path.parent.name}"
+    package = ".".join(("nncourse", *path.parent.relative_to(PACKAGE).parts))
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -68,9 +68,32 @@ def test_a_failure_gives_its_parts_not_a_message_with_labels_in_it(path):
 
 def test_grading_uses_no_private_coroutine_of_jupyter_client():
     """A sandboxed kernel is started, signalled and cleaned up through jupyter_client's kernel
-    provisioner API (nncourse.grading.sandbox.SandboxProvisioner), never by overriding or calling
+    provisioner API (nncourse.grading.kernels.sandbox.SandboxProvisioner), never by overriding or calling
     its private ``_async_*`` methods, which may change in any release."""
-    found = [f"{path.name}:{node.lineno}" for path in sorted((PACKAGE / "grading").glob("*.py"))
+    found = [f"{path.name}:{node.lineno}" for path in sorted((PACKAGE / "grading").rglob("*.py"))
              for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
              if (getattr(node, "attr", None) or getattr(node, "name", None) or "").startswith("_async_")]
     assert not found, found
+
+
+GRADING = PACKAGE / "grading"
+#: nncourse.grading's layers from the bottom up: each may import those before it, never one after.
+#: ``causes`` (why a cell failed) is the words they share. The class grader and the commands sit on
+#: top (grading/*.py) and may import any layer.
+LAYERS = ("kernels", "judge", "nbgrader_plugins")
+SHARED = {"nncourse.grading.causes"}
+
+
+def test_grading_is_split_into_the_layers_named_in_its_docstring():
+    assert {path.name for path in GRADING.iterdir() if (path / "__init__.py").is_file()} == set(LAYERS)
+    documented = (GRADING / "__init__.py").read_text(encoding="utf-8")
+    assert all(f"``{layer}``" in documented for layer in LAYERS)
+
+
+@pytest.mark.parametrize("path", sorted(GRADING.glob("*/*.py")), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_a_grading_layer_imports_only_the_layers_below_it(path):
+    layer = path.parent.name
+    allowed = {f"nncourse.grading.{below}" for below in LAYERS[:LAYERS.index(layer) + 1]} | SHARED
+    grading = {name for name in imported_modules(path) if name.startswith("nncourse.grading.")}
+    above = {name for name in grading if not any(name == ok or name.startswith(ok + ".") for ok in allowed)}
+    assert not above, f"{layer}/{path.name} imports {sorted(above)}, which is not below it"

@@ -17,7 +17,7 @@ import pytest
 from lab_server import free_port, lab_options, new_token, start_page_served, started
 from nncourse import lab
 from nncourse.grading import learner_bundle
-from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
+from nncourse.grading.kernels.ipc import command_line_options, private_socket_folder
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_lesson_01_runs_to_its_first_check(bundle_venv, unpacked):
     notebook.cells[at:at] = [nbformat.v4.new_code_cell("hint(1)"), nbformat.v4.new_code_cell("solution(1)")]
     nbformat.write(notebook, lesson)
     executed = lesson.with_name("executed.ipynb")
-    with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.ipc_kernels
+    with private_socket_folder() as sockets:  # not TCP ports: see nncourse.grading.kernels.ipc
         subprocess.run([str(bundle_venv), "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
                         "--ExecutePreprocessor.kernel_name=python3", *command_line_options(sockets),
                         "--output", executed.name, str(lesson)],

@@ -1,4 +1,4 @@
-"""nncourse.grading.memory_watch: a sandbox's memory, watched where no cgroup can be made.
+"""nncourse.grading.kernels.memory_watch: a sandbox's memory, watched where no cgroup can be made.
 
 Each test starts a real sandbox (bwrap with its own pid namespace and its own /dev, a tmpfs),
 watches it with a small limit, and has a process inside hold memory one way: its own pages, a
@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from nncourse.grading import memory_watch
-from nncourse.grading.sandbox import bwrap_path
+from nncourse.grading.kernels import memory_watch
+from nncourse.grading.kernels.sandbox import bwrap_path
 
 pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bwrap is not installed")
 

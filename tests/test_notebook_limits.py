@@ -1,5 +1,5 @@
 """Limits per submission that nbgrader does not have (issue 23, item 4): output bytes per cell and
-per notebook, images included, and wall time per notebook (nncourse.grading.notebook_limits).
+per notebook, images included, and wall time per notebook (nncourse.grading.nbgrader_plugins.notebook_limits).
 
 A class of lesson 01 is graded by the real class grader (sandbox on), with the notebook budget
 and the cell timeout of this course folder set low so that the run is short (the budget a real
@@ -28,7 +28,7 @@ import pytest
 from nbgrader_course import (autograded_notebook, filled_notebook, make_course, nbgrader_env,
                              require_sandbox, run_nbgrader, scores, solution_cells, solution_code,
                              solution_notebook, submit)
-from nncourse.grading import notebook_limits
+from nncourse.grading.nbgrader_plugins import notebook_limits
 from nncourse.grading.execute import lesson_ids as executed_lessons
 
 LESSON = "01_mnist_data"

@@ -5,7 +5,7 @@ kernels forked from the worker's zygote into bwrap's user-namespace sandbox.
 Every isolation probe is blocked and said so as for root, by the same checks. What only root can
 give a sandbox is made otherwise: the kernel's folder is a size-capped tmpfs that bwrap makes in
 its user namespace (root's is mounted by the grader), and the submission's memory is watched by
-the worker (nncourse.grading.memory_watch) where root's is a memory cgroup.
+the worker (nncourse.grading.kernels.memory_watch) where root's is a memory cgroup.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ scores it: no error, no stderr output, no failure mark. The table (lesson × set
 printed at the end of the run.
 
 Kernels of a one-thread setting are forked from a zygote of that setting's environment, which
-imported torch under it (nncourse.grading.fork_provisioner); the others start the usual way.
+imported torch under it (nncourse.grading.kernels.fork_provisioner); the others start the usual way.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pytest
 from nbgrader_course import SOLUTIONS, lesson_ids
 from nncourse import checks, reference
 from nncourse.grading import make_reference
-from nncourse.grading.fork_provisioner import kernel_spec_folder
-from nncourse.grading.notebook_limits import reference_seconds
+from nncourse.grading.kernels.fork_provisioner import kernel_spec_folder
+from nncourse.grading.nbgrader_plugins.notebook_limits import reference_seconds
 
 #: name → (arithmetic setting of nncourse.grading.make_reference, seed shift, extra environment).
 #: Every shift lies past the seeds `make reference` records for any lesson (0-4; 0-11 for the
@@ -51,7 +51,7 @@ def _grade(lesson: str, machine: str) -> tuple[float, float, list[str]]:
     from nbclient import NotebookClient
     import nbformat
 
-    from nncourse.grading.ipc_kernels import kernel_config, private_socket_folder
+    from nncourse.grading.kernels.ipc import kernel_config, private_socket_folder
 
     setting, seed, extra = OTHER_MACHINES[machine]
     path = SOLUTIONS / lesson / f"{lesson}.ipynb"

@@ -1,4 +1,4 @@
-"""Untrusted submissions graded in the bubblewrap sandbox (nncourse.grading.sandbox), through real grade_class.
+"""Untrusted submissions graded in the bubblewrap sandbox (nncourse.grading.kernels.sandbox), through real grade_class.
 
 An abuse class of 01_mnist_data: two honest learners and one learner per probe below. Every
 prober hands in the right answers with a few extra lines in the last answer cell (or extra
@@ -62,7 +62,7 @@ SECRET = f"pw-{TOKEN}"
 HONEST_MARKER = f"HONEST-{TOKEN}"
 
 from nncourse.grading.grade_class import WORKER_LOG_START  # noqa: E402
-from nncourse.grading.notebook_limits import MEMORY_ENAME  # noqa: E402
+from nncourse.grading.nbgrader_plugins.notebook_limits import MEMORY_ENAME  # noqa: E402
 require_sandbox()
 
 
@@ -590,7 +590,7 @@ def _exec_d_kernel(bwrap_pid: int, timeout: float = 60.0):
                 command = process.cmdline()
             except psutil.Error:
                 continue
-            if command and Path(command[0]).name.startswith("python") and "nncourse.grading.warm_kernel" in command:
+            if command and Path(command[0]).name.startswith("python") and "nncourse.grading.kernels.warm_kernel" in command:
                 return process
         time.sleep(0.05)
     raise AssertionError(f"no kernel process under bwrap {bwrap_pid} after {timeout:.0f} s")
@@ -621,7 +621,7 @@ def test_a_pool_kernel_runs_under_the_filter(fork, monkeypatch):
     from jupyter_core.utils import run_sync
 
     from nbgrader_course import SOLUTIONS
-    from nncourse.grading.kernels import KernelPool
+    from nncourse.grading.kernels.pool import KernelPool
 
     if fork and os.geteuid() != 0:
         pytest.skip("only a root grader forks its kernels")
@@ -689,9 +689,9 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
     from jupyter_core.utils import run_sync
 
     from nbgrader_course import SOLUTIONS
-    from nncourse.grading import cgroups
-    from nncourse.grading.kernels import KernelPool
-    from nncourse.grading.sandbox import DEFAULT_WORK_MB
+    from nncourse.grading.kernels import cgroups
+    from nncourse.grading.kernels.pool import KernelPool
+    from nncourse.grading.kernels.sandbox import DEFAULT_WORK_MB
 
     if os.geteuid() != 0:
         pytest.skip("only a root grader has memory cgroups and tmpfs folders")
@@ -756,7 +756,7 @@ def test_a_pool_kernels_tree_is_capped_as_one(fork, tmp_path, monkeypatch):
 def test_without_a_memory_cgroup_the_worker_says_what_applies(monkeypatch, caplog):
     """An ordinary grader (or a host with no memory controller to use): no cgroup per kernel,
     and one log line, once, that only the per-process address-space limit applies."""
-    from nncourse.grading import cgroups
+    from nncourse.grading.kernels import cgroups
 
     monkeypatch.setattr(cgroups.os, "geteuid", lambda: 1000)
     cgroups.hierarchy.cache_clear()
@@ -781,8 +781,8 @@ def test_an_ordinary_graders_sandbox_has_the_filter_too(tmp_path):
 def _filter_check_in_an_ordinary_graders_sandbox(tmp_path, preexec_fn=None):
     """FILTER_CHECK run in the sandbox an ordinary grader builds (a user namespace, the course's
     filter), started by ``preexec_fn``'s process if given; (the run, the file of its answers)."""
-    from nncourse.grading import seccomp_filter
-    from nncourse.grading.sandbox import bwrap_command, kernel_env
+    from nncourse.grading.kernels import seccomp_filter
+    from nncourse.grading.kernels.sandbox import bwrap_command, kernel_env
 
     work = tmp_path / "work"
     work.mkdir()
@@ -807,7 +807,7 @@ def test_the_pod_profile_refuses_the_kernels_list_less_what_bwrap_needs():
     import errno
     import json
 
-    from nncourse.grading.seccomp_filter import NEEDED_BY_BWRAP, REFUSED
+    from nncourse.grading.kernels.seccomp_filter import NEEDED_BY_BWRAP, REFUSED
 
     profile = json.loads(POD_PROFILE.read_text(encoding="utf-8"))
     assert profile["defaultAction"] == "SCMP_ACT_ALLOW"

@@ -28,9 +28,9 @@ import nbformat
 import pytest
 from nbgrader.validator import Validator
 
-from nncourse.grading.fork_provisioner import kernel_spec_folder
-from nncourse.grading.ipc_kernels import command_line_options, private_socket_folder
-from nncourse.grading.notebook_limits import reference_seconds
+from nncourse.grading.kernels.fork_provisioner import kernel_spec_folder
+from nncourse.grading.kernels.ipc import command_line_options, private_socket_folder
+from nncourse.grading.nbgrader_plugins.notebook_limits import reference_seconds
 
 from nbgrader_course import (VENV_BIN, grade_id, lesson_ids, make_course, nbgrader_env, solution_notebook,
                              wrong_answer_notebook)
@@ -112,7 +112,7 @@ def _validate_all(cases, root):
         # Unix sockets, one folder per process: the TCP ports jupyter_client picks can be taken
         # by a kernel started at the same moment ("Address already in use"; see ipc_kernels).
         # Its kernels are forked from a zygote that has imported torch and the course package
-        # (nncourse.grading.fork_provisioner): the same kernel, without paying the imports again
+        # (nncourse.grading.kernels.fork_provisioner): the same kernel, without paying the imports again
         # for every notebook; one OpenMP thread from the start, as setup_lesson() sets in the
         # first cell anyway. What is checked here is what validate prints, not how a kernel starts.
         env = {**nbgrader_env(), "JUPYTER_PATH": str(share), **ONE_THREAD}

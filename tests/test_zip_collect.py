@@ -8,7 +8,7 @@ one named `ada_...` beside ada's own upload stopped zip_collect ("Duplicate subm
 timestamps for comparison") and grade_class with it, and so did two different files for one
 learner, and so did one learner's archive that is not a zip or is damaged. Now those files are
 reported, by name, and collected for nobody; the rest of the class is collected and graded
-(nncourse.grading.lms_collect).
+(nncourse.grading.nbgrader_plugins.lms_collect).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ IPython asks an exception for ``_render_traceback_()`` before it formats a trace
   frames with line numbers, as IPython formats them, with the course's frames left out.
 
 Colours: JupyterLab (light and dark themes) and the feedback HTML (whose page gets nbconvert's
-ANSI classes from nncourse.grading.feedback.AnsiColours) use one fixed ANSI palette on a light
+ANSI classes from nncourse.grading.nbgrader_plugins.feedback.AnsiColours) use one fixed ANSI palette on a light
 red, dark red or white background. The verdict text keeps the theme's own colour; the
 first line is bold and the labels (내 값, 기대값, 힌트) are bold cyan (#258f8f), which keeps a
 contrast of at least 3:1 on all three backgrounds (red, green and yellow fall under 3:1 on one).

@@ -1,33 +1,25 @@
 """The instructor's grading machinery. Nothing here is imported by a lesson's cells (the guard
-that runs in the learner's kernel is ``nncourse.guard``).
+that runs in the learner's kernel is ``nncourse.guard``). Its layers, from the top:
 
-- ``grade_class``: grade a class (``python -m nncourse.grading.grade_class``): it starts the
-  workers, replaces one that hangs or dies, and prints the score table; feedback and export;
-- ``worker``: one long-lived grader process, grading submission after submission through
-  nbgrader's Python API (``NbGraderAPI.autograde``, ``generate_feedback``);
-- ``kernels``: each worker's pool of kernels started ahead of time inside the sandbox, one
-  submission per kernel; ``zygote`` forks them, for a root grader, from one process per worker
-  that has imported the lessons' modules and read MNIST once, into the namespaces bwrap made for
-  each; ``warm_kernel`` launches them otherwise (the same imports, in each kernel);
-- ``sandbox``: the bubblewrap sandbox a learner's kernel runs in, and the safe copy of a
-  submission; ``seccomp_filter``: the system calls its kernel may not make; ``cgroups``: one
-  memory cgroup per kernel (a root grader); ``kernel_output``: the pipe that carries a kernel's
-  own output into the log;
-- ``judged_execute``: nbgrader's execution step (``JudgedExecute``, replacing ``Execute``): it
-  starts the kernel (in the sandbox, from the pool) and hands the lessons' ``JUDGED`` test cells
-  to ``judge``, which decides them in this process from values read out of the kernel by value
-  (``judge_agent``: the source sent into the kernel for that, never imported there); its base,
-  ``notebook_limits``, caps each notebook's output bytes and wall time;
-- ``missing_tests``, ``feedback``: nbgrader preprocessors (deleted test and setup cells put back,
-  hidden tests kept out of the feedback, learner HTML cleaned in the instructor's pages);
-  ``lms_collect``: whose work each file of an LMS download is (``nbgrader zip_collect``'s plugins);
-- ``execute``, ``make_reference``, ``learner_bundle``: the maintainer's tools (stored outputs,
-  reference metrics, the zip for learners);
-- ``ipc_kernels``: unix sockets instead of TCP ports for the kernels started without the sandbox
-  (TCP ports picked for one kernel can be taken by another started at the same moment).
+- the class grader: ``grade_class`` grades a class (``python -m nncourse.grading.grade_class``):
+  it starts the workers, replaces one that hangs or dies, and prints the score table; ``worker``
+  is one long-lived grader process, grading submission after submission through nbgrader's Python
+  API (``NbGraderAPI.autograde``, ``generate_feedback``); ``results`` keeps each check's outcome and
+  its cause (``causes``, the words every layer uses for why a cell failed);
+- ``nbgrader_plugins``: what nbgrader runs for every submission, with or without the class grader
+  (the judged execution step, time and output limits, restored test cells, feedback, LMS files);
+- ``judge``: decides every judged test cell in the grader's own process, from values read out of
+  the learner's kernel by value (``judge.agent``: the source sent into the kernel for that, never
+  imported there);
+- ``kernels``: where the learner's code runs (the pool of warm kernels, the bubblewrap sandbox,
+  the zygote that forks kernels into it, seccomp, memory cgroups and watch, output and sockets).
+
+Each layer imports only the layers below it (``tests/test_layers.py``). Beside them, the commands
+of the instructor and the maintainer: ``report`` (what a class got wrong), ``export`` (a score per
+check), ``execute`` (stored outputs and times), ``make_reference`` (reference metrics) and
+``learner_bundle`` (the zip for learners).
 
 What a lesson's kernel imports lives one level up: ``nncourse`` (lesson setup, data, training,
 plots, checks, verdicts, and ``guard``, which ``setup_lesson`` installs and which acts only while
-nbgrader executes the notebook) and ``nncourse.graders`` (one grader per lesson). Of this package a
-kernel runs only ``warm_kernel`` and the forked half of ``zygote``.
+nbgrader executes the notebook) and ``nncourse.graders`` (one grader per lesson).
 """

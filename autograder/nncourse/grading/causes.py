@@ -1,7 +1,7 @@
 """Why a learner lost a test cell's points: one stable id per failed test cell.
 
 The judge records it in the graded cell's metadata (``nncourse.cause``, by
-:class:`nncourse.grading.judged_execute.JudgedExecute`); :class:`SaveCauses` stores it in the
+:class:`nncourse.grading.nbgrader_plugins.judged_execute.JudgedExecute`); :class:`SaveCauses` stores it in the
 gradebook beside nbgrader's scores, where the instructor's report (nncourse.grading.report)
 counts learners by it. A cause is exactly one of:
 
@@ -22,7 +22,7 @@ from ..verdict import ERROR_PREFIX, NOT_ATTEMPTED, UNDIAGNOSED
 
 TIMEOUT = "timeout"
 #: Error names of outputs that mean "out of time": nbclient's, and the course's own limits
-#: (nncourse.grading.notebook_limits).
+#: (nncourse.grading.nbgrader_plugins.notebook_limits).
 TIMEOUT_ENAMES = {"CellTimeoutError", "TimeoutError", "NotebookTimeLimit", "KernelStopped"}
 #: What nbgrader leaves in an answer cell (ClearSolutions.code_stub, autograder/nbgrader_config.py).
 STUB = "raise NotImplementedError"

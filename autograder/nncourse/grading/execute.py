@@ -38,7 +38,7 @@ def execute_notebook(path: Path, write: bool = True) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from .ipc_kernels import kernel_config, private_socket_folder
+    from .kernels.ipc import kernel_config, private_socket_folder
 
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
@@ -82,7 +82,7 @@ def execute_all(lessons: list[str], workers: int, write: bool = True, show_progr
 
 def record_seconds(seconds: dict[str, float]) -> None:
     """Merge the lessons' times into lesson_seconds.json (the other lessons keep theirs)."""
-    from .notebook_limits import LESSON_SECONDS_FILE
+    from .nbgrader_plugins.notebook_limits import LESSON_SECONDS_FILE
 
     try:
         table = json.loads(LESSON_SECONDS_FILE.read_text(encoding="utf-8"))["seconds"]
@@ -91,7 +91,7 @@ def record_seconds(seconds: dict[str, float]) -> None:
     table.update({lesson: round(took, 1) for lesson, took in seconds.items()})
     document = {"what": "seconds each solution notebook took, in a fresh kernel with one torch thread "
                         "(python -m nncourse.grading.execute); the grader's time budget per notebook "
-                        "is derived from them (nncourse.grading.notebook_limits)",
+                        "is derived from them (nncourse.grading.nbgrader_plugins.notebook_limits)",
                 "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
                 "seconds": dict(sorted(table.items()))}
     LESSON_SECONDS_FILE.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -7,7 +7,7 @@ nbgrader grades one submission at a time. This command starts ``--workers`` long
 (default: the number of cores; nncourse.grading.worker), each grading submission after
 submission through nbgrader's Python API, so nbgrader and its libraries are imported once per
 worker, not once per submission. Each worker keeps kernels started ahead of time, inside the
-sandbox and already past their imports (``--pool``, nncourse.grading.kernels); each kernel serves
+sandbox and already past their imports (``--pool``, nncourse.grading.kernels.pool); each kernel serves
 one submission and is then shut down. Every kernel runs with one torch thread so that the workers
 do not fight over cores. A submission that crashes or hangs its worker (``--timeout``) never
 stops the others: that worker is killed, with its kernels, and replaced. Only what changed is
@@ -22,8 +22,8 @@ works too, but a password there shows in ``ps``; the workers and nbgrader's comm
 in their environment).
 
 Learners' code is untrusted: each submission is copied for grading without following links
-(nncourse.grading.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
-(nncourse.grading.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox``
+(nncourse.grading.kernels.sandbox.copy_submission) and its kernel runs in a bubblewrap sandbox
+(nncourse.grading.kernels.sandbox). When the sandbox cannot start, nothing is graded; ``--no-sandbox``
 grades without it, and the summary says so.
 """
 
@@ -43,20 +43,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cgroups import DEFAULT_MEMORY_MB, MEMORY_ENV
+from .kernels.cgroups import DEFAULT_MEMORY_MB, MEMORY_ENV
 
 #: Environment for every worker: one intra-op thread per kernel (see nncourse.lesson).
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NNCOURSE_THREADS": "1",
               "NNCOURSE_PROGRESS": "0"}
 DEFAULT_TIMEOUT = 1800  # seconds for one whole submission; cells have their own 120 s limit
-#: Warm kernels each worker keeps per lesson (nncourse.grading.kernels).
+#: Warm kernels each worker keeps per lesson (nncourse.grading.kernels.pool).
 DEFAULT_POOL = 1
 #: Address-space limit of each nbgrader process and each process of its kernel. The course's
 #: largest kernel maps about 1.6 GB; a learner cell that asks for far more gets a MemoryError (or
 #: torch's "can't allocate memory") in that cell instead of pushing the machine into the OOM killer.
 DEFAULT_MEMORY_LIMIT_GB = 6.0
 #: Memory of one submission's whole kernel tree, every process and its tmpfs and memfd pages
-#: together (a root grader's cgroup: nncourse.grading.cgroups).
+#: together (a root grader's cgroup: nncourse.grading.kernels.cgroups).
 DEFAULT_SUBMISSION_MEMORY_GB = DEFAULT_MEMORY_MB / 1024
 
 
@@ -439,7 +439,7 @@ class Worker:
             except (OSError, AttributeError):
                 pass
         if self.sandbox:  # a worker that was killed or died left its kernels' tmpfs and cgroups
-            from nncourse.grading.sandbox import release_leftovers
+            from nncourse.grading.kernels.sandbox import release_leftovers
 
             release_leftovers(self.process.pid, self.scratch)
         self.process = None
@@ -451,7 +451,7 @@ class Worker:
 def stage_submission(root: Path, job: Job, log_path: Path) -> Path | None:
     """A safe copy of the submission (never following its links) for nbgrader to grade, or None
     when it cannot be copied (the log says why)."""
-    from nncourse.grading.sandbox import copy_submission
+    from nncourse.grading.kernels.sandbox import copy_submission
 
     staging = Path(tempfile.mkdtemp(prefix="nncourse-submitted-"))
     with log_path.open("w", encoding="utf-8") as log:
@@ -473,14 +473,14 @@ def grade(root: Path, jobs: list[Job], workers: int, db_url: str | None, timeout
           submission_memory_gb: float | None = None) -> list[Outcome]:
     """Grade ``jobs`` with ``workers`` long-lived graders, lesson by lesson (warm kernels are
     per lesson), the longest lessons first; with ``feedback``, each worker also writes the feedback HTML of what it graded;
-    ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.zygote);
+    ``fork``: pool kernels are forked from each worker's zygote (nncourse.grading.kernels.zygote);
     ``submission_memory_gb``: memory of each submission's kernel tree (None: the sandbox's
     default, 0: none)."""
     import collections
 
     from tqdm import tqdm
 
-    from .notebook_limits import reference_seconds
+    from .nbgrader_plugins.notebook_limits import reference_seconds
 
     # Lesson by lesson, the longest lessons first: a lesson of 15 s graded last would leave the
     # other workers idle while it ends the class (on 2 workers and one learner × 10 lessons that
@@ -557,9 +557,9 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> tuple[lis
 
     Each file's student id comes from the outermost name the LMS gave it, never from a name
     inside a learner's upload, one file per learner and notebook, and an archive that cannot be
-    opened is left out alone (nncourse.grading.lms_collect). Returns the lessons collected and, for the instructor, one
+    opened is left out alone (nncourse.grading.nbgrader_plugins.lms_collect). Returns the lessons collected and, for the instructor, one
     line per file not collected (and per lesson whose collect failed): the class goes on."""
-    from nncourse.grading.lms_collect import read_report
+    from nncourse.grading.nbgrader_plugins.lms_collect import read_report
 
     collected, not_collected = [], []
     for lesson in lessons:
@@ -570,8 +570,8 @@ def zip_collect(root: Path, lessons: list[str], db_url: str | None) -> tuple[lis
                        for plugin in ("TolerantExtractor", "TrustedNameCollector")}
             result = run_nbgrader(
                 root, "zip_collect", lesson, "--force",
-                "--ZipCollectApp.extractor_plugin=nncourse.grading.lms_collect.TolerantExtractor",
-                "--ZipCollectApp.collector_plugin=nncourse.grading.lms_collect.TrustedNameCollector",
+                "--ZipCollectApp.extractor_plugin=nncourse.grading.nbgrader_plugins.lms_collect.TolerantExtractor",
+                "--ZipCollectApp.collector_plugin=nncourse.grading.nbgrader_plugins.lms_collect.TrustedNameCollector",
                 *(f"--{plugin}.report_path={path}" for plugin, path in reports.items()), db_url=db_url)
             not_collected += [f"{lesson}: {entry.message()}" for path in reports.values()
                               for entry in read_report(path)]
@@ -642,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                              "kernel when nbgrader asks; no pool without the sandbox)")
     parser.add_argument("--no-fork", action="store_true",
                         help="start every pool kernel as a new process instead of forking it from the "
-                             "worker's zygote (slower; for comparison: nncourse.grading.zygote)")
+                             "worker's zygote (slower; for comparison: nncourse.grading.kernels.zygote)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run learners' code WITHOUT the bubblewrap sandbox (trusted submissions only)")
     args = parser.parse_args(argv)
@@ -654,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
               f"No nbgrader_config.py in {root}; run from the course root.", file=sys.stderr)
         return 2
     if not args.no_sandbox:
-        from nncourse.grading.sandbox import refusal_message, sandbox_problem
+        from nncourse.grading.kernels.sandbox import refusal_message, sandbox_problem
 
         problem = sandbox_problem()
         if problem:

@@ -56,7 +56,7 @@ def execute(notebook_path: Path, env: dict[str, str]):
     import nbformat
     from nbclient import NotebookClient
 
-    from .ipc_kernels import kernel_config, private_socket_folder
+    from .kernels.ipc import kernel_config, private_socket_folder
 
     notebook = nbformat.read(notebook_path, as_version=4)
     with private_socket_folder() as sockets:  # see ipc_kernels: TCP ports can collide

@@ -31,7 +31,7 @@ from .causes import METADATA_KEY, cell_cause, is_test_cell
 
 PACKAGE = Path(__file__).resolve().parents[1]  # autograder/nncourse
 #: Modules that decide every lesson's points besides the lesson's grader and what it imports.
-GRADING_MODULES = ("nncourse.grading.judge", "nncourse.grading.judge_agent", "nncourse.grading.judged_execute",
+GRADING_MODULES = ("nncourse.grading.judge", "nncourse.grading.judge.agent", "nncourse.grading.nbgrader_plugins.judged_execute",
                    "nncourse.grading.causes")
 
 metadata = sa.MetaData()

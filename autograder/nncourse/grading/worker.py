@@ -18,10 +18,10 @@ nbgrader's log to ``log`` and answers with one JSON line on its protocol stream:
 ``{"status": "graded" | "error", "feedback": true | false | null, "seconds": ...}``. So Python, nbgrader, SQLAlchemy and
 nbconvert are imported once per worker instead of once per submission, and with the sandbox on
 the kernels come from the worker's pool of kernels started ahead of time
-(nncourse.grading.kernels), one submission per kernel; ``next`` names the lesson the worker will
+(nncourse.grading.kernels.pool), one submission per kernel; ``next`` names the lesson the worker will
 probably grade after this job, for which the pool starts the replacement (none when null).
 With ``--no-sandbox`` there is no pool: nbgrader starts each kernel, forked from a plain zygote
-(nncourse.grading.fork_provisioner) unless ``--no-fork``.
+(nncourse.grading.kernels.fork_provisioner) unless ``--no-fork``.
 
 The worker does nothing to keep itself alive: a submission that hangs or crashes it is the class
 grader's to handle (it kills this process, with every kernel of it, and starts another).
@@ -60,7 +60,7 @@ def course_config(root: Path, db_url: str | None, sandbox: bool, sockets: Path |
         extra.CourseDirectory.db_url = db_url
     extra.SandboxedExecute.sandbox = sandbox
     if not sandbox and sockets is not None:
-        from .ipc_kernels import kernel_config
+        from .kernels.ipc import kernel_config
 
         extra.merge(kernel_config(sockets))
     config.merge(extra)
@@ -109,15 +109,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from nbgrader.apps import NbGraderAPI
 
-    from .ipc_kernels import private_socket_folder
-    from .kernels import KernelPool, install_pool
+    from .kernels.ipc import private_socket_folder
+    from .kernels.pool import KernelPool, install_pool
 
     cleanup = contextlib.ExitStack()
     sockets = None if not args.no_sandbox else cleanup.enter_context(private_socket_folder())
     if args.no_sandbox and args.pool > 0 and not args.no_fork:
         # Without the sandbox there is no pool: nbgrader starts each kernel, and the kernel spec
         # on JUPYTER_PATH has it forked from a zygote that has done the imports (fork_provisioner).
-        from .fork_provisioner import kernel_spec_folder
+        from .kernels.fork_provisioner import kernel_spec_folder
 
         share = cleanup.enter_context(kernel_spec_folder())
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), os.environ.get("JUPYTER_PATH")]))

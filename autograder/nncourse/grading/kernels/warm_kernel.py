@@ -1,9 +1,9 @@
 """A kernel imported ahead of time: what ``python -m ipykernel_launcher`` does, after importing
 the modules a lesson is going to import.
 
-    python -m nncourse.grading.warm_kernel --preload=torch,nncourse,nncourse.graders.optim -f conn.json
+    python -m nncourse.grading.kernels.warm_kernel --preload=torch,nncourse,nncourse.graders.optim -f conn.json
 
-A grading worker (nncourse.grading.kernels) starts kernels with this launcher, inside the sandbox,
+A grading worker (nncourse.grading.kernels.pool) starts kernels with this launcher, inside the sandbox,
 while it is still grading the previous submission; by the time a kernel is handed its submission,
 torch, the course package and the lesson's grader are imported and the verified MNIST arrays are
 read into ``nncourse.data``'s cache. That is all that happens before the learner's first cell:

@@ -18,13 +18,13 @@ runs inside Debian's bubblewrap (``bwrap``) with
 * limits: processes (RLIMIT_NPROC, counted per sandbox), file size, the size of ``/tmp`` and
   ``/dev/shm``; the address-space limit that ``grade_class`` puts on nbgrader is inherited (per
   process). Per submission: a root grader puts the whole kernel tree in a memory cgroup of its
-  own (nncourse.grading.cgroups: tmpfs and memfd pages count too), and a pool kernel's writable
+  own (nncourse.grading.kernels.cgroups: tmpfs and memfd pages count too), and a pool kernel's writable
   folder is a tmpfs of ``work_mb`` beyond the submission's own files (:func:`mount_work_tmpfs`).
   An ordinary grader has no memory cgroup (RLIMIT_AS per process instead); its pool kernel's
   folder is a tmpfs that bwrap makes inside the user namespace, with SUBMISSION_ROOM for the
   submission's files (or a larger submission's size) plus ``work_mb``
   (:meth:`SandboxProvisioner.kernel_folder`);
-* a seccomp filter (nncourse.grading.seccomp_filter): no new namespaces, no mount, io_uring,
+* a seccomp filter (nncourse.grading.kernels.seccomp_filter): no new namespaces, no mount, io_uring,
   userfaultfd, bpf, keyctl, ptrace, module or kexec loading;
 * a pid namespace: when the kernel ends, the kernel of the host kills every process the
   submission started, daemons included. ``--die-with-parent`` does the same if the grader (nbgrader, or a
@@ -38,16 +38,16 @@ learner's code would own every root-owned file and be exempt from RLIMIT_NPROC; 
 kernel also keeps one fork bomb from using up another kernel's processes.
 
 Pool kernels are not exec'd in there but forked in: bwrap runs a waiter, and the worker's zygote
-(nncourse.grading.zygote) forks a process that joins the namespaces bwrap made (for an ordinary
+(nncourse.grading.kernels.zygote) forks a process that joins the namespaces bwrap made (for an ordinary
 grader, the user namespace that owns them first), drops to the same uid, capabilities and
 limits, and runs ipykernel.
 
 It plugs into nbgrader through its own extension points: ``SandboxedExecute``
-(nncourse.grading.judged_execute; its subclass ``JudgedExecute`` replaces nbgrader's ``Execute``
+(nncourse.grading.nbgrader_plugins.judged_execute; its subclass ``JudgedExecute`` replaces nbgrader's ``Execute``
 preprocessor in ``Autograde.autograde_preprocessors``, autograder/nbgrader_config.py), when
 ``SandboxedExecute.sandbox`` is on (grade_class turns it on), starts kernels with
 :class:`SandboxedKernelManager`, a jupyter_client ``AsyncKernelManager``, or, in a grading worker,
-takes one the worker started ahead of time (nncourse.grading.kernels). The manager's kernel spec
+takes one the worker started ahead of time (nncourse.grading.kernels.pool). The manager's kernel spec
 names jupyter_client's extension point for how a kernel starts, a kernel provisioner:
 :class:`SandboxProvisioner` (``nncourse-sandbox``, registered in pyproject.toml), which builds and
 cleans up each kernel's sandbox. Neither nbgrader nor jupyter_client is patched.
@@ -75,8 +75,8 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, List, Unicode, default
 
 from . import cgroups, seccomp_filter
-from .ipc_kernels import checked_prefix
-from .kernel_output import OutputDrain
+from .ipc import checked_prefix
+from .output import OutputDrain
 from .memory_watch import WatchedSandbox
 from .warm_kernel import INLINE_BACKEND
 from .zygote import WAITER_ARGS, find_waiter
@@ -290,7 +290,7 @@ def _mount(source: bytes | None, target: Path, fstype: bytes | None, flags: int,
 def mount_work_tmpfs(folder: Path, size: int, remount: bool = False) -> None:
     """Make ``folder`` a tmpfs of ``size`` bytes (or change the size of the one it is): no
     setuid, no devices, WORK_INODES entries. Its pages are charged to the memory cgroup of the
-    process that writes them (the kernel's, nncourse.grading.cgroups)."""
+    process that writes them (the kernel's, nncourse.grading.kernels.cgroups)."""
     flags = MS_NOSUID | MS_NODEV | (MS_REMOUNT if remount else 0)
     _mount(b"tmpfs", folder, b"tmpfs", flags, f"size={size},nr_inodes={WORK_INODES},mode=0700")
 
@@ -474,7 +474,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A jupyter_client kernel manager whose kernels start inside bubblewrap, over ZMQ ipc.
 
     Started by nbgrader (through :class:`SandboxedExecute`) in the submission's own grading folder,
-    or ahead of time by the worker's kernel pool (:mod:`nncourse.grading.kernels`) in a private
+    or ahead of time by the worker's kernel pool (:mod:`nncourse.grading.kernels.pool`) in a private
     empty folder, with ``preload`` naming what to import before the kernel answers. A pool kernel
     is handed one submission (:meth:`receive`): its files are copied in. When the kernel is shut
     down, nothing it wrote reaches nbgrader's grading folder
@@ -490,9 +490,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     file_mb = Integer(DEFAULT_FILE_MB, help="largest file the kernel may write (MiB)").tag(config=True)
     work_name = Unicode("", help="name of the writable folder inside (default: its own name)").tag(config=True)
     preload = List(Unicode(), help="modules a pool kernel imports before it answers "
-                                   "(nncourse.grading.warm_kernel)").tag(config=True)
+                                   "(nncourse.grading.kernels.warm_kernel)").tag(config=True)
     memory_mb = Integer(help="memory of the kernel's whole process tree, MiB (a cgroup of a root grader: "
-                             "nncourse.grading.cgroups); 0: none. Default: $NNCOURSE_SUBMISSION_MEMORY_MB, "
+                             "nncourse.grading.kernels.cgroups); 0: none. Default: $NNCOURSE_SUBMISSION_MEMORY_MB, "
                              "which grade_class sets").tag(config=True)
     work_mb = Integer(DEFAULT_WORK_MB, help="what a pool kernel may write in its folder beyond the "
                                             "submission's files, MiB (a tmpfs); 0: no tmpfs").tag(config=True)
@@ -501,7 +501,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     submission_bytes = Integer(SUBMISSION_ROOM, help="room for the submission's files in a folder bwrap "
                                                      "makes (an ordinary grader's pool kernel), bytes")
 
-    #: the worker's zygote (nncourse.grading.zygote): the kernel is forked from it into the sandbox
+    #: the worker's zygote (nncourse.grading.kernels.zygote): the kernel is forked from it into the sandbox
     #: instead of exec'd there (a pool kernel); None: exec'd
     zygote = None
 
@@ -527,7 +527,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     @property
     def memory_cgroup(self) -> cgroups.KernelCgroup | None:
-        """The kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none."""
+        """The kernel tree's memory cgroup (nncourse.grading.kernels.cgroups), None where there is none."""
         return getattr(self.provisioner, "memory_cgroup", None)
 
     def release_limits(self) -> None:
@@ -598,7 +598,7 @@ class SandboxProvisioner(LocalProvisioner):
     #: a forked kernel's: the host pids of the sandbox's waiter and of the kernel (None: exec'd)
     waiter_pid: int | None = None
     kernel_pid: int | None = None
-    #: the kernel tree's memory cgroup (nncourse.grading.cgroups), None where there is none
+    #: the kernel tree's memory cgroup (nncourse.grading.kernels.cgroups), None where there is none
     memory_cgroup: cgroups.KernelCgroup | None = None
     #: whether the kernel's folder is a tmpfs mounted here (a root grader's pool kernel)
     work_mounted = False
@@ -678,7 +678,7 @@ class SandboxProvisioner(LocalProvisioner):
         beyond it. A root grader's tmpfs is resized to the submission it receives; this one is made
         before the submission comes and cannot be resized from outside, so it has room for
         ``submission_bytes`` (the pool starts a kernel with more room for a larger submission:
-        nncourse.grading.kernels)."""
+        nncourse.grading.kernels.pool)."""
         return self.parent.submission_bytes + self.parent.work_mb * 2**20
 
     def kernel_folder(self) -> Path:
@@ -703,8 +703,8 @@ class SandboxProvisioner(LocalProvisioner):
         if km.zygote is not None:
             # bwrap runs the waiter; the zygote forks the kernel in (launch_kernel)
             return [sys.executable, *WAITER_ARGS], cmd[at + 1:]
-        if km.preload:  # the same kernel, imported ahead: see nncourse.grading.warm_kernel
-            return [*cmd[:at], "nncourse.grading.warm_kernel", f"--preload={','.join(km.preload)}",
+        if km.preload:  # the same kernel, imported ahead: see nncourse.grading.kernels.warm_kernel
+            return [*cmd[:at], "nncourse.grading.kernels.warm_kernel", f"--preload={','.join(km.preload)}",
                     *cmd[at + 1:]], None
         return cmd, None
 

@@ -1,6 +1,6 @@
 """Memory per submission where no memory cgroup can be made: the kernel's sandbox, watched.
 
-A root grader caps each kernel's whole process tree with a memory cgroup (nncourse.grading.cgroups).
+A root grader caps each kernel's whole process tree with a memory cgroup (nncourse.grading.kernels.cgroups).
 An ordinary grader cannot make one (and neither can a root grader on a host without a usable memory
 controller); RLIMIT_AS alone caps each process, not the submission: three processes each under it,
 or memfd pages that no process maps, held more than the submission's limit (tests/test_sandbox.py's
@@ -16,7 +16,7 @@ cgroup:
 * over the limit, it kills the largest process of the sandbox with SIGKILL, as the OOM killer ends
   the largest process of its cgroup: a child the learner started, or the kernel itself, which
   nbclient then reports as a dead kernel and the notebook is graded up to that cell
-  (nncourse.grading.notebook_limits reads :meth:`WatchedSandbox.oom_kills` as a cgroup's).
+  (nncourse.grading.nbgrader_plugins.notebook_limits reads :meth:`WatchedSandbox.oom_kills` as a cgroup's).
 
 What a watch cannot do that a cgroup does: between two looks a tree can allocate past the limit
 (at the few GB/s the host faults pages in, about a tenth of a GiB in :data:`INTERVAL`), and memory
@@ -106,7 +106,7 @@ def _inside(pid: int, timeout: float = 10.0) -> int:
 
 class WatchedSandbox:
     """One kernel's sandbox, watched against ``limit`` bytes (the interface of a
-    :class:`nncourse.grading.cgroups.KernelCgroup`: place, oom_kills, peak, remove, limit)."""
+    :class:`nncourse.grading.kernels.cgroups.KernelCgroup`: place, oom_kills, peak, remove, limit)."""
 
     def __init__(self, limit: int, work_folder: str | None = None):
         self.limit = limit

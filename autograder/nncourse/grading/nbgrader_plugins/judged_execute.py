@@ -20,10 +20,10 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool
 
-from .causes import METADATA_KEY, judged_cause
-from .kernels import current_pool
+from ..causes import METADATA_KEY, judged_cause
+from ..kernels.pool import current_pool
 from .notebook_limits import LimitedExecute
-from .sandbox import SandboxedKernelManager
+from ..kernels.sandbox import SandboxedKernelManager
 
 
 class SandboxedExecute(LimitedExecute):
@@ -72,7 +72,7 @@ class JudgedExecute(SandboxedExecute):
     judge = Bool(True, help="decide the lessons' JUDGED test cells outside the learner's kernel").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        from . import judge  # imports torch: only when a notebook is graded, not for every nbgrader command
+        from .. import judge  # imports torch: only when a notebook is graded, not for every nbgrader command
 
         lesson = (resources or {}).get("nbgrader", {}).get("assignment")
         self._lesson = lesson
@@ -94,7 +94,7 @@ class JudgedExecute(SandboxedExecute):
 
     def _ask(self, request: dict, index: int) -> dict:
         """Send one request to the learner's kernel and return the agent's answer."""
-        from . import judge
+        from .. import judge
 
         request = {**request, "nonce": secrets.token_hex(8)}
         try:
@@ -109,7 +109,7 @@ class JudgedExecute(SandboxedExecute):
 
     def _request(self, request: dict, index: int, agent_sent: bool) -> list:
         """Run one request cell in the learner's kernel; its outputs."""
-        from . import judge
+        from .. import judge
 
         probe = nbformat.v4.new_code_cell(judge.request_source(request, agent_sent))
         cell = self.nb.cells[index]
@@ -136,7 +136,7 @@ class JudgedExecute(SandboxedExecute):
         return probe.outputs
 
     def _judge_cell(self, cell, index: int) -> None:
-        from . import judge
+        from .. import judge
 
         self._learner_printed = ""
         self._asked = []

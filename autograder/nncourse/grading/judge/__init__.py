@@ -3,7 +3,7 @@
 nbgrader runs a test cell in the learner's kernel and scores what comes out, so learner code in
 that kernel could rewrite the cell, the checks, their data or the output (tests/test_forgery.py
 lists 17 ways). Under ``nbgrader autograde`` with the course's configuration
-(:class:`nncourse.grading.judged_execute.JudgedExecute`), a test cell that its lesson's grader
+(:class:`nncourse.grading.nbgrader_plugins.judged_execute.JudgedExecute`), a test cell that its lesson's grader
 lists in ``JUDGED`` is instead
 
 1. **never sent to the learner's kernel** (hidden tests included): nothing of it is in the
@@ -12,7 +12,7 @@ lists in ``JUDGED`` is instead
    gradebook (nbgrader puts it back before execution), in a namespace of the course's own
    modules (``grader``, ``check``, ``torch``, ``F``, ``nn``, ``math``);
 3. **fed the learner's values by value**: the names the cell reads are fetched from the kernel
-   at that point of the notebook as plain data (:mod:`nncourse.grading.judge_agent`): numbers,
+   at that point of the notebook as plain data (:mod:`nncourse.grading.judge.agent`): numbers,
    strings, dtypes and tensors rebuilt from raw bytes (the course's data tensors known by their
    SHA-256), never an unpickled object and never an object whose methods the judge would call.
    An ``nn.Module`` is rebuilt here: torch's own layers as the genuine layers with the learner's
@@ -57,7 +57,7 @@ import nbformat
 import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from . import judge_agent
+from . import agent
 
 #: Largest reply the judge reads from a kernel (bytes of JSON).
 MAX_REPLY = 64 * 1024 * 1024
@@ -69,7 +69,7 @@ DTYPES = {name: getattr(torch, name) for name in (
 #: Learner values that are the torch functions themselves (``loss_func = F.cross_entropy``).
 KNOWN_FUNCTIONS = {("torch.nn.functional", name) for name in ("cross_entropy", "nll_loss", "log_softmax",
                                                                  "softmax", "relu", "mse_loss", "multi_margin_loss")}
-AGENT_SOURCE = Path(judge_agent.__file__).read_text(encoding="utf-8")
+AGENT_SOURCE = Path(agent.__file__).read_text(encoding="utf-8")
 NOT_READ = "채점기가 학습자 커널에서 값을 읽지 못했습니다"
 
 
@@ -143,7 +143,7 @@ def remote_object(item: dict, ask: object) -> OpaqueValue:
     cls = named(OpaqueValue, item.get("type"), "object")
     if methods:
         cls = type(cls.__name__, (cls,), methods)
-    return cls(str(item.get("repr", ""))[:judge_agent.MAX_REPR], item.get("handle"), ask)
+    return cls(str(item.get("repr", ""))[:agent.MAX_REPR], item.get("handle"), ask)
 
 
 def _remote_op(ask, request: dict) -> dict:
@@ -169,7 +169,7 @@ def learner_error(type_name: str, message: str, traceback: list[str] | None = No
     return error
 
 
-#: How the judge asks the learner's kernel: a request (see judge_agent) → the agent's answer.
+#: How the judge asks the learner's kernel: a request (see judge.agent) → the agent's answer.
 Ask = Callable[[dict], dict]
 
 
@@ -325,7 +325,7 @@ class RemoteModule(torch.nn.Module):
         found = answer.get("gradients")
         by_name = {}
         if isinstance(found, list):
-            for entry in found[:judge_agent.MAX_ITEMS]:
+            for entry in found[:agent.MAX_ITEMS]:
                 if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):
                     by_name[entry[0]] = None if entry[1] == {"k": "none"} else _decode_tensor(entry[1])
         gradients = []
@@ -388,7 +388,7 @@ def rebuild_module(item: dict, ask: Ask) -> torch.nn.Module:
     keeps the identity it has in the kernel as ``parameter.identity``, for optimizers)."""
     parameters, nodes, identities = item.get("parameters"), item.get("nodes"), item.get("identities")
     if not (isinstance(parameters, list) and isinstance(nodes, list) and nodes) \
-            or len(parameters) > judge_agent.MAX_ITEMS or len(nodes) > judge_agent.MAX_ITEMS:
+            or len(parameters) > agent.MAX_ITEMS or len(nodes) > agent.MAX_ITEMS:
         raise JudgeError("malformed module")
     decoded = {}
     for entry in parameters:
@@ -495,7 +495,7 @@ class OptimizerValue:
 
 class Link:
     """The learner's kernel as the judge reaches it during one test cell: ``link(request)``
-    sends a request (see :mod:`judge_agent`). It remembers the parameters of the modules read so
+    sends a request (see :mod:`nncourse.grading.judge.agent`). It remembers the parameters of the modules read so
     far, by their identity in the kernel (an optimizer read later updates those), and the
     tensors read by name: when a check changes one (03's bias probe), a call into the kernel
     runs with the judge's value of it, as the learner's function would see it in the kernel."""
@@ -525,16 +525,16 @@ class Link:
 def encode_argument(value, arguments: tuple | None = None) -> dict:
     """A probe the judge sends (its own values: tensors, numbers, strings, lists, and the
     checks' :class:`~nncourse.checks.Affine` functions, rebuilt in the kernel from two numbers)."""
-    from ..checks import Affine, BatchMarker
+    from ...checks import Affine, BatchMarker
 
     if isinstance(value, torch.Tensor) and _course_view(value) is not None:
         return _course_view(value)
-    if isinstance(value, torch.Tensor) and value.numel() * value.element_size() <= judge_agent.DIGEST_BYTES:
-        return judge_agent._tensor(value, torch)
+    if isinstance(value, torch.Tensor) and value.numel() * value.element_size() <= agent.DIGEST_BYTES:
+        return agent._tensor(value, torch)
     if isinstance(value, Affine):
-        return {"k": "affine", "scale": judge_agent.encode(value.scale), "shift": judge_agent.encode(value.shift)}
+        return {"k": "affine", "scale": agent.encode(value.scale), "shift": agent.encode(value.shift)}
     if isinstance(value, BatchMarker):
-        return {"k": "batch_marker", "shape": list(value.shape), "scale": judge_agent.encode(value.scale),
+        return {"k": "batch_marker", "shape": list(value.shape), "scale": agent.encode(value.scale),
                 "label_shift": value.label_shift}
     if isinstance(value, (list, tuple)):
         return {"k": type(value).__name__, "v": [encode_argument(item, arguments) for item in value]}
@@ -553,8 +553,8 @@ def encode_argument(value, arguments: tuple | None = None) -> dict:
         kind = "linear"
     if isinstance(value, torch.nn.Module) and isinstance(kind, str):  # a stand-in model the agent builds
         return {"k": "judge_module", "kind": kind, "training": value.training,
-                "parameters": [[name, judge_agent._tensor(p, torch)] for name, p in value.named_parameters()],
-                "grads": [[name, judge_agent._tensor(p.grad, torch) if p.grad is not None else {"k": "none"}]
+                "parameters": [[name, agent._tensor(p, torch)] for name, p in value.named_parameters()],
+                "grads": [[name, agent._tensor(p.grad, torch) if p.grad is not None else {"k": "none"}]
                           for name, p in value.named_parameters()]}
     if kind == "recording_loss":
         return {"k": "recording_loss"}
@@ -567,14 +567,14 @@ def encode_argument(value, arguments: tuple | None = None) -> dict:
         if len(value.param_groups) != 1 or any(id(p) not in where for p in group["params"]):
             raise JudgeError("an optimizer whose parameters were not sent before it")
         return {"k": "sgd", "params": [where[id(p)] for p in group["params"]],
-                "settings": [[key, judge_agent.encode(group[key])] for key in ("lr", "momentum", "weight_decay")]}
-    return judge_agent.encode(value)
+                "settings": [[key, agent.encode(group[key])] for key in ("lr", "momentum", "weight_decay")]}
+    return agent.encode(value)
 
 
 @functools.cache
 def _course_storages() -> dict[int, str]:
     """Address of each storage of the course's data → the name of a tensor that starts it."""
-    from ..checks import reference_data
+    from ...checks import reference_data
 
     data = reference_data()
     found = {}
@@ -598,7 +598,7 @@ def _course_view(tensor: torch.Tensor) -> dict | None:
 
 def _course_name(tensor: torch.Tensor) -> str | None:
     """``x_train``, ``y_valid``...: which of the course's data tensors ``tensor`` equals."""
-    from ..checks import reference_data
+    from ...checks import reference_data
 
     data = reference_data()
     for name in ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test"):
@@ -643,7 +643,7 @@ def mirror_arguments(args: tuple, answer: dict) -> None:
 def decode(item, ask: Ask, depth: int = 0, arguments: tuple = ()):
     """A learner value from its JSON form: plain data only, checked on the way in. Functions,
     classes and modules come with handles the judge calls them back by (through ``ask``)."""
-    if not isinstance(item, dict) or depth > judge_agent.MAX_DEPTH + 1:
+    if not isinstance(item, dict) or depth > agent.MAX_DEPTH + 1:
         raise JudgeError("malformed value")
     kind = item.get("k")
     value = item.get("v")
@@ -657,10 +657,10 @@ def decode(item, ask: Ask, depth: int = 0, arguments: tuple = ()):
         return float(value)
     if kind == "str" and isinstance(value, str):
         return value
-    if kind in ("list", "tuple") and isinstance(value, list) and len(value) <= judge_agent.MAX_ITEMS:
+    if kind in ("list", "tuple") and isinstance(value, list) and len(value) <= agent.MAX_ITEMS:
         items = [decode(entry, ask, depth + 1, arguments) for entry in value]
         return items if kind == "list" else tuple(items)
-    if kind == "dict" and isinstance(value, list) and len(value) <= judge_agent.MAX_ITEMS:
+    if kind == "dict" and isinstance(value, list) and len(value) <= agent.MAX_ITEMS:
         if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
             raise JudgeError("malformed dict")
         return {str(key): decode(entry, ask, depth + 1, arguments) for key, entry in value}
@@ -713,7 +713,7 @@ def _decode_optimizer(item: dict, ask: Ask) -> OptimizerValue:
         if not isinstance(group, dict):
             raise JudgeError("malformed optimizer group")
         settings, params = group.get("settings"), group.get("params")
-        if not isinstance(settings, list) or not isinstance(params, list) or len(params) > judge_agent.MAX_ITEMS \
+        if not isinstance(settings, list) or not isinstance(params, list) or len(params) > agent.MAX_ITEMS \
                 or not all(isinstance(pair, list) and len(pair) == 2 for pair in settings):
             raise JudgeError("malformed optimizer group")
         decoded = {str(key)[:100]: decode(value, ask, 1) for key, value in settings}
@@ -748,11 +748,11 @@ def _decode_loader(item: dict, ask: Ask, depth: int, arguments: tuple = ()) -> D
 @functools.cache
 def _course_tensors() -> dict[tuple, torch.Tensor]:
     """The course's data tensors by fingerprint (dtype, shape, SHA-256), as the agent makes it."""
-    from ..checks import reference_data
+    from ...checks import reference_data
 
     known = {}
     for tensor in reference_data():
-        item = judge_agent._tensor(tensor, torch, 0)
+        item = agent._tensor(tensor, torch, 0)
         known[(item["dtype"], tuple(item["shape"]), item["sha256"])] = tensor
     return known
 
@@ -765,7 +765,7 @@ def _rows_agree(known: torch.Tensor, rows: object, sample: object) -> bool:
     if set(rows) != wanted:
         return False
     for index, data in rows.items():
-        row = judge_agent._tensor(known[int(index)], torch)["data"]
+        row = agent._tensor(known[int(index)], torch)["data"]
         if data != row:
             return False
     return True
@@ -824,7 +824,7 @@ def request_source(request: dict, agent_sent: bool = False) -> str:
     (compiling the agent costs a request 12 ms). A kernel that dropped or replaced it answers
     nothing or something else, which the judge treats like any answer."""
     if agent_sent:
-        return f"get_ipython().{judge_agent.SHELL_ATTRIBUTE}({json.dumps(request)!r})"
+        return f"get_ipython().{agent.SHELL_ATTRIBUTE}({json.dumps(request)!r})"
     return (f"exec(compile({AGENT_SOURCE!r}, '<nncourse-judge>', 'exec'), "
             f"{{'__name__': 'nncourse_judge_agent', 'REQUEST_JSON': {json.dumps(request)!r}, "
             f"'SHELL': get_ipython()}})")
@@ -833,7 +833,7 @@ def request_source(request: dict, agent_sent: bool = False) -> str:
 def read_reply(outputs: list, nonce: str) -> dict:
     """The agent's answer among a request cell's outputs."""
     for output in outputs:
-        text = output.get("data", {}).get(judge_agent.MIME) if output.get("output_type") == "display_data" else None
+        text = output.get("data", {}).get(agent.MIME) if output.get("output_type") == "display_data" else None
         if text is None:
             continue
         if not isinstance(text, str):
@@ -857,7 +857,7 @@ def judge_namespace(lesson: str) -> dict:
     import torch.nn as nn
     import torch.nn.functional as F
 
-    from .. import checks
+    from ... import checks
 
     return {"grader": grader_module(lesson), "check": checks, "torch": torch, "F": F, "nn": nn, "math": math,
             "__builtins__": builtins}
@@ -921,8 +921,8 @@ def stream(text: str):
 
 
 def failure(error: BaseException, printed: str) -> list:
-    from ..checks import CheckFailed
-    from ..verdict import CALLED_LEARNER, NOTE, RESET, verdict_lines
+    from ...checks import CheckFailed
+    from ...verdict import CALLED_LEARNER, NOTE, RESET, verdict_lines
 
     if isinstance(error, CheckFailed):
         lines = verdict_lines(error)
@@ -940,8 +940,8 @@ def failure(error: BaseException, printed: str) -> list:
 def cause_of(error: BaseException) -> str:
     """The stable id of why a test cell failed (see nncourse.checks.diagnosis): a failed check's
     own; ``timeout`` when the kernel did not answer in time; else the exception's type."""
-    from ..checks import ERROR_PREFIX, UNDIAGNOSED, CheckFailed
-    from .causes import TIMEOUT
+    from ...checks import ERROR_PREFIX, UNDIAGNOSED, CheckFailed
+    from ..causes import TIMEOUT
 
     if isinstance(error, CheckFailed):
         return error.cause
@@ -957,9 +957,9 @@ def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list, BaseExce
     the exception that failed it or None); :func:`cause_of` names its cause.
 
     ``ask(request)`` sends one request to the learner's kernel and returns the agent's answer
-    (see :mod:`judge_agent`; it may raise :class:`JudgeError`).
+    (see :mod:`nncourse.grading.judge.agent`; it may raise :class:`JudgeError`).
     """
-    from .. import checks
+    from ... import checks
 
     namespace = judge_namespace(lesson)
     printed = io.StringIO()
@@ -980,7 +980,7 @@ def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list, BaseExce
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(compile(source, "<test cell>", "exec"), namespace)
     except JudgeError as error:
-        from ..checks import CheckFailed
+        from ...checks import CheckFailed
 
         return False, failure(CheckFailed(f"{NOT_READ}: {error}"), printed.getvalue()), error
     except Exception as error:  # a failed check, an assert of a hidden test, a NameError...

@@ -1,16 +1,16 @@
 """Kernels forked from one process that has already imported what the lessons import.
 
-    python -m nncourse.grading.zygote --preload=torch,nncourse,...   (started by the kernel pool)
+    python -m nncourse.grading.kernels.zygote --preload=torch,nncourse,...   (started by the kernel pool)
 
 Starting a kernel costs about 2.3 s of CPU before the learner's first cell (Python, ipykernel,
 torch, the course package, MNIST), 3.6 s for a lesson that makes an optimizer (``torch._dynamo``).
-A grading worker (nncourse.grading.kernels) therefore keeps one *zygote*: a process, started once
+A grading worker (nncourse.grading.kernels.pool) therefore keeps one *zygote*: a process, started once
 with the kernels' own allow-listed environment, that imports all of that and then only forks. Each
 fork becomes one submission's kernel, in copy-on-write memory: its start costs milliseconds, and
 nothing it does reaches the zygote or the next kernel.
 
 The sandbox is still bubblewrap's. For each kernel the kernel manager starts ``bwrap`` exactly as
-for a kernel of its own (nncourse.grading.sandbox.bwrap_command), but the program bwrap runs, as
+for a kernel of its own (nncourse.grading.kernels.sandbox.bwrap_command), but the program bwrap runs, as
 the sandbox's unprivileged uid under bwrap's own init, is :data:`WAITER`, which only sleeps. The
 zygote then forks; the child
 
@@ -20,7 +20,7 @@ zygote then forks; the child
 3. drops to the sandbox's uid and gid with no supplementary groups, an empty capability bounding
    set, no capabilities at all (effective, permitted, inheritable, ambient) and no_new_privs,
    takes the same limits as ``prlimit`` gives an exec'd kernel (processes, file size) and loads
-   the seccomp filter bwrap gives an exec'd kernel (nncourse.grading.seccomp_filter, built once
+   the seccomp filter bwrap gives an exec'd kernel (nncourse.grading.kernels.seccomp_filter, built once
    in the zygote);
 4. forks once more, so that the kernel is inside the sandbox's pid namespace, and waits for it;
    when the kernel ends it kills the waiter: bwrap's init then ends, and with it the pid
@@ -33,7 +33,7 @@ reseeds the random generators it inherited, and runs ipykernel as ``python -m ip
 would.
 
 A root grader's sandbox has no user namespace and one uid per kernel
-(nncourse.grading.sandbox.sandbox_uid). An ordinary grader's (#28) lives in the user namespace
+(nncourse.grading.kernels.sandbox.sandbox_uid). An ordinary grader's (#28) lives in the user namespace
 bwrap makes, owned by the grader's uid (with the waiter in a second one nested inside it,
 ``--disable-userns``): the child joins the owning user namespace first (as its creator's uid one
 level up, it holds every capability there, which setns into the others needs), then the other
@@ -41,12 +41,12 @@ namespaces, then the nested one; it keeps the grader's uid, as bwrap maps it ins
 every capability, the bounding set included, as above. Its supplementary groups cannot be
 dropped there (setgroups is denied in such a namespace, for bwrap's own kernels too); they are
 the grader's own, never root's. Without root there is no memory cgroup: the worker watches the
-sandbox's memory instead (nncourse.grading.memory_watch), and the kernel's folder is a tmpfs
-bwrap makes (nncourse.grading.sandbox). The zygote never runs a
+sandbox's memory instead (nncourse.grading.kernels.memory_watch), and the kernel's folder is a tmpfs
+bwrap makes (nncourse.grading.kernels.sandbox). The zygote never runs a
 learner's code itself, and no submission's data passes through it: it reads requests from the
 worker only.
 
-A *plain* zygote (``--plain``; nncourse.grading.fork_provisioner) forks kernels with no sandbox at
+A *plain* zygote (``--plain``; nncourse.grading.kernels.fork_provisioner) forks kernels with no sandbox at
 all, for what runs unsandboxed anyway (the maintainer's tools, the tests' ``nbgrader validate``):
 the child takes a new session, the kernel's environment and folder, and runs ipykernel. A zygote
 serves one kind only: a plain one refuses a request that names a sandbox, and a sandbox's refuses
@@ -67,7 +67,7 @@ import time
 from pathlib import Path
 
 from . import seccomp_filter
-from .kernel_output import LIMIT, OutputDrain
+from .output import LIMIT, OutputDrain
 
 #: The program bwrap runs (as the sandbox's uid, under bwrap's own pid 1, which keeps
 #: --die-with-parent) while the kernel is forked in and as long as it runs. Killing it ends bwrap's
@@ -116,7 +116,7 @@ class Zygote:
         output = None if plain else OutputDrain("zygote/kernel", limit=16 * LIMIT)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "nncourse.grading.zygote", f"--preload={','.join(self.modules)}",
+                [sys.executable, "-m", "nncourse.grading.kernels.zygote", f"--preload={','.join(self.modules)}",
                  *(["--plain"] if plain else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=output.write_fd if output else None,
                 env=env, cwd=str(cwd), text=True, bufsize=1)

@@ -2,7 +2,7 @@
 
 Every kernel that runs a lesson imports torch, the course package and, for a lesson with an
 optimizer, ``torch._dynamo``: 2.5-3.5 s of CPU before the first cell. The grader's sandboxed
-kernels are forked from a zygote that has imported all of that (nncourse.grading.zygote); this
+kernels are forked from a zygote that has imported all of that (nncourse.grading.kernels.zygote); this
 provisioner does the same for kernels that run *without* a sandbox on the maintainer's machine:
 the tests' ``nbgrader validate`` runs and the "other machine" runs, where the same few kernels'
 imports were paid again for every notebook.
@@ -24,7 +24,7 @@ more, reading MNIST starts OpenMP's threads in the zygote, and a process with th
 fork. Those kernels, and any a zygote cannot fork, are started the usual way.
 
 Learners never get these kernels: the course's own kernel spec is plain ipykernel, and the
-grader's sandboxed kernels come from nncourse.grading.kernels.
+grader's sandboxed kernels come from nncourse.grading.kernels.pool.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ Both ways a kernel starts get it before any learner code runs and keep it across
 exec (no_new_privs is set, and a filter cannot be removed):
 
 * exec'd: bubblewrap loads it (``--seccomp FD``, :func:`program_fd`) right before it execs the
-  kernel's command (nncourse.grading.sandbox.bwrap_command);
+  kernel's command (nncourse.grading.kernels.sandbox.bwrap_command);
 * forked from the zygote: the child loads the same program (:func:`loader`) once it is inside
-  the sandbox's namespaces with its privileges dropped (nncourse.grading.zygote), and the kernel
+  the sandbox's namespaces with its privileges dropped (nncourse.grading.kernels.zygote), and the kernel
   checks that it is there before it runs ipykernel.
 """
 

@@ -2,19 +2,19 @@
 
 A worker (nncourse.grading.worker) grades one submission after another. Instead of starting a
 kernel when nbgrader asks for one and waiting for it to import torch, it keeps ``size`` kernels
-per lesson already running inside the sandbox, started with :mod:`nncourse.grading.warm_kernel`
+per lesson already running inside the sandbox, started with :mod:`nncourse.grading.kernels.warm_kernel`
 so that they are past their imports. When nbgrader's Execute step asks for a kernel
-(:meth:`nncourse.grading.judged_execute.SandboxedExecute.create_kernel_manager`), the pool hands over a
+(:meth:`nncourse.grading.nbgrader_plugins.judged_execute.SandboxedExecute.create_kernel_manager`), the pool hands over a
 warm one and starts its replacement at once, which then imports while the submission is graded.
 
 Each kernel serves exactly one submission: nbclient shuts it down after that notebook, as it does
 a kernel it started itself, and the pid namespace ends whatever the submission left running. A
 kernel is never reused, so one learner's state never reaches another's. Pool kernels run in a
 private, empty folder of their own; the submission's files are copied in when it is handed over
-(:meth:`~nncourse.grading.sandbox.SandboxedKernelManager.receive`), and nothing comes back from it:
+(:meth:`~nncourse.grading.kernels.sandbox.SandboxedKernelManager.receive`), and nothing comes back from it:
 nbgrader writes the graded notebook from the outputs it received (``keep_nothing_written``).
 With a root grader that folder is a tmpfs, and each kernel's processes are in a memory cgroup of
-their own from before the submission is handed over (nncourse.grading.sandbox, .cgroups).
+their own from before the submission is handed over (nncourse.grading.kernels.sandbox, .cgroups).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class KernelPool:
         self._warm: dict[str, list[SandboxedKernelManager]] = {}
         #: the lesson to warm a replacement for when a kernel is taken (None: nothing more to come)
         self.expected: str | None = None
-        #: fork kernels from a zygote (nncourse.grading.zygote) into their sandboxes: a root grader's
+        #: fork kernels from a zygote (nncourse.grading.kernels.zygote) into their sandboxes: a root grader's
         #: (one uid per kernel) or an ordinary grader's (bwrap's user namespace)
         self.fork = fork
         self._zygote: Zygote | None = None

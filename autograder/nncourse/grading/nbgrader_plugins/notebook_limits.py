@@ -20,7 +20,7 @@ adds
   kernel is killed (SIGKILL) and the notebook is graded: the cells before keep their points,
   the cells after are not run;
 * **a kernel that dies** in a cell, most often killed for going over the submission's memory
-  (the kernel tree's cgroup, nncourse.grading.cgroups): nbgrader gave up on the whole submission
+  (the kernel tree's cgroup, nncourse.grading.kernels.cgroups): nbgrader gave up on the whole submission
   (nbclient's DeadKernelError). Now the notebook is graded the same way, the cell saying in
   Korean that memory ran out (when its cgroup counted an OOM kill) or that the kernel died.
 
@@ -42,7 +42,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 #: The solutions' seconds (one torch thread), written by ``python -m nncourse.grading.execute``.
-LESSON_SECONDS_FILE = Path(__file__).resolve().parents[1] / "lesson_seconds.json"
+LESSON_SECONDS_FILE = Path(__file__).resolve().parents[2] / "lesson_seconds.json"  # autograder/nncourse
 BUDGET_BASE_S = 60.0
 BUDGET_FACTOR = 10.0
 #: The budget of a lesson that has no reference time (a new lesson before ``make execute``).

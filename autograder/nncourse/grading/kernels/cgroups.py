@@ -12,14 +12,14 @@ therefore puts each kernel, before any learner code runs, into a memory cgroup o
   ``memory.memsw.limit_in_bytes`` at the same value (no swap on top);
 * **neither** (no memory controller, a grader that is not root, a container whose cgroup cannot be
   written): the per-process RLIMIT_AS, and the worker watches each sandbox's memory instead
-  (nncourse.grading.memory_watch); it says so once in its log.
+  (nncourse.grading.kernels.memory_watch); it says so once in its log.
 
 Every page the kernel's processes touch is charged to it: their memory, the tmpfs and memfd pages
 they write, the page cache they read first. Pages a forked kernel still shares with the worker's
-zygote stay charged to the worker (nncourse.grading.zygote). Over the limit, the host's OOM
+zygote stay charged to the worker (nncourse.grading.kernels.zygote). Over the limit, the host's OOM
 killer ends the largest process *of that cgroup* (never another submission's, never the
 worker): a child the learner started, or the kernel itself, which nbclient then reports as a
-dead kernel and the notebook is graded up to that cell (nncourse.grading.notebook_limits).
+dead kernel and the notebook is graded up to that cell (nncourse.grading.nbgrader_plugins.notebook_limits).
 
 Each worker's cgroups are ``k-<n>`` in a folder of its own, ``nncourse-grading-<worker pid>``
 (cgroup v1: below the grader's own memory cgroup; v2: at the top of the hierarchy, since v2 gives
@@ -193,7 +193,7 @@ def hierarchy() -> Hierarchy | None:
         found = _find()
     except (OSError, LookupError) as error:
         log.warning("메모리: 제출물마다의 메모리 cgroup 을 만들 수 없어, 프로세스마다의 주소 공간 한도(RLIMIT_AS, "
-                    "grade_class --memory-limit-gb)와 샌드박스 감시(nncourse.grading.memory_watch)로 제한합니다 / "
+                    "grade_class --memory-limit-gb)와 샌드박스 감시(nncourse.grading.kernels.memory_watch)로 제한합니다 / "
                     "memory: no memory cgroup per submission here (%s); the per-process address-space limit "
                     "(RLIMIT_AS) applies, and the worker watches each sandbox's memory instead", error)
         return None
@@ -254,7 +254,7 @@ class KernelCgroup:
     def place(self, pid: int, now: bool = True) -> None:
         """Move ``pid`` and every process below it into this cgroup, parents before their
         children: a child forked meanwhile inherits its parent's cgroup, so none is missed.
-        ``now`` is the watch's (nncourse.grading.memory_watch): a cgroup caps from here on."""
+        ``now`` is the watch's (nncourse.grading.kernels.memory_watch): a cgroup caps from here on."""
         todo = [pid]
         while todo:
             member = todo.pop()
@@ -266,7 +266,7 @@ class KernelCgroup:
 
     def watch(self) -> None:
         """Nothing to start: the cgroup has capped the tree since :meth:`place` (the watch's
-        interface, nncourse.grading.memory_watch)."""
+        interface, nncourse.grading.kernels.memory_watch)."""
 
     def _read(self, name: str) -> str:
         try:

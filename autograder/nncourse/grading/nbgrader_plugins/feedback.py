@@ -47,7 +47,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import Bool
 from traitlets.config import Configurable
 
-from ..verdict import FAIL_MARK
+from ...verdict import FAIL_MARK
 
 
 def is_verdict(output) -> bool:

@@ -103,7 +103,7 @@ def _digest(path: str) -> str:
 
 class TrustedNameCollector(FileNameCollectorPlugin):
     report_path = Unicode(
-        "", help="Write what was not collected here, as JSON (nncourse.grading.lms_collect.read_report)."
+        "", help="Write what was not collected here, as JSON (nncourse.grading.nbgrader_plugins.lms_collect.read_report)."
     ).tag(config=True)
 
     _decided: dict[str, dict] | None = None
@@ -172,7 +172,7 @@ class TrustedNameCollector(FileNameCollectorPlugin):
 
 class TolerantExtractor(ExtractorPlugin):
     report_path = Unicode(
-        "", help="Write the archives left out here, as JSON (nncourse.grading.lms_collect.read_report)."
+        "", help="Write the archives left out here, as JSON (nncourse.grading.nbgrader_plugins.lms_collect.read_report)."
     ).tag(config=True)
     max_depth = Integer(4, help="Archives inside archives are extracted this many levels deep.").tag(config=True)
 
