@@ -97,3 +97,54 @@ def test_a_grading_layer_imports_only_the_layers_below_it(path):
     grading = {name for name in imported_modules(path) if name.startswith("nncourse.grading.")}
     above = {name for name in grading if not any(name == ok or name.startswith(ok + ".") for ok in allowed)}
     assert not above, f"{layer}/{path.name} imports {sorted(above)}, which is not below it"
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """The nncourse modules ``path`` imports when it is itself imported (its top-level import
+    statements, not those inside functions), each resolved to a module file of the package."""
+    package = ".".join(("nncourse", *path.parent.relative_to(PACKAGE).parts))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
+            names.update({module} | {f"{module}.{alias.name}" for alias in node.names})
+    return {name for name in names if module_file(name)}
+
+
+def module_file(name: str) -> Path | None:
+    if name != "nncourse" and not name.startswith("nncourse."):
+        return None
+    if name == "nncourse":
+        return PACKAGE / "__init__.py"
+    relative = Path(*name.split(".")[1:])
+    for candidate in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def test_no_module_of_the_package_imports_itself_back():
+    """No import circle at module level (there was one between the kernel pool and the sandbox):
+    a circle makes the import order matter and hides which of the two is the lower layer."""
+    graph = {path: {module_file(name) for name in module_level_imports(path)} - {path}
+             for path in PACKAGE.rglob("*.py")}
+    circles = []
+
+    def visit(path, trail):
+        for imported in graph.get(path, ()):
+            if imported in trail:
+                circles.append(" → ".join(str(p.relative_to(PACKAGE)) for p in trail[trail.index(imported):] + [imported]))
+            elif imported not in seen:
+                seen.add(imported)
+                visit(imported, trail + [imported])
+
+    seen = set()
+    for start in graph:
+        if start not in seen:
+            seen.add(start)
+            visit(start, [start])
+    assert not circles, circles
