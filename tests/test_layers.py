@@ -17,11 +17,13 @@ LESSON_MODULES = {lesson.split("_", 1)[1] for lesson in LESSONS}
 KERNEL_SIDE = [*sorted(PACKAGE.glob("*.py")), *sorted(GRADERS.glob("*.py"))]
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of the nncourse modules ``path`` imports (relative imports resolved)."""
+def imported_modules(path: Path, top_level: bool = False) -> set[str]:
+    """Absolute names of the nncourse modules ``path`` imports (relative imports resolved); with
+    ``top_level``, only those its own import runs (not the imports inside its functions)."""
     package = ".".join(("nncourse", *path.parent.relative_to(PACKAGE).parts))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in tree.body if top_level else ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -99,27 +101,12 @@ def test_a_grading_layer_imports_only_the_layers_below_it(path):
     assert not above, f"{layer}/{path.name} imports {sorted(above)}, which is not below it"
 
 
-def module_level_imports(path: Path) -> set[str]:
-    """The nncourse modules ``path`` imports when it is itself imported (its top-level import
-    statements, not those inside functions), each resolved to a module file of the package."""
-    package = ".".join(("nncourse", *path.parent.relative_to(PACKAGE).parts))
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-            module = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
-            names.update({module} | {f"{module}.{alias.name}" for alias in node.names})
-    return {name for name in names if module_file(name)}
-
-
 def module_file(name: str) -> Path | None:
-    if name != "nncourse" and not name.startswith("nncourse."):
-        return None
+    """The file of the package's module ``name``, or None when ``name`` is not one."""
     if name == "nncourse":
         return PACKAGE / "__init__.py"
+    if not name.startswith("nncourse."):
+        return None
     relative = Path(*name.split(".")[1:])
     for candidate in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py"):
         if candidate.is_file():
@@ -130,7 +117,7 @@ def module_file(name: str) -> Path | None:
 def test_no_module_of_the_package_imports_itself_back():
     """No import circle at module level (there was one between the kernel pool and the sandbox):
     a circle makes the import order matter and hides which of the two is the lower layer."""
-    graph = {path: {module_file(name) for name in module_level_imports(path)} - {path}
+    graph = {path: {module_file(name) for name in imported_modules(path, top_level=True)} - {None, path}
              for path in PACKAGE.rglob("*.py")}
     circles = []
 
