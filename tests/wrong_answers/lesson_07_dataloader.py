@@ -41,6 +41,11 @@ WRONG = [
     WrongAnswer("loop-one-epoch", "training",
                 edit(TRAINING, ("for epoch in range(epochs):", "for epoch in range(1):")),
                 "test_training", "한 에포크만 학습했습니다"),
+    # A schedule the lesson does not ask for: the rate halved after each epoch. The second epoch
+    # at 0.25 lands inside the band; the optimizer's rate at the end tells.
+    WrongAnswer("loop-lr-halved", "training",
+                edit(TRAINING, ("        opt.zero_grad()", "        opt.zero_grad()\n    for group in opt.param_groups:\n        group[\"lr\"] /= 2")),
+                "test_training", "학습률을 바꾸는(줄이는) 일정은"),
     WrongAnswer("loop-losses-tensors", "training",
                 edit(TRAINING, ("losses.append(loss.item())", "losses.append(loss)")),
                 "test_training", ".item() 으로 꺼내세요"),

@@ -61,6 +61,21 @@ WRONG = [
     valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl) / len(valid_ds)
 """)),
                 "test_validation_loop", "with torch.no_grad(): 안에서"),
+    # Two mistakes no number shows for a logistic regression, read from the cell's code:
+    # model.train() never called again after the first validation, and torch.no_grad() on a line
+    # of its own (made, never entered).
+    WrongAnswer("loop-train-not-restored", "validation_loop",
+                edit(VALIDATION_LOOP, ("    model.train()\n", "")),
+                "test_validation_loop", "에포크마다 훈련 루프 앞에서 model.train() 을 부르세요"),
+    WrongAnswer("loop-no-grad-bare-line", "validation_loop",
+                edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
+    torch.no_grad()
+    total = 0.0
+    for xb, yb in valid_dl:
+        total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+""")),
+                "test_validation_loop", "with 문으로 들어가야 효과가 있습니다"),
     # get_model() without the lesson's rate: lessons 06-07's 0.5, which the shuffle makes a lottery.
     WrongAnswer("loop-lr-from-06", "validation_loop",
                 edit(VALIDATION_LOOP, ("get_model(lr)", "get_model()")),
@@ -210,6 +225,33 @@ def get_data(train_ds, valid_ds, bs):
                                                   "        loss = -(F.one_hot(yb, 10) * F.log_softmax(pred, dim=1)).sum(dim=1).mean()\n")),
     }, why="the shuffling spelled out as sampler=RandomSampler(train_ds); the training loss as one-hot "
            "cross-entropy written by hand (the same number as F.cross_entropy)"),
+    # The validation in a helper of its own (a no_grad decorator, eval inside it), the model put
+    # back in training mode at the end of each epoch instead of its start.
+    RightAnswer("loop-validation-helper", {
+        "validation_loop": """
+seed_everything(0)
+model, opt = get_model(lr)
+valid_losses = []
+
+
+@torch.no_grad()
+def validation_loss(net):
+    net.eval()
+    return sum(loss_func(net(xb), yb).item() * len(xb) for xb, yb in valid_dl) / len(valid_ds)
+
+
+model.train()
+for epoch in range(epochs):
+    for xb, yb in train_dl:
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    valid_losses.append(validation_loss(model))
+    model.train()
+""",
+    }, why="the validation in a function under @torch.no_grad() that calls net.eval(); model.train() "
+           "before the loop and again after each validation"),
     RightAnswer("loop-inference-mode-zero-first", {
         "validation_loop": """
 loss_func = torch.nn.CrossEntropyLoss()

@@ -136,6 +136,27 @@ WRONG = [
     WrongAnswer("last-epoch-fresh-model", "training",
                 edit(TRAINING, (LOWER_LR, "model, opt = get_model()\n" + LOWER_LR)),
                 "test_training", "방금 학습한 그 model 과 opt 로 이어서"),
+    # The CPU baseline's loaders (they never move a batch) in the device's training: the same
+    # numbers on a grader without an accelerator, an error on a GPU; read from the cell's code.
+    WrongAnswer("training-on-cpu-loaders", "training",
+                edit(TRAINING, ("history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)",
+                                "history = fit(epochs, model, loss_func, opt, cpu_train_dl, cpu_valid_dl)"),
+                     ("last_history = fit(1, model, loss_func, opt, train_dl, valid_dl)",
+                      "last_history = fit(1, model, loss_func, opt, cpu_train_dl, cpu_valid_dl)")),
+                "test_training", "cpu_train_dl 과 cpu_valid_dl 은"),
+    # "Restored" models with the right values that never went through the file, or a whole
+    # pickled model instead of its state_dict.
+    WrongAnswer("capstone-deep-copied", "final_model",
+                edit(FINAL_MODEL, ("final_model = build_my_model()\n", "import copy\nfinal_model = copy.deepcopy(my_model)\n"),
+                     ('final_model.load_state_dict(torch.load("my_model.pt", map_location=device))', "")),
+                "test_final_model", "파일을 거치지 않고 옮겼습니다"),
+    WrongAnswer("capstone-state-dict-handed-over", "final_model",
+                edit(FINAL_MODEL, ('torch.load("my_model.pt", map_location=device)', "my_model.state_dict()")),
+                "test_final_model", "파일을 거치지 않고 옮겼습니다"),
+    WrongAnswer("capstone-whole-model-pickled", "final_model",
+                'torch.save(my_model, "my_model.pt")\n'
+                'final_model = torch.load("my_model.pt", map_location=device, weights_only=False)\n',
+                "test_final_model", "모델 객체 전체를 저장하고 읽었습니다"),
     # Concept check: why the labels go to the device too.
     WrongAnswer("concept-labels-stop-at-model", "why_move_labels", 'why_move_labels = "A"',
                 "test_why_move_labels", "모델이 배치를 계산하는 동안 yb 는 쓰이지 않습니다"),
@@ -183,7 +204,7 @@ RIGHT = [
         "why_move_labels": "why_move_labels = 'b'",
         "training": edit(TRAINING, ("seed_everything(0)\n", "")),
     }, why="the CUDA-only form (torch.cuda.is_available()), one torch.device call: right on a "
-           "machine without MPS or XPU; the seed line left out: the result depends on the random "
+           "machine without MPS or XPU, so it keeps its point and gets a note on MPS and XPU; the seed line left out: the result depends on the random "
            "state, still right; the concept checks' letters in another case"),
     # The training cell seeds again before it builds the model and shuffles, so the learner's
     # extra seed in an earlier cell changes nothing.
@@ -191,6 +212,8 @@ RIGHT = [
         "device": edit(DEVICE, ("current_accelerator()", "current_accelerator().type"),
                        ('torch.device("cpu")', '"cpu"')),
         "training": edit(TRAINING, (LOWER_LR, 'for g in opt.param_groups:\n    g["lr"] *= 0.1\n')),
+        "final_model": "def restore(path):\n    net = build_my_model()\n    net.load_state_dict(torch.load(path, map_location=device))\n"
+                       "    return net\n\n\ntorch.save(my_model.state_dict(), \"capstone.pt\")\nfinal_model = restore(\"capstone.pt\")\n",
         "loaders": "torch.manual_seed(1234)\n\n\n" + edit(
             LOADERS, ("x.view(-1, 1, 28, 28).to(device)", "x.to(device).reshape(-1, 1, 28, 28)"),
             ("train_dl = WrappedDataLoader(train_dl, preprocess)\n"
@@ -199,7 +222,8 @@ RIGHT = [
              "WrappedDataLoader(valid_dl, preprocess)")),
     }, why="the PyTorch docs' spelling: a device name string instead of a torch.device; the learning "
            "rate lowered in place (lr *= 0.1); moved before reshaped, reshape instead of view, both "
-           "loaders wrapped in one line, an extra torch.manual_seed(1234)"),
+           "loaders wrapped in one line, an extra torch.manual_seed(1234); the model restored by a "
+           "helper function of the learner's own"),
     # Its own body (the module moved in place, four lines), so written out.
     RightAnswer("get-model-in-place-non-blocking", {
         "get_model": "def get_model():\n"

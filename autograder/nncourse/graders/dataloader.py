@@ -7,6 +7,7 @@ with the learner's own variables.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from torch.utils.data import DataLoader, TensorDataset
@@ -21,6 +22,7 @@ LESSON = "07_dataloader"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
 BATCH_SIZE = 64
 BATCHES_PER_EPOCH = -(-N_TRAIN // BATCH_SIZE)  # 782: 781 full batches of 64 and one of 16
+LR = 0.5  # the setup cell's rate, as in lessons 02-06
 LAST_BATCH = N_TRAIN - (BATCHES_PER_EPOCH - 1) * BATCH_SIZE  # 16
 
 
@@ -66,15 +68,33 @@ def check_last_batch(train_dl: DataLoader) -> None:
     check.tensor_equal("train_dl 의 마지막 배치 레이블", yb, data.y_train[-LAST_BATCH:])
 
 
-def check_training(model: Callable, losses: object) -> None:
-    """Exercise 3: the DataLoader loop trained ``model`` as well as the reference."""
+def check_training(model: Callable, losses: object, opt: object = None) -> None:
+    """Exercise 3: the DataLoader loop trained ``model`` as well as the reference; with ``opt``,
+    at the lesson's learning rate to the end (a rate lowered along the way can land inside the
+    band, so the optimizer is asked)."""
     check_losses(losses, hint_append=check.Hint("dataloader.losses-count-wrong", "for xb, yb in train_dl: 안에서 미니배치마다 losses.append(loss.item()) 을 하세요."))
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
                    hint=check.Hint("dataloader.model-not-module", "model, opt = get_model() 로 받은 모델을 학습시키세요."))
+    if opt is not None:
+        _check_rate_kept(opt)
     # Scored from its parameters: the learner's forward must compute what they give.
     trained = common.trained_logistic(model)
     check_trained(LESSON, trained, settings=SETTINGS)
+
+
+def _check_rate_kept(opt: object) -> None:
+    groups = getattr(opt, "param_groups", None)
+    if not common.is_optimizer(opt) or not groups:
+        check.fail("opt 는 get_model() 이 돌려준 옵티마이저여야 합니다.", got=type(opt).__name__, expected="optim.SGD",
+                   hint=check.Hint("dataloader.opt-not-optimizer", "model, opt = get_model() 로 모델과 옵티마이저를 함께 받아 쓰세요."))
+    rates = [group.get("lr") for group in groups]
+    if not all(isinstance(rate, (int, float)) and math.isclose(rate, LR) for rate in rates):
+        check.fail(f"학습이 끝났을 때 opt 의 학습률이 {LR} 이어야 합니다.", got=", ".join(map(repr, rates)), expected=repr(LR),
+                   hint=check.Hint("dataloader.lr-changed", f"이 강의는 두 에포크 모두 학습률 lr = {LR} 로 학습합니다. 학습 중에 "
+                        "학습률을 바꾸는(줄이는) 일정은 이 강의가 묻는 것이 아닙니다. param_groups 의 lr 을 바꾸거나 학습률 "
+                        "스케줄러를 쓰는 코드를 지우고, get_model() 이 준 opt 를 그대로 쓰세요."))
+    check.passed(f"학습이 끝날 때까지 학습률 {LR} 그대로입니다")
 
 
 # ---------------------------------------------------------------- concept check: the same model

@@ -30,7 +30,7 @@ from .. import reference
 from ..data import IMAGE_SIDE
 from ..checks import fail
 from ..training import evaluate, model_device
-from . import common, convnet
+from . import common, convnet, source
 from .common import (VALID_ACCURACY, VALID_LOSS, call_learner, concept_check, check_trained,
                      diagnose_training)
 from .convnet import ACCELERATOR_HINT, guard, is_accelerator_error, same_device, size_of
@@ -159,29 +159,43 @@ def _names_only_the_cpu(expression: ast.expr) -> bool:
     return True
 
 
+def _asks_only_cuda(expression: ast.expr) -> bool:
+    """``expression`` asks ``torch.cuda.is_available()`` and nothing that could find another
+    accelerator (``torch.accelerator``, MPS, XPU): on an Apple or Intel GPU it picks the CPU."""
+    names = {node.attr for node in ast.walk(expression) if isinstance(node, ast.Attribute)}
+    names |= {node.id for node in ast.walk(expression) if isinstance(node, ast.Name)}
+    return "cuda" in names and "is_available" in names and not names & {"accelerator", "mps", "xpu"}
+
+
 def check_device_choice(device: object, history: object) -> None:
-    """A device hard-coded to the CPU: right on a machine without an accelerator (this grader's,
-    often), wrong on every learner's machine that has one. ``history`` is IPython's ``In`` (the
-    code of the cells the kernel ran, read as text and never run): the last assignment to
-    ``device`` must not be an expression that can only name the CPU. A helper function or any
-    expression that asks torch about accelerators passes."""
-    if _as_device("device", device).type != "cpu" or not isinstance(history, (list, tuple)):
+    """How ``device`` was chosen, from the code (``history`` is IPython's ``In``: the code of the
+    cells the kernel ran, read as text and never run). The last assignment to ``device`` must not
+    be an expression that can only name the CPU: right on a machine without an accelerator (this
+    grader's, often), wrong on every learner's machine that has one. A helper function or any
+    expression that asks torch about accelerators passes; one that asks for CUDA only passes with
+    a note (it works everywhere, and picks the CPU on an Apple or Intel GPU)."""
+    chosen = _as_device("device", device)
+    if not isinstance(history, (list, tuple)):
         return
-    for source in reversed([text for text in history if isinstance(text, str)]):
+    note = ""
+    for source_text in reversed([text for text in history if isinstance(text, str)]):
         try:
-            tree = ast.parse(source)
+            tree = ast.parse(source_text)
         except SyntaxError:
             continue
         assigned = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                     and any(isinstance(target, ast.Name) and target.id == "device" for target in node.targets)]
         if assigned:
-            if _names_only_the_cpu(assigned[-1]):
+            if chosen.type == "cpu" and _names_only_the_cpu(assigned[-1]):
                 fail("device 가 가속기가 있는 컴퓨터에서도 CPU 여야 하는 식입니다",
                      ast.unparse(assigned[-1])[:80], "가속기가 있으면 그 가속기, 없으면 cpu",
                      check.Hint("device.cpu-only-expression", "이 컴퓨터에는 가속기가 없어 지금은 맞는 값이지만, GPU 가 있는 컴퓨터에서도 CPU 만 씁니다. "
                      "장치를 못 박지 말고 torch.accelerator.is_available() 로 가속기가 있는지 물어 고르세요."))
+            if _asks_only_cuda(assigned[-1]):
+                note = (" (참고: torch.cuda.is_available() 은 NVIDIA GPU 만 봅니다. Apple 실리콘 맥(MPS)이나 Intel GPU(XPU)"
+                        "에서는 CPU 를 고르니, 어떤 가속기든 고르려면 torch.accelerator 로 물으세요)")
             break
-    check.passed("device 는 가속기가 있는지 물어서 고른 값입니다")
+    check.passed("device 는 가속기가 있는지 물어서 고른 값입니다" + note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,10 +329,24 @@ def _check_trained_on_accelerator(model: nn.Module) -> None:
         check.close(f"{label}, {model_device(model).type}", value, ref[key]["value"], tolerance, hint)
 
 
+#: The loaders of the CPU baseline: they never move a batch, so training on them on a machine
+#: without an accelerator gives the very numbers of the right code.
+CPU_LOADERS = frozenset({"cpu_train_dl", "cpu_valid_dl"})
+
+
 def check_training(model: object, history: object, last_history: object, opt: object, device: object,
-                   old_model: nn.Module | None = None) -> None:
-    """The model trained on the device is a fresh one, and it learned as much as the reference."""
+                   old_model: nn.Module | None = None, cells: object = None) -> None:
+    """The model trained on the device is a fresh one, and it learned as much as the reference;
+    with ``cells`` (IPython's ``In``), the training cell did not train on the CPU baseline's
+    loaders (on a grader without an accelerator nothing else tells them apart)."""
     chosen = _as_device("device", device)
+    training_cell = source.last_cell_assigning(cells, "last_history")
+    used = sorted(source.loaded_names(training_cell) & CPU_LOADERS) if training_cell else []
+    if used:
+        fail("장치에서 학습하는 셀이 CPU 기준 학습의 로더로 학습합니다", ", ".join(used), "train_dl, valid_dl",
+             check.Hint("device.trained-on-cpu-loaders", "cpu_train_dl 과 cpu_valid_dl 은 09 강의의 preprocess 로 감싼 로더라 배치를 "
+                        "device 로 옮기지 않습니다. 가속기가 없는 컴퓨터에서는 같은 결과가 나오지만, GPU 에서는 모델은 GPU 에, "
+                        "배치는 CPU 에 있어 오류가 납니다. 연습 2 에서 만든 train_dl, valid_dl 로 학습하세요."))
     convnet.check_is_module("model", model)
     if _shares_parameters(model, old_model):
         fail("장치에서 학습한 model 은 새 모델이어야 합니다", "cpu_model 과 같은 모델", "get_model() 로 만든 새 모델",
@@ -430,9 +458,36 @@ def check_my_model(my_model: object) -> None:
                  f"훈련 이미지에서도 {on_training:.4f}")
 
 
-def check_final_model(final_model: object, my_model: object) -> None:
+def _check_restored_from_file(cells: object) -> None:
+    """The code read a file with ``torch.load`` and gave a model ``load_state_dict``: a copy
+    (``copy.deepcopy``, ``load_state_dict(my_model.state_dict())``) or a whole pickled model has
+    the same values and outputs, but is not what the exercise practises."""
+    trees = source.cells(cells)
+    if not trees:
+        return
+    read = any(next(source.calls(tree, "load"), None) for tree in trees)
+    loaded = any(next(source.calls(tree, "load_state_dict"), None) for tree in trees)
+    if read and loaded:
+        return
+    if read:
+        fail("final_model 에 state_dict 를 불러와야 합니다", "torch.load 로 읽은 것을 그대로 씀",
+             "새 모델.load_state_dict(torch.load(...))", check.Hint(
+                 "device.capstone-whole-model-loaded",
+                 "모델 객체 전체를 저장하고 읽었습니다. 그 파일은 모델의 클래스 코드가 있어야 읽히고, weights_only=False 로 "
+                 "임의의 파이썬 객체를 되살리게 됩니다. my_model.state_dict() 를 저장하고, 같은 코드로 만든 새 모델의 "
+                 "load_state_dict 에 torch.load 로 읽은 값을 넘기세요."))
+    fail("final_model 은 저장한 파일에서 불러온 모델이어야 합니다", "파일을 torch.load 로 읽지 않음",
+         "torch.load(파일) 을 새 모델의 load_state_dict 에 넘김", check.Hint(
+             "device.capstone-copied-not-loaded",
+             "my_model 의 값을 파일을 거치지 않고 옮겼습니다(복사나 my_model.state_dict() 를 바로 넘기기). 그러면 저장한 "
+             "파일로 모델을 되살릴 수 있는지는 확인하지 못합니다. torch.save 로 저장한 파일을 torch.load 로 읽어 "
+             "새 모델의 load_state_dict 에 넘기세요."))
+
+
+def check_final_model(final_model: object, my_model: object, cells: object = None) -> None:
     """``final_model`` is a new model into which my_model's saved state_dict was loaded: other
-    tensors, the same values, the same outputs."""
+    tensors, the same values, the same outputs; with ``cells`` (IPython's ``In``), loaded from
+    a file (``_check_restored_from_file``)."""
     _check_torch_layers("final_model", final_model)
     _check_torch_layers("my_model", my_model)
     reload_hint = check.Hint(
@@ -480,6 +535,7 @@ def check_final_model(final_model: object, my_model: object) -> None:
     if outputs[0].shape != outputs[1].shape or not torch.allclose(outputs[0], outputs[1], rtol=1e-4, atol=1e-5):
         fail("final_model 과 my_model 이 같은 이미지에 같은 출력을 내야 합니다",
              f"검증 이미지 {SAME_OUTPUT_ROWS}장에서 다른 출력", "같은 출력", load_hint)
+    _check_restored_from_file(cells)
     check.passed(f"final_model 은 새 모델이고, my_model 의 매개변수 {len(mine)}개를 그대로 불러와 "
                  f"검증 이미지 {SAME_OUTPUT_ROWS}장에 같은 출력을 냅니다")
 

@@ -29,7 +29,7 @@ from ..lesson import seed_everything
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS, N_VALID
 from ..training import evaluate
-from . import common
+from . import common, source
 from .common import call_learner, concept_check, check_trained
 from .loaders import check_loader_settings, check_tensor_dataset
 
@@ -204,11 +204,41 @@ def check_learning_rate(opt: object) -> None:
     check.passed(f"opt 의 학습률 {LR}")
 
 
-def check_training_loop(model: Callable, valid_losses: object, opt: object = None) -> None:
+def check_loop_modes(history: object) -> None:
+    """The loop's two switches, read from the cell that builds ``valid_losses`` (``history`` is
+    IPython's ``In``): a logistic regression computes the same numbers in either mode and with or
+    without gradients, so no value shows a ``model.train()`` that is never called again or a
+    ``torch.no_grad()`` that is never entered."""
+    cell = source.last_cell_assigning(history, "valid_losses")
+    if cell is None:
+        return
+    bare = source.bare_context_managers(cell)
+    if bare:
+        check.fail(f"{bare[0]} 을(를) with 없이 불렀습니다. 그 줄은 아무것도 바꾸지 않습니다.",
+                   got=bare[0], expected="with torch.no_grad():  아래에 들여 쓴 검증 루프", hint=check.Hint(
+                       "validation.loop-no-grad-without-with",
+                       "torch.no_grad() 는 with 문으로 들어가야 효과가 있습니다. 혼자 쓴 줄은 객체를 만들고 버릴 뿐이라 검증 손실이 "
+                       "여전히 기울기를 기록하며 계산됩니다. with torch.no_grad(): 아래에 검증 루프를 들여 쓰세요."))
+    left = source.eval_left_on(cell)
+    if left:
+        check.fail("에포크 루프가 model.eval() 만 부르고 model.train() 으로 되돌리지 않습니다.", got=left,
+                   expected="에포크마다 훈련 앞에서 model.train()", hint=check.Hint(
+                       "validation.loop-train-not-restored",
+                       "첫 에포크의 검증에서 부른 model.eval() 이 다음 에포크의 훈련까지 남습니다. 이 모델(nn.Linear)은 어느 모드든 "
+                       "같은 값을 내서 숫자로는 드러나지 않지만, Dropout 이나 BatchNorm 이 있는 모델은 평가 모드로 학습하게 됩니다. "
+                       "에포크마다 훈련 루프 앞에서 model.train() 을 부르세요."))
+    check.passed("루프는 에포크마다 model.train() 으로 훈련하고, 검증은 with torch.no_grad(): 안에서 합니다")
+
+
+def check_training_loop(model: Callable, valid_losses: object, opt: object = None,
+                        history: object = None) -> None:
     """Exercise 2: one validation loss per epoch, weighted by batch size, and a model trained
-    like the reference (seeded, shuffled, at the lesson's learning rate)."""
+    like the reference (seeded, shuffled, at the lesson's learning rate); with ``history``
+    (IPython's ``In``), the loop's mode switches too (``check_loop_modes``)."""
     _check_number_list("valid_losses", valid_losses, EPOCHS, "검증 손실")
     check.passed(f"valid_losses 에 에포크마다 검증 손실이 하나씩, {EPOCHS}개 있습니다")
+    if history is not None:
+        check_loop_modes(history)
     if not common.is_module(model):
         check.fail(f"model 이 nn.Module 이 아닙니다 (지금은 {type(model).__name__}).",
                    hint=check.Hint("validation.model-not-module", "get_model(lr) 가 돌려준 모델을 학습시키세요."))
