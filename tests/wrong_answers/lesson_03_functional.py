@@ -22,6 +22,11 @@ WRONG = [
     WrongAnswer("ce-parts-dim0", "cross_entropy_by_parts",
                 edit(CROSS_ENTROPY_BY_PARTS, ("dim=-1", "dim=0")),
                 "test_cross_entropy_by_parts", "열 방향(dim=0)"),
+    # log of the softmax: right on ordinary logits, inf where the target's probability underflows
+    # to 0 in float32 (the hidden test's logits spread over 200)
+    WrongAnswer("ce-parts-log-of-softmax", "cross_entropy_by_parts",
+                edit(CROSS_ENTROPY_BY_PARTS, ("F.log_softmax(logits, dim=-1)", "torch.log(F.softmax(logits, dim=-1))")),
+                "test_cross_entropy_by_parts", "확률(F.softmax)을 먼저 구한 뒤 로그를 취했습니다"),
     # the value is the right one times the number of rows: named as a sum
     WrongAnswer("ce-parts-sum", "cross_entropy_by_parts",
                 edit(CROSS_ENTROPY_BY_PARTS, ("dim=-1), target)", "dim=-1), target, reduction='sum')")),

@@ -68,6 +68,17 @@ def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.T
     return logits, targets
 
 
+def wide_logits(logits: torch.Tensor) -> torch.Tensor:
+    """``logits`` spread over 200 in each row (the largest 50, so exp() does not overflow; the
+    first class at most -150): a class 200 below the best has probability e^-200, which is 0 in
+    float32, so log(softmax(x)) gives -inf there while a log-softmax computed in log space gives
+    about -200."""
+    logits = logits / 3 * 40
+    logits = logits - logits.max(dim=-1, keepdim=True).values + 50
+    logits[:, 0] = logits.min(dim=-1).values.clamp(max=-150)
+    return logits
+
+
 def call_with_globals(function: Callable, values: dict, read: tuple[str, ...]) -> dict:
     """Call a learner's no-argument ``function`` with some of its globals replaced by ``values``
     for the call and put back afterwards; the values of the ``read`` globals right after the

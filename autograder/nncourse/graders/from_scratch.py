@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .. import checks as check
 from ..data import N_CLASSES, N_PIXELS
 from . import common
-from .common import EPOCHS, call_learner, check_losses, check_trained, probe_inputs
+from .common import EPOCHS, call_learner, check_losses, check_trained, probe_inputs, wide_logits
 
 LESSON = "02_from_scratch"
 
@@ -47,9 +47,7 @@ def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) 
     is 0 in float32, so log(softmax(x)) gives -inf there while x - log(Σ exp(x)) gives -200."""
     logits, _ = probe_inputs(rows)
     if wide:
-        logits = logits / 3 * 40
-        logits = logits - logits.max(dim=-1, keepdim=True).values + 50
-        logits[:, 0] = logits.min(dim=-1).values.clamp(max=-150)
+        logits = wide_logits(logits)
     got = call_learner("log_softmax", log_softmax, logits.clone(), hint=ERROR_HINTS)
     expected = torch.log_softmax(logits, dim=-1)
     hint = check.Hint("from_scratch.log-softmax-wrong", ("행마다(마지막 차원) exp 의 합을 구해 log 를 취하고, 그 값을 (N, 1) 모양으로 맞춰 x 에서 빼세요: "

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from .. import checks as check
 from ..data import N_CLASSES
 from .common import (SCRATCH_ERROR_HINTS, call_learner, check_model_matches, check_trained, concept_check,
-                     is_instance, linear_model, output_kind, probe_inputs, require_weights_and_bias)
+                     is_instance, linear_model, output_kind, probe_inputs, require_weights_and_bias,
+                     wide_logits)
 
 LESSON = "03_functional"
 SETTINGS = "bs=64, lr=0.5, epochs=2"
@@ -31,9 +32,14 @@ NORMALISED_HINT = {
 }
 
 
-def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, seed: int = 1234) -> None:
-    """``cross_entropy_by_parts(logits, target)`` equals ``F.cross_entropy`` on probe inputs."""
+def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, seed: int = 1234,
+                              wide: bool = False) -> None:
+    """``cross_entropy_by_parts(logits, target)`` equals ``F.cross_entropy`` on probe inputs;
+    ``wide``: scores spread over 200 in each row and every target the lowest class, where
+    log(softmax(x)) is log(0) = -inf and a log-softmax computed in log space stays finite."""
     logits, targets = probe_inputs(rows, seed)
+    if wide:
+        logits, targets = wide_logits(logits), torch.zeros_like(targets)
     got = call_learner("cross_entropy_by_parts", cross_entropy_by_parts, logits.clone(), targets.clone(),
                        hint=ERROR_HINTS)
     expected = F.cross_entropy(logits, targets)
@@ -41,7 +47,11 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
             "만들고, 그 로그 확률과 정답으로 F.nll_loss 를 구합니다."))
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = got.item()
-        if math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
+        if wide and math.isinf(value):
+            hint = (check.Hint("functional.log-of-softmax", "확률(F.softmax)을 먼저 구한 뒤 로그를 취했습니다. 정답 클래스의 점수가 가장 큰 것보다 "
+                    "200 작으면 그 확률 e^-200 은 float32 에서 0 이 되고, log(0) 은 -inf 라 손실이 inf 가 됩니다. "
+                    "F.log_softmax 는 확률을 만들지 않고 로그 공간에서 계산해 이런 로짓에서도 값이 정확합니다."))
+        elif math.isclose(value, F.nll_loss(logits, targets).item(), abs_tol=1e-5):
             hint = (check.Hint("functional.nll-on-logits", "F.nll_loss 에 로짓을 그대로 넣었습니다. F.nll_loss 는 로그 확률을 받으므로, "
                     "로짓에 먼저 F.log_softmax 를 클래스 차원으로 적용하세요."))
         elif math.isclose(value, F.nll_loss(F.log_softmax(logits, dim=0), targets).item(), abs_tol=1e-5):
@@ -53,7 +63,9 @@ def check_cross_entropy_parts(cross_entropy_by_parts: Callable, rows: int = 7, s
         elif math.isclose(value, expected.item() * rows, rel_tol=1e-5):
             hint = (check.Hint("functional.loss-sum", f"손실의 합을 구했습니다(평균의 {rows}배, 예시 로짓이 {rows}행입니다). 배치 크기에 "
                     "상관없도록 F.nll_loss 의 기본값 reduction='mean' 을 그대로 두세요."))
-    check.tensor_close(f"cross_entropy_by_parts(예시 로짓 {rows}×10, 예시 정답)", got, expected, 1e-5, hint)
+    what = (f"cross_entropy_by_parts(점수 차가 200 인 예시 로짓 {rows}×10, 가장 낮은 클래스가 정답)" if wide
+            else f"cross_entropy_by_parts(예시 로짓 {rows}×10, 예시 정답)")
+    check.tensor_close(what, got, expected, 1e-4 if wide else 1e-5, hint)
     check.passed("F.cross_entropy = F.log_softmax + F.nll_loss 임을 확인했습니다")
 
 
