@@ -47,6 +47,14 @@ WRONG = [
                      ("(n_batches - 1) * bs", "n_batches * bs")),
                 "test_batch_count", "버립니다"),
     # the count is right, but the last batch is taken to be a full one
+    # Right for 50,000 images, wrong whenever the images fill the last batch: one batch too many,
+    # and the remainder (0) for the last batch's size. The hidden test replays the formulas.
+    WrongAnswer("batch-count-plus-one", "batch_count",
+                edit(solution("batch_count"), ("(n_train + bs - 1) // bs", "n_train // bs + 1")),
+                "test_batch_count", "몫에 늘 1 을 더하면"),
+    WrongAnswer("batch-last-remainder", "batch_count",
+                edit(solution("batch_count"), ("n_train - (n_batches - 1) * bs", "n_train % bs")),
+                "test_batch_count", "나머지(n_train % bs)는"),
     WrongAnswer("batch-last-full", "batch_count",
                 edit(solution("batch_count"), ("n_train - (n_batches - 1) * bs", "bs")),
                 "test_batch_count", "마지막 배치도 꽉 찬 64장이라고 했습니다"),
@@ -70,7 +78,10 @@ RIGHT = [
         "sizes": "n_train, n_pixels = x_train.size()",
         "first_image": "first_image = x_train[0].view(28, 28)",
         "label_counts": "label_counts = torch.stack([(y_train == digit).sum() for digit in range(10)])",
-    }, why="x_train.size() instead of .shape, view instead of reshape, counts by comparison; the concept check's letter in another case or with spaces"),
+        "batch_count": "full, rest = divmod(n_train, bs)\nn_batches = full + 1 if rest else full\n"
+                       "last_batch_size = rest if rest > 0 else bs",
+    }, why="x_train.size() instead of .shape, view instead of reshape, counts by comparison, the batch count "
+           "from divmod with a conditional; the concept check's letter in another case or with spaces"),
     RightAnswer("float-and-ceil", {
         "value_range": "pixel_min = float(x_train.min())\npixel_max = float(x_train.max())\n"
                        "pixel_dtype, label_dtype = x_train.dtype, y_train.dtype",
