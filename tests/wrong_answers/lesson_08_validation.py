@@ -76,6 +76,17 @@ WRONG = [
     valid_loss = total / len(valid_ds)
 """)),
                 "test_validation_loop", "with 문으로 들어가야 효과가 있습니다"),
+    # The same mistake with the kernel's history wiped: the judge reads the code from the
+    # submitted notebook, not from the kernel's In.
+    WrongAnswer("loop-no-grad-bare-line-history-wiped", "validation_loop",
+                edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
+    torch.no_grad()
+    total = 0.0
+    for xb, yb in valid_dl:
+        total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+"""), ("print(f", "In[:] = [''] * len(In)\n    print(f")),
+                "test_validation_loop", "with 문으로 들어가야 효과가 있습니다"),
     # get_model() without the lesson's rate: lessons 06-07's 0.5, which the shuffle makes a lottery.
     WrongAnswer("loop-lr-from-06", "validation_loop",
                 edit(VALIDATION_LOOP, ("get_model(lr)", "get_model()")),

@@ -952,16 +952,37 @@ def cause_of(error: BaseException) -> str:
     return ERROR_PREFIX + type(error).__name__
 
 
-def grade_cell(source: str, lesson: str, ask: Ask) -> tuple[bool, list, BaseException | None]:
+def submitted_history(cells: list) -> list[str]:
+    """What IPython's ``In`` would hold after the code ``cells`` ran (their sources, magics
+    turned into Python as IPython turns them), taken from the submitted notebook: a check that
+    reads the learner's code (nncourse.graders.source) gets it from the file the learner handed
+    in, not from the kernel, where learner code could have rewritten ``In``."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    history = [""]
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            try:
+                history.append(transform(cell.get("source", "")))
+            except Exception:  # not Python IPython can read: the cell is left out, as a SyntaxError is
+                continue
+    return history
+
+
+def grade_cell(source: str, lesson: str, ask: Ask, history: list[str] | None = None) -> tuple[bool, list, BaseException | None]:
     """Run one test cell's trusted ``source`` here on the learner's values: (passed, outputs,
     the exception that failed it or None); :func:`cause_of` names its cause.
 
     ``ask(request)`` sends one request to the learner's kernel and returns the agent's answer
-    (see :mod:`nncourse.grading.judge.agent`; it may raise :class:`JudgeError`).
+    (see :mod:`nncourse.grading.judge.agent`; it may raise :class:`JudgeError`). ``history``, when
+    given, is the cell's ``In`` (:func:`submitted_history`), never read from the kernel.
     """
     from ... import checks
 
     namespace = judge_namespace(lesson)
+    if history is not None:
+        namespace["In"] = list(history)
     printed = io.StringIO()
     ask = ask if isinstance(ask, Link) else Link(ask)
     # Probes drawn now: a new shift for the checks' probe generators, a new state for torch's
