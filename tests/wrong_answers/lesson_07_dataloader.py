@@ -46,6 +46,11 @@ WRONG = [
     WrongAnswer("loop-lr-halved", "training",
                 edit(TRAINING, ("        opt.zero_grad()", "        opt.zero_grad()\n    for group in opt.param_groups:\n        group[\"lr\"] /= 2")),
                 "test_training", "학습률을 바꾸는(줄이는) 일정은"),
+    # A loop over a shuffled loader of its own (shuffling is lesson 08's): inside the band at this
+    # rate; the second epoch's losses do not follow train_dl's batches.
+    WrongAnswer("loop-shuffled-loader", "training",
+                edit(TRAINING, ("for xb, yb in train_dl:", "for xb, yb in DataLoader(train_ds, batch_size=bs, shuffle=True):")),
+                "test_training", "train_dl 의 순서대로 학습했다면"),
     WrongAnswer("loop-losses-tensors", "training",
                 edit(TRAINING, ("losses.append(loss.item())", "losses.append(loss)")),
                 "test_training", ".item() 으로 꺼내세요"),
