@@ -87,3 +87,14 @@ def test_what_the_replay_cannot_follow_gets_no_value_and_nothing_runs(code):
 def test_a_name_bound_where_the_replay_cannot_follow_is_dropped():
     names = replayed("bs = 64\nif n_train > 100:\n    bs = 32\nn_batches = n_train // bs", n_train=128, bs=64)
     assert "bs" not in names and "n_batches" not in names
+
+
+@pytest.mark.parametrize("code, lengths", [
+    ("for e in range(epochs):\n    for i in progress(range((n - 1) // bs + 1), desc='x'):\n        pass", [2, 2]),
+    ("for e in range(epochs):\n    for i in range(n // bs + 1):\n        pass", [2, 3]),
+    ("for start in range(0, n, bs):\n    pass", [2]),
+    ("for xb, yb in zip(x.split(bs), y.split(bs)):\n    pass", []),                 # no range: not replayed
+    ("for i in range(len(x_train) // bs):\n    pass", []),                          # a tensor's length: unknown
+])
+def test_a_loops_range_is_replayed(code, lengths):
+    assert source.loop_lengths(ast.parse(code), {"n": 128, "bs": 64, "epochs": 2}) == lengths

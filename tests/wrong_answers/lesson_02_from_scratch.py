@@ -49,6 +49,11 @@ WRONG = [
                 "test_training", "기울기가 계속 쌓입니다"),
     WrongAnswer("lr-too-small", "training", "lr = 0.05\n" + TRAINING,
                 "test_training", "이 강의는 학습률 0.5 로 학습합니다"),
+    # n // bs + 1 batches: 782 for 50,000 images, as it should be, and one empty batch (a NaN
+    # loss) whenever bs divides n; the hidden test replays the loop's range on other sizes.
+    WrongAnswer("batch-range-plus-one", "training",
+                edit(TRAINING, ("range((n - 1) // bs + 1)", "range(n // bs + 1)")),
+                "test_training", "몫에 늘 1 을 더하는 반복은"),
     WrongAnswer("last-batch-dropped", "training",
                 edit(TRAINING, ("range((n - 1) // bs + 1)", "range(n // bs)")),
                 "test_training", "마지막 16장짜리 배치를 빠뜨렸습니다"),

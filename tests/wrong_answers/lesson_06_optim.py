@@ -40,6 +40,11 @@ WRONG = [
     WrongAnswer("weight-decay-added", "get_model",
                 edit(GET_MODEL, ("lr=lr", "lr=lr, weight_decay=0.01")),
                 "test_get_model", "weight_decay=0.01 를 빼고"),
+    # n // bs + 1 batches: 782 for 50,000 images, as it should be, and one empty batch (a NaN
+    # loss) whenever bs divides n; the hidden test replays the loop's range on other sizes.
+    WrongAnswer("batch-range-plus-one", "training",
+                edit(TRAINING, ("range((n - 1) // bs + 1)", "range(n // bs + 1)")),
+                "test_training", "몫에 늘 1 을 더하는 반복은"),
     WrongAnswer("zero-grad-never-called", "training",
                 edit(TRAINING, ("        opt.zero_grad()\n", "")),
                 "test_training", "기울기가 계속 쌓입니다"),

@@ -9,6 +9,7 @@ from typing import Optional, Union
 
 from .. import checks as check
 from .. import reference
+from . import source
 import torch
 
 from ..data import N_CLASSES, N_PIXELS, N_TRAIN
@@ -66,6 +67,42 @@ def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.T
     logits = torch.randn(rows, N_CLASSES, generator=generator) * 3
     targets = torch.randint(0, N_CLASSES, (rows,), generator=generator)
     return logits, targets
+
+
+#: Numbers of images a batch loop's range is replayed on (batches of 64; nncourse.graders.source):
+#: two that 64 divides, two that it does not.
+OTHER_SIZES = (128, 130, 64, 50_048)
+
+
+def check_batch_loop(history: object, batch_size: int = 64) -> None:
+    """The hand-written batch loop of lessons 02 and 06 (``for i in range(...)`` over ``n`` and
+    ``bs``, read from the newest cell that has one; ``history`` is IPython's ``In``) runs once per
+    batch for other numbers of images too: ``range(n // bs + 1)`` is right for 50,000 images and
+    runs an empty batch (a NaN loss) whenever ``bs`` divides ``n``. A range that does not depend
+    on ``n`` (the epochs) or that the replay cannot follow gets no verdict."""
+    for cell in reversed(source.cells(history)):
+        lengths = {size: source.loop_lengths(cell, {"n": size, "n_train": size, "bs": batch_size})
+                   for size in OTHER_SIZES}
+        counts = {len(found) for found in lengths.values()}
+        if counts != {0}:
+            break
+    else:
+        lengths, counts = {}, {0}
+    if len(counts) == 1:
+        for index in range(counts.pop()):
+            runs = {size: found[index] for size, found in lengths.items()}
+            if len(set(runs.values())) == 1:
+                continue  # the epoch loop, or a number written in
+            for size, run in runs.items():
+                batches = -(-size // batch_size)
+                if run != batches:
+                    check.fail("미니배치 반복의 횟수가 이미지 수가 달라지면 맞지 않습니다",
+                               got=f"n = {size:,}, bs = {batch_size} 일 때 {run}번", expected=f"{batches}번",
+                               hint=check.Hint("common.batch-loop-off-when-divisible",
+                                               "이미지 수가 bs 로 나누어떨어지면 남는 이미지가 없으니 작은 배치도 없습니다. 몫에 늘 1 을 "
+                                               "더하는 반복은 그때 빈 배치를 한 번 더 돌아 손실이 nan 이 됩니다. 나머지가 있을 때만 "
+                                               "하나를 더하는 올림 나눗셈으로 배치 수를 구하세요."))
+    check.passed("미니배치 반복 횟수가 다른 이미지 수(나누어떨어질 때 포함)에서도 배치 수와 같습니다")
 
 
 def wide_logits(logits: torch.Tensor) -> torch.Tensor:

@@ -41,6 +41,10 @@ def check_parameters(weights: object, bias: object) -> None:
     check.tensor_equal("bias", bias.detach(), torch.zeros(N_CLASSES), check.Hint("from_scratch.bias-not-zeros", "bias 는 0 으로 시작합니다: torch.zeros(10)."))
 
 
+#: The batch loop's range replayed on other numbers of images (hidden test of test_training).
+check_batch_loop = common.check_batch_loop
+
+
 def check_log_softmax(log_softmax: Callable, rows: int = 7, wide: bool = False) -> None:
     """``log_softmax`` on probe logits; ``wide``: each row's scores spread over 200 (the largest
     50, so exp() does not overflow): a class 200 below the best has probability e^-200, which

@@ -58,6 +58,10 @@ def _quiet():
         yield
 
 
+#: The batch loop's range replayed on other numbers of images (hidden test of test_training).
+check_batch_loop = common.check_batch_loop
+
+
 def call_get_model(get_model: object) -> tuple[nn.Module, torch_optim.Optimizer]:
     """``get_model()`` as a (model, optimizer) pair, with a hint for each way it can fail."""
     if not callable(get_model):

@@ -229,3 +229,17 @@ def replay_assignments(tree: ast.Module, names: dict[str, float]) -> dict[str, f
             if assigns(statement, name):
                 names.pop(name)
     return names
+
+
+def loop_lengths(tree: ast.AST, names: dict[str, float]) -> list[int]:
+    """How many times each ``for … in …range(…)…`` loop of ``tree`` runs (a ``range`` anywhere in
+    the loop's iterable, e.g. inside ``progress(...)``), replayed with ``names`` by ``number``; a
+    loop whose range the replay cannot follow is left out."""
+    lengths = []
+    for loop in (node for node in ast.walk(tree) if isinstance(node, (ast.For, ast.AsyncFor))):
+        ranges = [node for node in ast.walk(loop.iter) if isinstance(node, ast.Call) and called_name(node) == "range"]
+        if ranges:
+            length = number(ast.Call(func=ast.Name(id="len", ctx=ast.Load()), args=[ranges[0]], keywords=[]), names)
+            if length is not None:
+                lengths.append(length)
+    return lengths
