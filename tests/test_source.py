@@ -98,3 +98,16 @@ def test_a_name_bound_where_the_replay_cannot_follow_is_dropped():
 ])
 def test_a_loops_range_is_replayed(code, lengths):
     assert source.loop_lengths(ast.parse(code), {"n": 128, "bs": 64, "epochs": 2}) == lengths
+
+
+def test_the_code_a_magic_runs_is_read_too():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    cell = transform("%%time\ntorch.save(m.state_dict(), 'p.pt')\nfinal_model = build()\n"
+                     "final_model.load_state_dict(torch.load('p.pt'))\n")
+    line = transform("%time valid_losses = [v for v in range(3)]\n")
+    trees = source.cells(["", cell, line])
+    assert any(next(source.calls(tree, "load_state_dict"), None) for tree in trees)
+    assert source.last_cell_assigning(["", cell], "final_model") is not None
+    assert source.last_cell_assigning(["", line], "valid_losses") is not None

@@ -25,17 +25,32 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
 def cells(history: object) -> list[ast.Module]:
-    """The cells of ``history`` that parse as Python, oldest first (anything else: none)."""
+    """The cells of ``history`` that parse as Python, oldest first (anything else: none). The code
+    a magic runs (``%%time`` over a cell, ``%time`` before a line: IPython turns them into
+    ``get_ipython().run_cell_magic('time', '', '<code>')``) counts as a cell of its own, right
+    after the one that holds it."""
     if not isinstance(history, (list, tuple)):
         return []
     trees = []
     for source in history:
         if isinstance(source, str) and source.strip():
-            try:
-                trees.append(ast.parse(source))
-            except SyntaxError:
-                continue
+            trees.extend(_parsed_with_magics(source))
     return trees
+
+
+def _parsed_with_magics(source: str, depth: int = 0) -> list[ast.Module]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = [tree]
+    if depth < 3:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and called_name(node) in ("run_cell_magic", "run_line_magic"):
+                body = node.args[-1] if node.args else None
+                if isinstance(body, ast.Constant) and isinstance(body.value, str):
+                    found.extend(_parsed_with_magics(body.value, depth + 1))
+    return found
 
 
 def assigns(tree: ast.AST, name: str) -> bool:
