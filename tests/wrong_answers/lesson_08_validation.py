@@ -21,6 +21,15 @@ WEIGHTED_VALIDATION = """\
     valid_loss = total / len(valid_ds)
 """
 
+# torch.no_grad() on a line of its own: made, never entered, so the validation records gradients.
+BARE_NO_GRAD_LOOP = edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
+    torch.no_grad()
+    total = 0.0
+    for xb, yb in valid_dl:
+        total += loss_func(model(xb), yb).item() * len(xb)
+    valid_loss = total / len(valid_ds)
+"""))
+
 # The upstream tutorial's first version: the plain mean of the 79 per-batch means.
 PLAIN_MEAN_LOOP = edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
     with torch.no_grad():
@@ -67,25 +76,12 @@ WRONG = [
     WrongAnswer("loop-train-not-restored", "validation_loop",
                 edit(VALIDATION_LOOP, ("    model.train()\n", "")),
                 "test_validation_loop", "에포크마다 훈련 루프 앞에서 model.train() 을 부르세요"),
-    WrongAnswer("loop-no-grad-bare-line", "validation_loop",
-                edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
-    torch.no_grad()
-    total = 0.0
-    for xb, yb in valid_dl:
-        total += loss_func(model(xb), yb).item() * len(xb)
-    valid_loss = total / len(valid_ds)
-""")),
+    WrongAnswer("loop-no-grad-bare-line", "validation_loop", BARE_NO_GRAD_LOOP,
                 "test_validation_loop", "with 문으로 들어가야 효과가 있습니다"),
     # The same mistake with the kernel's history wiped: the judge reads the code from the
     # submitted notebook, not from the kernel's In.
     WrongAnswer("loop-no-grad-bare-line-history-wiped", "validation_loop",
-                edit(VALIDATION_LOOP, ("    with torch.no_grad():\n" + WEIGHTED_VALIDATION, """\
-    torch.no_grad()
-    total = 0.0
-    for xb, yb in valid_dl:
-        total += loss_func(model(xb), yb).item() * len(xb)
-    valid_loss = total / len(valid_ds)
-"""), ("print(f", "In[:] = [''] * len(In)\n    print(f")),
+                edit(BARE_NO_GRAD_LOOP, ("print(f", "In[:] = [''] * len(In)\n    print(f")),
                 "test_validation_loop", "with 문으로 들어가야 효과가 있습니다"),
     # get_model() without the lesson's rate: lessons 06-07's 0.5, which the shuffle makes a lottery.
     WrongAnswer("loop-lr-from-06", "validation_loop",

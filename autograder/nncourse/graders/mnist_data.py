@@ -7,7 +7,7 @@ import torch
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES, N_PIXELS, N_TRAIN
 from . import source
-from .common import concept_check
+from .common import OTHER_SIZES, concept_check
 
 BATCH_SIZE = 64
 
@@ -99,11 +99,6 @@ def check_batch_count(n_batches: object, last_batch_size: object) -> None:
         hint = (check.Hint("mnist_data.last-batch-full", f"마지막 배치도 꽉 찬 {BATCH_SIZE}장이라고 했습니다. 앞의 {full}개 배치가 "
                 f"{full * BATCH_SIZE:,}장을 가져가면 {N_TRAIN:,}장 중 {rest}장이 남습니다. " + hint))
     check.equal("last_batch_size (마지막 미니배치의 크기)", last_batch_size, rest, hint)
-
-
-#: Other numbers of images the batch count's formula is replayed on (batches of 64): two that 64
-#: divides, where "one more batch" and "the remainder" are wrong, and two that it does not.
-OTHER_SIZES = (128, 130, 64, 50_048)
 
 
 def check_batch_count_rule(history: object) -> None:
