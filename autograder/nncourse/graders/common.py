@@ -69,9 +69,35 @@ def probe_inputs(rows: int = 7, seed: int = 1234) -> tuple[torch.Tensor, torch.T
     return logits, targets
 
 
-#: Numbers of images a batch loop's range is replayed on (batches of 64; nncourse.graders.source):
-#: two that 64 divides, two that it does not.
+#: Numbers of images a formula or a batch loop is replayed on (batches of 64;
+#: nncourse.graders.source): two that 64 divides, two that it does not.
 OTHER_SIZES = (128, 130, 64, 50_048)
+
+
+def ceil_batches(size: int, batch_size: int = 64) -> int:
+    """How many batches of ``batch_size`` ``size`` images make, the last one possibly smaller."""
+    return -(-size // batch_size)
+
+
+def check_replayed(what: str, replayed: dict, right: Callable[[int], int], hint: check.Hint,
+                   variable: str = "n", unit: str = "", batch_size: int = 64) -> None:
+    """One formula of the learner's, replayed on ``OTHER_SIZES`` (size → value, None where the
+    replay could not follow it), must give ``right(size)`` on each; a formula the replay could not
+    follow, or one whose value does not change with the number of images (a number written in),
+    gets no verdict."""
+    if None in replayed.values() or len(set(replayed.values())) == 1:
+        return
+    for size, value in replayed.items():
+        if value != right(size):
+            check.fail(f"{what} 이미지 수가 달라지면 맞지 않습니다",
+                       got=f"{variable} = {size:,}, bs = {batch_size} 일 때 {value}{unit}",
+                       expected=f"{right(size)}{unit}", hint=hint)
+
+
+BATCH_LOOP_HINT = check.Hint(
+    "common.batch-loop-off-when-divisible",
+    "이미지 수가 bs 로 나누어떨어지면 남는 이미지가 없으니 작은 배치도 없습니다. 몫에 늘 1 을 더하는 반복은 그때 빈 "
+    "배치를 한 번 더 돌아 손실이 nan 이 됩니다. 나머지가 있을 때만 하나를 더하는 올림 나눗셈으로 배치 수를 구하세요.")
 
 
 def check_batch_loop(history: object, batch_size: int = 64) -> None:
@@ -80,28 +106,17 @@ def check_batch_loop(history: object, batch_size: int = 64) -> None:
     batch for other numbers of images too: ``range(n // bs + 1)`` is right for 50,000 images and
     runs an empty batch (a NaN loss) whenever ``bs`` divides ``n``. A range that does not depend
     on ``n`` (the epochs) or that the replay cannot follow gets no verdict."""
+    loops: dict = {}
     for cell in reversed(source.cells(history)):
-        lengths = {size: source.loop_lengths(cell, {"n": size, "n_train": size, "bs": batch_size})
-                   for size in OTHER_SIZES}
-        counts = {len(found) for found in lengths.values()}
-        if counts != {0}:
+        loops = {size: source.loop_lengths(cell, {"n": size, "n_train": size, "bs": batch_size})
+                 for size in OTHER_SIZES}
+        if any(loops.values()):
             break
-    else:
-        lengths, counts = {}, {0}
-    if len(counts) == 1:
-        for index in range(counts.pop()):
-            runs = {size: found[index] for size, found in lengths.items()}
-            if len(set(runs.values())) == 1:
-                continue  # the epoch loop, or a number written in
-            for size, run in runs.items():
-                batches = -(-size // batch_size)
-                if run != batches:
-                    check.fail("미니배치 반복의 횟수가 이미지 수가 달라지면 맞지 않습니다",
-                               got=f"n = {size:,}, bs = {batch_size} 일 때 {run}번", expected=f"{batches}번",
-                               hint=check.Hint("common.batch-loop-off-when-divisible",
-                                               "이미지 수가 bs 로 나누어떨어지면 남는 이미지가 없으니 작은 배치도 없습니다. 몫에 늘 1 을 "
-                                               "더하는 반복은 그때 빈 배치를 한 번 더 돌아 손실이 nan 이 됩니다. 나머지가 있을 때만 "
-                                               "하나를 더하는 올림 나눗셈으로 배치 수를 구하세요."))
+    if len({len(found) for found in loops.values()}) == 1:  # the same loops followed at every size
+        for runs in zip(*loops.values()):
+            check_replayed("미니배치 반복의 횟수가", dict(zip(loops, runs)),
+                           lambda size: ceil_batches(size, batch_size), BATCH_LOOP_HINT, unit="번",
+                           batch_size=batch_size)
     check.passed("미니배치 반복 횟수가 다른 이미지 수(나누어떨어질 때 포함)에서도 배치 수와 같습니다")
 
 

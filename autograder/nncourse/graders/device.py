@@ -178,11 +178,7 @@ def check_device_choice(device: object, history: object) -> None:
     if not isinstance(history, (list, tuple)):
         return
     note = ""
-    for source_text in reversed([text for text in history if isinstance(text, str)]):
-        try:
-            tree = ast.parse(source_text)
-        except SyntaxError:
-            continue
+    for tree in reversed(source.cells(history)):
         assigned = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                     and any(isinstance(target, ast.Name) and target.id == "device" for target in node.targets)]
         if assigned:

@@ -7,7 +7,7 @@ import torch
 from .. import checks as check
 from ..data import IMAGE_SIDE, N_CLASSES, N_PIXELS, N_TRAIN
 from . import source
-from .common import OTHER_SIZES, concept_check
+from .common import OTHER_SIZES, ceil_batches, check_replayed, concept_check
 
 BATCH_SIZE = 64
 
@@ -112,23 +112,17 @@ def check_batch_count_rule(history: object) -> None:
     replays = {size: source.replay_assignments(cell, {"n_train": size, "n": size, "bs": BATCH_SIZE}) if cell else {}
                for size in OTHER_SIZES}
     for name, right, hint in (
-        ("n_batches", lambda size: -(-size // BATCH_SIZE), check.Hint(
+        ("n_batches", lambda size: ceil_batches(size, BATCH_SIZE), check.Hint(
             "mnist_data.batch-count-off-when-divisible",
             "이미지 수가 bs 로 나누어떨어지면 남는 이미지가 없으니 작은 배치도 없습니다. 몫에 늘 1 을 더하면 그때 빈 배치를 "
             "하나 더 셉니다. 나머지가 있을 때만 하나를 더하는 올림 나눗셈을 쓰세요.")),
-        ("last_batch_size", lambda size: size - (-(-size // BATCH_SIZE) - 1) * BATCH_SIZE, check.Hint(
+        ("last_batch_size", lambda size: size - (ceil_batches(size, BATCH_SIZE) - 1) * BATCH_SIZE, check.Hint(
             "mnist_data.last-batch-remainder",
             "나머지(n_train % bs)는 이미지 수가 bs 로 나누어떨어질 때 0 이 되지만, 그때 마지막 배치는 빈 배치가 아니라 꽉 찬 "
             "bs 장입니다. 앞의 꽉 찬 배치들이 가져간 수를 n_train 에서 빼서 구하세요.")),
     ):
-        values = {size: replay.get(name) for size, replay in replays.items()}
-        if None in values.values() or len(set(values.values())) == 1:
-            continue
-        for size, value in values.items():
-            if value != right(size):
-                check.fail(f"{name} 을(를) 구한 식이 이미지 수가 달라지면 맞지 않습니다",
-                           got=f"n_train = {size:,}, bs = {BATCH_SIZE} 일 때 {value}",
-                           expected=f"{right(size)}", hint=hint)
+        check_replayed(f"{name} 을(를) 구한 식이", {size: replay.get(name) for size, replay in replays.items()},
+                       right, hint, variable="n_train", batch_size=BATCH_SIZE)
     check.passed("n_batches 와 last_batch_size 를 구한 식이 다른 이미지 수(나누어떨어질 때 포함)에서도 맞습니다")
 
 

@@ -970,19 +970,19 @@ def submitted_history(cells: list) -> list[str]:
     return history
 
 
-def grade_cell(source: str, lesson: str, ask: Ask, history: list[str] | None = None) -> tuple[bool, list, BaseException | None]:
+def grade_cell(source: str, lesson: str, ask: Ask,
+               history: Callable[[], list[str]] | None = None) -> tuple[bool, list, BaseException | None]:
     """Run one test cell's trusted ``source`` here on the learner's values: (passed, outputs,
     the exception that failed it or None); :func:`cause_of` names its cause.
 
     ``ask(request)`` sends one request to the learner's kernel and returns the agent's answer
     (see :mod:`nncourse.grading.judge.agent`; it may raise :class:`JudgeError`). ``history``, when
-    given, is the cell's ``In`` (:func:`submitted_history`), never read from the kernel.
+    given, makes the cell's ``In`` (:func:`submitted_history`), called only for a cell that reads
+    ``In``, which is then never read from the kernel.
     """
     from ... import checks
 
     namespace = judge_namespace(lesson)
-    if history is not None:
-        namespace["In"] = list(history)
     printed = io.StringIO()
     ask = ask if isinstance(ask, Link) else Link(ask)
     # Probes drawn now: a new shift for the checks' probe generators, a new state for torch's
@@ -991,6 +991,9 @@ def grade_cell(source: str, lesson: str, ask: Ask, history: list[str] | None = N
     torch.manual_seed(secrets.randbits(62))
     try:
         names = learner_names(source, namespace)
+        if history is not None and "In" in names:
+            namespace["In"] = history()
+            names.remove("In")
         values = ask({"op": "values", "names": names, "fresh": True}) if names else {}
         for name in names:
             item = values.get(name)

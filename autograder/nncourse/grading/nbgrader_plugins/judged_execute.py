@@ -142,7 +142,7 @@ class JudgedExecute(SandboxedExecute):
         self._asked = []
         started = time.perf_counter()
         passed, outputs, error = judge.grade_cell(cell.source, self._lesson, lambda request: self._ask(request, index),
-                                                  history=judge.submitted_history(self.nb.cells[:index]))
+                                                  history=lambda: judge.submitted_history(self.nb.cells[:index]))
         seconds = time.perf_counter() - started
         printed = self._learner_printed
         if printed:
